@@ -1,0 +1,148 @@
+// Package cmd is wwcli's cobra tree: the root command, global flags, and the
+// one place where errors become exit codes and messages.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wwcli/wwcli/pkg/build"
+	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/ui"
+)
+
+// Main runs wwcli for the real process and returns the exit code.
+func Main() int {
+	return Run(os.Args[1:], iostreams.System(os.Getenv), os.Getenv)
+}
+
+// Run executes wwcli with args and returns the exit code. Ctrl-C cancels the
+// command's context and exits 130.
+func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int {
+	f := &cmdutil.Factory{IO: io, Getenv: getenv, Now: time.Now}
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(io.ErrOut, "interrupted")
+		return cmdutil.ExitInterrupted
+	}
+	printError(f, root, err)
+	return cmdutil.ExitCode(err)
+}
+
+// NewRootCmd builds the whole command tree around f.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "wwcli <command> [flags]",
+		Short: "WeCom (企业微信) developer toolkit",
+		Long: `wwcli is a command-line toolkit for WeCom (企业微信 / WeChat Work) developers:
+cached access tokens and JS-SDK tickets, ww.register signatures, OAuth and
+web-login URLs, code-to-member lookups, domain verification files, error-code
+explanations, callback crypto, and a local WeCom-compatible sandbox.
+
+Data goes to stdout; messages go to stderr. Run 'wwcli help exit-codes'
+for the exit codes and 'wwcli help environment' for the variables.`,
+		Example: `  wwcli --sandbox ticket ww5a8f2c1d9e0b3a47 demo-app-secret
+  wwcli sign --url https://example.com/page --ticket TICKET
+  wwcli errcode 60020`,
+		Version:       build.Current().Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return applyGlobalEnv(cmd, f)
+		},
+	}
+	root.SetVersionTemplate(build.Current().String() + "\n")
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.Global.Profile, "profile", "", "profile to use (env WWCLI_PROFILE, default \"default\")")
+	pf.StringVar(&f.Global.BaseURL, "base-url", "", "WeCom API base URL (env WWCLI_BASE_URL, default https://qyapi.weixin.qq.com)")
+	pf.DurationVar(&f.Global.Timeout, "timeout", 10*time.Second, "bound on every HTTP request")
+	pf.BoolVar(&f.Global.Debug, "debug", false, "add debug=1 to WeCom calls (5 calls/minute cap!) and log requests, secrets redacted")
+	pf.BoolVar(&f.Global.Sandbox, "sandbox", false, "run against an in-process WeCom sandbox with the demo corp (env WWCLI_SANDBOX=1)")
+	pf.BoolVar(&f.Global.NoColor, "no-color", false, "disable colour and symbols (also NO_COLOR)")
+
+	addCommands(root, f)
+	addHelpTopics(root)
+	return root
+}
+
+// applyGlobalEnv fills global flags from the environment where the flag was
+// not given, so flags always win over env.
+func applyGlobalEnv(cmd *cobra.Command, f *cmdutil.Factory) error {
+	flags := cmd.Flags()
+	if !flags.Changed("profile") {
+		f.Global.Profile = f.Getenv("WWCLI_PROFILE")
+	}
+	if !flags.Changed("base-url") {
+		f.Global.BaseURL = f.Getenv("WWCLI_BASE_URL")
+	}
+	if !flags.Changed("sandbox") {
+		if v := f.Getenv("WWCLI_SANDBOX"); v != "" && v != "0" && v != "false" {
+			f.Global.Sandbox = true
+		}
+	}
+	if f.Global.NoColor {
+		f.IO.SetColorDisabled(true)
+	}
+	if f.Global.Timeout <= 0 {
+		return cmdutil.FlagErrorf("--timeout must be positive, e.g. --timeout 10s")
+	}
+	return nil
+}
+
+// printError is the only place errors reach the user.
+func printError(f *cmdutil.Factory, root *cobra.Command, err error) {
+	theme := ui.New(f.IO.ErrOut, f.IO.ColorErr())
+	var fe *cmdutil.FlagError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", theme.FailIcon(), fe.Error())
+		cmdPath := root.CommandPath()
+		if c, _, findErr := root.Find(os.Args[1:]); findErr == nil && c != nil {
+			cmdPath = c.CommandPath()
+		}
+		fmt.Fprintf(f.IO.ErrOut, "Run '%s --help' for usage.\n", cmdPath)
+		return
+	}
+	msg := err.Error()
+	if strings.TrimSpace(msg) == "" {
+		return
+	}
+	if ex, ok := explainerOf(err); ok {
+		fmt.Fprintln(f.IO.ErrOut, theme.FailIcon()+" "+ex.Explain())
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", theme.FailIcon(), msg)
+}
+
+// explainer is implemented by errors that know a longer, helpful text
+// (WeCom API errors explain the errcode, hint and from ip).
+type explainer interface{ Explain() string }
+
+func explainerOf(err error) (explainer, bool) {
+	var ex explainer
+	if errors.As(err, &ex) {
+		return ex, true
+	}
+	return nil, false
+}
