@@ -3,6 +3,11 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/auth"
+	"github.com/wwcli/wwcli/cmd/gendocs"
+	"github.com/wwcli/wwcli/cmd/ticket"
+	"github.com/wwcli/wwcli/cmd/token"
+	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/version"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 )
@@ -10,4 +15,9 @@ import (
 // addCommands registers every top-level command. One line per command.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(version.NewCmd(f, nil))
+	root.AddCommand(token.NewCmd(f, nil))
+	root.AddCommand(ticket.NewCmd(f, nil))
+	root.AddCommand(auth.NewCmd(f))
+	root.AddCommand(sign.NewCmd(f, nil, nil))
+	root.AddCommand(gendocs.NewCmd(f, nil))
 }

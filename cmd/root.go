@@ -28,6 +28,7 @@ func Main() int {
 // command's context and exits 130.
 func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int {
 	f := &cmdutil.Factory{IO: io, Getenv: getenv, Now: time.Now}
+	defer f.Close()
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 
@@ -114,9 +115,13 @@ func applyGlobalEnv(cmd *cobra.Command, f *cmdutil.Factory) error {
 // printError is the only place errors reach the user.
 func printError(f *cmdutil.Factory, root *cobra.Command, err error) {
 	theme := ui.New(f.IO.ErrOut, f.IO.ColorErr())
+	prefix := "error:"
+	if theme.Color() {
+		prefix = theme.Fail("✗")
+	}
 	var fe *cmdutil.FlagError
 	if errors.As(err, &fe) {
-		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", theme.FailIcon(), fe.Error())
+		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", prefix, fe.Error())
 		cmdPath := root.CommandPath()
 		if c, _, findErr := root.Find(os.Args[1:]); findErr == nil && c != nil {
 			cmdPath = c.CommandPath()
@@ -129,10 +134,10 @@ func printError(f *cmdutil.Factory, root *cobra.Command, err error) {
 		return
 	}
 	if ex, ok := explainerOf(err); ok {
-		fmt.Fprintln(f.IO.ErrOut, theme.FailIcon()+" "+ex.Explain())
+		fmt.Fprintln(f.IO.ErrOut, prefix+" "+ex.Explain())
 		return
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", theme.FailIcon(), msg)
+	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", prefix, msg)
 }
 
 // explainer is implemented by errors that know a longer, helpful text

@@ -1,9 +1,17 @@
 package cmdutil
 
 import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
 // GlobalFlags are the persistent flags every command sees. The root command
@@ -24,4 +32,104 @@ type Factory struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	Global GlobalFlags
+
+	// Keyring overrides the OS keyring (tests use credstore.NewMemory()).
+	Keyring credstore.Store
+
+	mu           sync.Mutex
+	keyring      credstore.Store
+	sandboxURL   string
+	sandboxClose func() error
+	debugWarned  bool
+}
+
+// Close releases what the factory started (the in-process sandbox).
+func (f *Factory) Close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sandboxClose != nil {
+		_ = f.sandboxClose()
+		f.sandboxClose = nil
+	}
+}
+
+// ProfileName is --profile, WWCLI_PROFILE, or "default".
+func (f *Factory) ProfileName() string {
+	if f.Global.Profile != "" {
+		return f.Global.Profile
+	}
+	return config.DefaultProfile
+}
+
+// ConfigDir is where the config file and the opt-in secrets file live.
+func (f *Factory) ConfigDir() (string, error) { return config.Dir(f.Getenv) }
+
+// Config loads the config file (fresh each call: it is small).
+func (f *Factory) Config() (*config.Config, error) {
+	dir, err := f.ConfigDir()
+	if err != nil {
+		return nil, err
+	}
+	return config.Load(dir)
+}
+
+// CacheDir is WWCLI_CACHE_DIR, else the user cache dir + /wwcli.
+func (f *Factory) CacheDir() (string, error) {
+	if d := f.Getenv("WWCLI_CACHE_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a cache directory (%v); set WWCLI_CACHE_DIR", err)
+	}
+	return filepath.Join(base, "wwcli"), nil
+}
+
+// SecretStore returns the store for a profile's storage kind.
+func (f *Factory) SecretStore(storage string) (credstore.Store, error) {
+	if storage == config.StorageFile {
+		dir, err := f.ConfigDir()
+		if err != nil {
+			return nil, err
+		}
+		return credstore.NewFile(filepath.Join(dir, "secrets.json")), nil
+	}
+	return f.KeyringStore(), nil
+}
+
+// KeyringStore is the OS keyring (or the test override).
+func (f *Factory) KeyringStore() credstore.Store {
+	if f.Keyring != nil {
+		return f.Keyring
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.keyring == nil {
+		f.keyring = credstore.NewKeyring(f.Getenv)
+	}
+	return f.keyring
+}
+
+// HTTPClient bounds every request by --timeout and honours the standard
+// proxy variables (HTTPS_PROXY, NO_PROXY, ...).
+func (f *Factory) HTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	return &http.Client{Timeout: f.Global.Timeout, Transport: tr}
+}
+
+// SandboxURL starts the in-process sandbox once and returns its base URL.
+func (f *Factory) SandboxURL() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sandboxURL != "" {
+		return f.sandboxURL, nil
+	}
+	srv := sandbox.New(sandbox.Options{})
+	u, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("starting the in-process sandbox: %v", err)
+	}
+	f.sandboxURL, f.sandboxClose = u, srv.Close
+	return u, nil
 }

@@ -1,0 +1,89 @@
+package gendocs
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Markdown returns one page per visible command (cobra/doc layout: the file
+// of `wwcli token get` is wwcli_token_get.md), keyed by file name. Help
+// topics such as `wwcli help exit-codes` get a page too.
+func Markdown(root *cobra.Command) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	var visit func(c *cobra.Command)
+	visit = func(c *cobra.Command) {
+		out[pageName(c)] = markdownPage(c)
+		for _, sub := range documented(c) {
+			visit(sub)
+		}
+	}
+	visit(root)
+	return out, nil
+}
+
+// documented lists the children that get a page, in cobra's (sorted) order.
+func documented(c *cobra.Command) []*cobra.Command {
+	var subs []*cobra.Command
+	for _, sub := range c.Commands() {
+		if sub.Hidden || !(sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand()) {
+			continue
+		}
+		subs = append(subs, sub)
+	}
+	return subs
+}
+
+func pageName(c *cobra.Command) string {
+	return strings.ReplaceAll(c.CommandPath(), " ", "_") + ".md"
+}
+
+func markdownPage(c *cobra.Command) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "## %s\n\n%s\n\n", c.CommandPath(), c.Short)
+	if c.Long != "" {
+		fmt.Fprintf(&b, "### Synopsis\n\n%s\n\n", fence(c.Long, c.IsAdditionalHelpTopicCommand()))
+	}
+	if c.Runnable() {
+		fmt.Fprintf(&b, "```\n%s\n```\n\n", c.UseLine())
+	}
+	if c.Example != "" {
+		fmt.Fprintf(&b, "### Examples\n\n```\n%s\n```\n\n", strings.TrimRight(c.Example, "\n"))
+	}
+	if fs := c.NonInheritedFlags(); fs.HasAvailableFlags() {
+		fmt.Fprintf(&b, "### Options\n\n```\n%s```\n\n", fs.FlagUsages())
+	}
+	if fs := c.InheritedFlags(); fs.HasAvailableFlags() {
+		fmt.Fprintf(&b, "### Options inherited from parent commands\n\n```\n%s```\n\n", fs.FlagUsages())
+	}
+	var seeAlso []string
+	if p := c.Parent(); p != nil {
+		seeAlso = append(seeAlso, link(p))
+	}
+	for _, sub := range documented(c) {
+		seeAlso = append(seeAlso, link(sub))
+	}
+	if len(seeAlso) > 0 {
+		b.WriteString("### See also\n\n")
+		for _, l := range seeAlso {
+			b.WriteString("* " + l + "\n")
+		}
+	}
+	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
+}
+
+// fence keeps column-aligned help topics (tables of codes and variables)
+// readable by putting them in a code block.
+func fence(text string, aligned bool) string {
+	text = strings.TrimRight(text, "\n")
+	if aligned {
+		return "```\n" + text + "\n```"
+	}
+	return text
+}
+
+func link(c *cobra.Command) string {
+	return fmt.Sprintf("[%s](%s) - %s", c.CommandPath(), pageName(c), c.Short)
+}

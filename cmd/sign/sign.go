@@ -1,0 +1,253 @@
+// Package sign is `wwcli sign`: the JS-SDK signature a backend returns from
+// ww.register's getConfigSignature / getAgentConfigSignature.
+package sign
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/jssdk"
+	"github.com/wwcli/wwcli/pkg/ui"
+)
+
+// TicketFetcher gets the (cached) jsapi_ticket from WeCom: the corp ticket,
+// or the app ticket when agent is true. credArgs are the positional
+// CORPID SECRET (empty when not given).
+type TicketFetcher func(ctx context.Context, agent bool, credArgs []string) (string, error)
+
+// Options of `wwcli sign`.
+type Options struct {
+	f       *cmdutil.Factory
+	Context context.Context
+
+	URL       string
+	Ticket    string
+	Agent     bool
+	Nonce     string
+	Timestamp string
+	Verify    string
+	Explain   bool
+	CredArgs  []string
+
+	ticketSet, nonceSet, timestampSet, verifySet bool
+
+	// FetchTicket is used when --ticket is not given; nil means this build
+	// cannot fetch tickets and the user must pass --ticket.
+	FetchTicket TicketFetcher
+}
+
+// NewCmd builds `wwcli sign`. fetch gets the ticket from WeCom when
+// --ticket is absent (nil: --ticket is required). runF replaces the run
+// function in tests.
+func NewCmd(f *cmdutil.Factory, fetch TicketFetcher, runF func(*Options) error) *cobra.Command {
+	opts := &Options{f: f, FetchTicket: fetch}
+	cmd := &cobra.Command{
+		Use:   "sign --url URL [--ticket TICKET] [--agent] [CORPID SECRET]",
+		Short: "Sign a page URL for ww.register (JS-SDK signature)",
+		Long: `Compute the JS-SDK signature that getConfigSignature (corp ticket) or
+getAgentConfigSignature (app ticket, --agent) must return to ww.register.
+
+Prints one JSON object on stdout: {"timestamp","nonceStr","signature","url"},
+where url is the URL actually signed. The signature is the SHA-1 of
+  jsapi_ticket=TICKET&noncestr=NONCE&timestamp=SECONDS&url=URL
+over its UTF-8 bytes. A #fragment is removed (as the page does), the
+timestamp is Unix seconds (default now), the nonce 16 random letters and
+digits unless --nonce is given.
+
+Without --ticket the ticket is fetched (and cached) with the credentials:
+CORPID SECRET, env or profile; --agent picks the app ticket.
+
+--verify SIG recomputes the signature for the given --nonce and --timestamp
+and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
+		Example: `  wwcli sign --url 'https://example.com/page?x=1' --ticket "$TICKET"
+  wwcli sign --url "$PAGE_URL" --agent
+  wwcli sign --url "$PAGE_URL" --ticket "$TICKET" --nonce Wm3WZYTPz0wzccnW --timestamp 1414587457 --explain
+  wwcli sign --url "$PAGE_URL" --ticket "$TICKET" --nonce N --timestamp 1700000000 --verify 0f9de62f...`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 && len(args) != 2 {
+				return cmdutil.FlagErrorf("expected CORPID SECRET or no arguments, got %d argument(s); quote the URL and pass it with --url", len(args))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Context = c.Context()
+			opts.CredArgs = args
+			fl := c.Flags()
+			if !fl.Changed("url") {
+				// Checked here, not with MarkFlagRequired, so it exits 2 like other usage errors.
+				return cmdutil.FlagErrorf("--url is required: pass the full page URL, e.g. --url 'https://example.com/page?x=1'")
+			}
+			opts.ticketSet = fl.Changed("ticket")
+			opts.nonceSet = fl.Changed("nonce")
+			opts.timestampSet = fl.Changed("timestamp")
+			opts.verifySet = fl.Changed("verify")
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.URL, "url", "", "full URL of the page calling ww.register (location.href; a #fragment is removed)")
+	fl.StringVar(&opts.Ticket, "ticket", "", "jsapi_ticket to sign with (default: fetch it with the credentials)")
+	fl.BoolVar(&opts.Agent, "agent", false, "use the app ticket, for getAgentConfigSignature (default: corp ticket, getConfigSignature)")
+	fl.StringVar(&opts.Nonce, "nonce", "", "nonceStr, 1-32 letters and digits (default: 16 random)")
+	fl.StringVar(&opts.Timestamp, "timestamp", "", "Unix time in seconds (default: now)")
+	fl.StringVar(&opts.Verify, "verify", "", "check this signature instead of printing one: exit 0 on match, 1 on mismatch")
+	fl.BoolVar(&opts.Explain, "explain", false, "print the exact string that was hashed on stderr")
+	return cmd
+}
+
+// output is exactly what getConfigSignature / getAgentConfigSignature
+// return, plus the URL that was signed.
+type output struct {
+	Timestamp int64  `json:"timestamp"`
+	NonceStr  string `json:"nonceStr"`
+	Signature string `json:"signature"`
+	URL       string `json:"url"`
+}
+
+func run(opts *Options) error {
+	io := opts.f.IO
+	theme := ui.New(io.ErrOut, io.ColorErr())
+
+	req, given, err := opts.request()
+	if err != nil {
+		return err
+	}
+	// Validate everything but the ticket before fetching one from WeCom.
+	probe := req
+	probe.Ticket = "x"
+	if _, err := probe.Sign(); err != nil {
+		return usageError(err)
+	}
+	if req.Ticket, err = opts.ticket(theme); err != nil {
+		return err
+	}
+	res, err := req.Sign()
+	if err != nil {
+		return usageError(err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(io.ErrOut, "%s %s\n", theme.WarnIcon(), w.Message)
+	}
+	if opts.Explain {
+		kind, callback := "corp", "getConfigSignature"
+		if opts.Agent {
+			kind, callback = "app (agent)", "getAgentConfigSignature"
+		}
+		fmt.Fprintf(io.ErrOut, "%s %s\n", theme.Muted("string1:  "), res.String1)
+		fmt.Fprintf(io.ErrOut, "%s %s\n", theme.Muted("sha1:     "), res.Signature)
+		fmt.Fprintf(io.ErrOut, "%s %s ticket: return this from %s\n", theme.Muted("ticket:   "), kind, callback)
+	}
+	if opts.verifySet {
+		return verify(opts, theme, req, res, given)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep '&' in URLs readable
+	if err := enc.Encode(output{Timestamp: res.Timestamp, NonceStr: res.NonceStr, Signature: res.Signature, URL: res.URL}); err != nil {
+		return err
+	}
+	_, err = io.Out.Write(buf.Bytes())
+	return err
+}
+
+// request gathers the inputs, filling defaults; given is the parsed --verify value.
+func (opts *Options) request() (req jssdk.Request, given string, err error) {
+	if opts.verifySet {
+		if given, err = jssdk.ParseSignature(opts.Verify); err != nil {
+			return req, "", usageError(err)
+		}
+		if !opts.nonceSet || !opts.timestampSet {
+			return req, "", cmdutil.FlagErrorf("--verify needs the --nonce and --timestamp the signature was made with")
+		}
+	}
+	req.URL = opts.URL
+	req.NonceStr = opts.Nonce
+	if !opts.nonceSet {
+		if req.NonceStr, err = jssdk.NewNonce(); err != nil {
+			return req, "", err
+		}
+	}
+	req.Timestamp = opts.Timestamp
+	if !opts.timestampSet {
+		req.Timestamp = strconv.FormatInt(opts.f.Now().Unix(), 10)
+	}
+	return req, given, nil
+}
+
+// ticket returns --ticket, or fetches one through FetchTicket.
+func (opts *Options) ticket(theme *ui.Theme) (string, error) {
+	if opts.ticketSet {
+		if len(opts.CredArgs) > 0 {
+			fmt.Fprintf(opts.f.IO.ErrOut, "%s CORPID SECRET ignored: --ticket was given\n", theme.WarnIcon())
+		}
+		if err := jssdk.ValidateTicket(opts.Ticket); err != nil {
+			return "", usageError(fmt.Errorf("--ticket: %w", err))
+		}
+		return opts.Ticket, nil
+	}
+	if opts.FetchTicket == nil {
+		return "", cmdutil.Errorf(cmdutil.ExitCredentials,
+			"no jsapi_ticket: pass --ticket TICKET (this build cannot fetch tickets from WeCom; get one with `wwcli ticket`%s)", agentHint(opts.Agent))
+	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	t, err := opts.FetchTicket(ctx, opts.Agent, opts.CredArgs)
+	if err != nil {
+		if cmdutil.ExitCode(err) == cmdutil.ExitCredentials {
+			return "", fmt.Errorf("%w\n(or pass the ticket itself with --ticket TICKET)", err)
+		}
+		return "", err
+	}
+	if err := jssdk.ValidateTicket(t); err != nil {
+		return "", fmt.Errorf("WeCom returned an unusable ticket: %w", err)
+	}
+	return t, nil
+}
+
+func agentHint(agent bool) string {
+	if agent {
+		return " --agent"
+	}
+	return ""
+}
+
+func verify(opts *Options, theme *ui.Theme, req jssdk.Request, res jssdk.Result, given string) error {
+	w := opts.f.IO.ErrOut
+	if jssdk.Equal(res.Signature, given) {
+		fmt.Fprintf(w, "%s signature matches\n", theme.SuccessIcon())
+		return nil
+	}
+	fmt.Fprintf(w, "%s signature does not match\n", theme.FailIcon())
+	fmt.Fprintf(w, "  given:    %s\n", given)
+	fmt.Fprintf(w, "  expected: %s\n", res.Signature)
+	fmt.Fprintf(w, "  hashed:   %s\n", res.String1)
+	hints := jssdk.DiagnoseMismatch(req, given)
+	for _, h := range hints {
+		fmt.Fprintf(w, "  %s %s\n", theme.WarnIcon(), h)
+	}
+	if len(hints) == 0 {
+		fmt.Fprintf(w, "  %s\n", theme.Muted("check the ticket (corp vs app ticket: --agent), nonce and timestamp the signer used"))
+	}
+	return cmdutil.Silent(cmdutil.ExitFailure)
+}
+
+// usageError turns a jssdk input error into exit 2 with its message.
+func usageError(err error) error {
+	var ie *jssdk.InputError
+	if errors.As(err, &ie) {
+		return cmdutil.FlagErrorf("%s", err.Error())
+	}
+	return err
+}

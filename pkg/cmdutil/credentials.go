@@ -1,0 +1,194 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credstore"
+	"github.com/wwcli/wwcli/pkg/sandbox"
+)
+
+// CredInput is what a command was given to identify the WeCom app.
+type CredInput struct {
+	Args        []string // positional CORPID SECRET (0 or 2 of them)
+	CorpID      string   // --corp-id
+	AgentID     string   // --agent-id
+	SecretStdin bool     // --secret-stdin
+	SecretFile  string   // --secret-file
+}
+
+// Credentials are a resolved corp id + app secret and where they came from.
+type Credentials struct {
+	CorpID  string
+	Secret  string
+	AgentID string
+	Source  string // for humans: "arguments", "WWCLI_SECRET", "profile \"default\" (OS keyring)"
+	Profile string // set when the secret came from a profile
+	BaseURL string // the profile's base URL, if any
+}
+
+// missingCredentials is the exit-4 message that shows every way in.
+const missingCredentials = `no WeCom credentials: give them one of three ways
+  1. positional:   wwcli %[1]s CORPID SECRET
+  2. environment:  WWCLI_CORP_ID=ww... WWCLI_SECRET=... wwcli %[1]s   (CI)
+  3. profile:      wwcli auth login --corp-id ww...   (secret kept in the OS keyring)
+or try it offline first: wwcli --sandbox %[1]s`
+
+// ResolveCredentials applies the documented precedence: positional
+// arguments > --corp-id with --secret-stdin/--secret-file > WWCLI_* env >
+// profile (secret from the keyring or the opt-in file). command is the
+// command's name for messages ("ticket").
+func (f *Factory) ResolveCredentials(ctx context.Context, command string, in CredInput) (Credentials, error) {
+	agentID := firstNonEmpty(in.AgentID, f.Getenv("WWCLI_AGENT_ID"))
+	switch len(in.Args) {
+	case 0:
+	case 2:
+		if in.SecretStdin || in.SecretFile != "" {
+			return Credentials{}, FlagErrorf("give the secret once: positional SECRET or --secret-stdin/--secret-file, not both")
+		}
+		if f.IO.IsStderrTTY() {
+			fmt.Fprintf(f.IO.ErrOut, "note: a secret on the command line lands in shell history; 'wwcli auth login' keeps it in the OS keyring\n")
+		}
+		return f.withProfileAgent(Credentials{CorpID: in.Args[0], Secret: in.Args[1], AgentID: agentID, Source: "arguments"}), checkCreds(in.Args[0], in.Args[1])
+	default:
+		return Credentials{}, FlagErrorf("expected CORPID SECRET (two arguments) or none, got %d", len(in.Args))
+	}
+
+	if in.SecretStdin || in.SecretFile != "" {
+		secret, source, err := f.readSecret(in)
+		if err != nil {
+			return Credentials{}, err
+		}
+		corp := firstNonEmpty(in.CorpID, f.Getenv("WWCLI_CORP_ID"))
+		if corp == "" {
+			if p, _ := f.profile(); p != nil {
+				corp = p.CorpID
+			}
+		}
+		if corp == "" {
+			return Credentials{}, FlagErrorf("%s needs a corp id: add --corp-id ww...", source)
+		}
+		return f.withProfileAgent(Credentials{CorpID: corp, Secret: secret, AgentID: agentID, Source: source}), checkCreds(corp, secret)
+	}
+	if in.CorpID != "" && f.Getenv("WWCLI_SECRET") == "" {
+		return Credentials{}, FlagErrorf("--corp-id needs a secret: add --secret-stdin or --secret-file FILE (or set WWCLI_SECRET)")
+	}
+
+	envCorp, envSecret := f.Getenv("WWCLI_CORP_ID"), f.Getenv("WWCLI_SECRET")
+	if in.CorpID != "" {
+		envCorp = in.CorpID
+	}
+	switch {
+	case envCorp != "" && envSecret != "":
+		return f.withProfileAgent(Credentials{CorpID: envCorp, Secret: envSecret, AgentID: agentID, Source: "WWCLI_SECRET"}), checkCreds(envCorp, envSecret)
+	case envSecret != "":
+		return Credentials{}, Errorf(ExitCredentials, "WWCLI_SECRET is set but WWCLI_CORP_ID is not: set both")
+	case envCorp != "" && f.Getenv("WWCLI_CORP_ID") != "":
+		return Credentials{}, Errorf(ExitCredentials, "WWCLI_CORP_ID is set but WWCLI_SECRET is not: set both")
+	}
+
+	// The sandbox never sees real secrets: without explicit credentials it
+	// uses the demo app instead of the profile.
+	if f.Global.Sandbox {
+		return Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret,
+			AgentID: firstNonEmpty(agentID, fmt.Sprint(sandbox.DemoAgentID)), Source: "sandbox demo app"}, nil
+	}
+	return f.profileCredentials(ctx, command, agentID)
+}
+
+func (f *Factory) profileCredentials(ctx context.Context, command, agentID string) (Credentials, error) {
+	name := f.ProfileName()
+	p, err := f.profile()
+	if err != nil {
+		return Credentials{}, WithCode(ExitCredentials, err)
+	}
+	if p == nil {
+		if f.Global.Profile != "" {
+			return Credentials{}, Errorf(ExitCredentials, "no profile %q: create it with 'wwcli auth login --profile %s --corp-id ww...'", name, name)
+		}
+		return Credentials{}, Errorf(ExitCredentials, missingCredentials, command)
+	}
+	store, err := f.SecretStore(p.SecretStorage)
+	if err != nil {
+		return Credentials{}, WithCode(ExitCredentials, err)
+	}
+	secret, err := store.Get(ctx, config.SecretAccount(name))
+	switch {
+	case errors.Is(err, credstore.ErrNotFound):
+		return Credentials{}, Errorf(ExitCredentials, "profile %q has no secret in %s: run 'wwcli auth login --profile %s'", name, store.Location(), name)
+	case credstore.IsUnavailable(err):
+		return Credentials{}, WithCode(ExitCredentials, fmt.Errorf("cannot read the secret of profile %q: %w", name, err))
+	case err != nil:
+		return Credentials{}, WithCode(ExitCredentials, err)
+	}
+	return Credentials{CorpID: p.CorpID, Secret: secret, AgentID: firstNonEmpty(agentID, p.AgentID),
+		Source: fmt.Sprintf("profile %q (%s)", name, store.Kind()), Profile: name, BaseURL: p.BaseURL}, nil
+}
+
+// profile returns the selected profile, or nil when it does not exist.
+func (f *Factory) profile() (*config.Profile, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Profiles[f.ProfileName()], nil
+}
+
+// withProfileAgent fills the agent id from the profile when the explicit
+// credentials did not name one (agent tickets are per app).
+func (f *Factory) withProfileAgent(c Credentials) Credentials {
+	if c.AgentID == "" {
+		if p, _ := f.profile(); p != nil && p.CorpID == c.CorpID {
+			c.AgentID = p.AgentID
+		}
+	}
+	return c
+}
+
+// readSecret reads --secret-stdin or --secret-file, trimming the newline
+// editors and `echo` add.
+func (f *Factory) readSecret(in CredInput) (secret, source string, err error) {
+	if in.SecretStdin && in.SecretFile != "" {
+		return "", "", FlagErrorf("use either --secret-stdin or --secret-file, not both")
+	}
+	var b []byte
+	if in.SecretStdin {
+		source = "--secret-stdin"
+		b, err = io.ReadAll(io.LimitReader(f.IO.In, 64<<10))
+	} else {
+		source = "--secret-file"
+		b, err = os.ReadFile(in.SecretFile)
+	}
+	if err != nil {
+		return "", "", Errorf(ExitCredentials, "reading the secret from %s: %v", source, err)
+	}
+	secret = strings.TrimSpace(string(b))
+	if secret == "" {
+		return "", "", Errorf(ExitCredentials, "%s gave an empty secret", source)
+	}
+	return secret, source, nil
+}
+
+func checkCreds(corpID, secret string) error {
+	if strings.TrimSpace(corpID) == "" || strings.TrimSpace(secret) == "" {
+		return FlagErrorf("CORPID and SECRET must not be empty")
+	}
+	if strings.ContainsAny(corpID, " \t\r\n") {
+		return FlagErrorf("corp id %q contains whitespace; copy it again from 管理后台 → 我的企业 → 企业信息", corpID)
+	}
+	return nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,50 @@
+// Package credstore keeps secrets: the OS keyring (the only importer of
+// go-keyring), an explicit opt-in 0600 file, and an in-memory store for
+// tests. Every keyring call is bounded by a timeout, and "the keyring is
+// unavailable" is always a different answer from "no secret stored".
+package credstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Service is the keyring service name every wwcli secret is filed under.
+const Service = "wwcli"
+
+// ErrNotFound means the store works but holds no secret for the account.
+var ErrNotFound = errors.New("no secret stored")
+
+// Store holds secrets by account name (e.g. "default" or "default/callback-token").
+type Store interface {
+	Get(ctx context.Context, account string) (string, error)
+	Set(ctx context.Context, account, secret string) error
+	Delete(ctx context.Context, account string) error
+	// Kind is "keyring", "file" or "memory"; Location says where, for humans.
+	Kind() string
+	Location() string
+}
+
+// UnavailableError means the store cannot be used at all right now.
+type UnavailableError struct {
+	Reason string
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf(`OS keyring unavailable: %s
+Fixes:
+  - CI and scripts: set WWCLI_CORP_ID and WWCLI_SECRET (and WWCLI_AGENT_ID) instead of a stored profile
+  - headless Linux: run inside 'dbus-run-session' with an unlocked gnome-keyring
+    (echo PASSWORD | gnome-keyring-daemon --unlock --components=secrets)
+  - or store the secret in a 0600 file on purpose: wwcli auth login --insecure-storage`, e.Reason)
+}
+
+// ExitCode: credentials problems exit 4.
+func (e *UnavailableError) ExitCode() int { return 4 }
+
+// IsUnavailable reports whether err means the store cannot be reached.
+func IsUnavailable(err error) bool {
+	var u *UnavailableError
+	return errors.As(err, &u)
+}

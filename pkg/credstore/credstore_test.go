@@ -1,0 +1,211 @@
+package credstore
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+type fakeBackend struct {
+	m     map[string]string
+	err   error
+	block chan struct{} // when set, calls wait on it
+}
+
+func (f *fakeBackend) wait() {
+	if f.block != nil {
+		<-f.block
+	}
+}
+func (f *fakeBackend) Get(s, u string) (string, error) {
+	f.wait()
+	if f.err != nil {
+		return "", f.err
+	}
+	v, ok := f.m[s+"/"+u]
+	if !ok {
+		return "", keyring.ErrNotFound
+	}
+	return v, nil
+}
+func (f *fakeBackend) Set(s, u, p string) error {
+	f.wait()
+	if f.err != nil {
+		return f.err
+	}
+	f.m[s+"/"+u] = p
+	return nil
+}
+func (f *fakeBackend) Delete(s, u string) error {
+	f.wait()
+	if _, ok := f.m[s+"/"+u]; !ok {
+		return keyring.ErrNotFound
+	}
+	delete(f.m, s+"/"+u)
+	return nil
+}
+
+func TestKeyringRoundTripAndNotFound(t *testing.T) {
+	s := &keyringStore{backend: &fakeBackend{m: map[string]string{}}, timeout: time.Second}
+	ctx := context.Background()
+	if _, err := s.Get(ctx, "default"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("want ErrNotFound, got %v", err)
+	}
+	if err := s.Set(ctx, "default", "sec"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Get(ctx, "default"); err != nil || v != "sec" {
+		t.Fatalf("got %q %v", v, err)
+	}
+	if err := s.Delete(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "default"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func TestKeyringBackendErrorIsUnavailableNotNotFound(t *testing.T) {
+	s := &keyringStore{backend: &fakeBackend{err: errors.New("failed to unlock correct collection")}, timeout: time.Second}
+	_, err := s.Get(context.Background(), "default")
+	if !IsUnavailable(err) || errors.Is(err, ErrNotFound) {
+		t.Fatalf("got %v", err)
+	}
+	for _, fix := range []string{"WWCLI_SECRET", "dbus-run-session", "--insecure-storage"} {
+		if !strings.Contains(err.Error(), fix) {
+			t.Errorf("error should name the fix %q:\n%s", fix, err)
+		}
+	}
+}
+
+func TestKeyringTimeout(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	s := &keyringStore{backend: &fakeBackend{m: map[string]string{}, block: block}, timeout: 30 * time.Millisecond}
+	_, err := s.Get(context.Background(), "default")
+	if !IsUnavailable(err) || !strings.Contains(err.Error(), "WWCLI_KEYRING_TIMEOUT") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestKeyringTimeoutFromEnv(t *testing.T) {
+	cases := map[string]time.Duration{"": DefaultKeyringTimeout, "5s": 5 * time.Second, "7": 7 * time.Second, "junk": DefaultKeyringTimeout, "-1s": DefaultKeyringTimeout}
+	for v, want := range cases {
+		if got := keyringTimeout(envMap(map[string]string{"WWCLI_KEYRING_TIMEOUT": v})); got != want {
+			t.Errorf("%q: got %v want %v", v, got, want)
+		}
+	}
+}
+
+func TestKeyringOffNeverCallsBackend(t *testing.T) {
+	s := NewKeyring(envMap(map[string]string{"WWCLI_KEYRING": "off", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"})).(*keyringStore)
+	s.backend = &fakeBackend{err: errors.New("backend must not be called")}
+	_, err := s.Get(context.Background(), "x")
+	if !IsUnavailable(err) || !strings.Contains(err.Error(), "WWCLI_KEYRING=off") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// With no session bus, the store answers "unavailable" at once and never
+// autolaunches D-Bus: a fake dbus-launch on PATH would leave a marker.
+func TestNoSessionBusFailsFastWithoutLaunching(t *testing.T) {
+	if !needsSessionBus() {
+		t.Fatal("this test targets the Secret Service platforms only")
+	}
+	bin := t.TempDir()
+	marker := filepath.Join(bin, "launched")
+	script := "#!/bin/sh\ntouch " + marker + "\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "dbus-launch"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	env := envMap(map[string]string{"XDG_RUNTIME_DIR": t.TempDir()})
+	s := NewKeyring(env)
+	for _, call := range []func() error{
+		func() error { _, err := s.Get(context.Background(), "default"); return err },
+		func() error { return s.Set(context.Background(), "default", "x") },
+		func() error { return s.Delete(context.Background(), "default") },
+	} {
+		if err := call(); !IsUnavailable(err) || !strings.Contains(err.Error(), "D-Bus") {
+			t.Fatalf("got %v", err)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("dbus-launch was started")
+	}
+}
+
+func TestSessionBusDetection(t *testing.T) {
+	if !sessionBusAvailable(envMap(map[string]string{"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"})) {
+		t.Fatal("an explicit address counts")
+	}
+	if sessionBusAvailable(envMap(map[string]string{"DBUS_SESSION_BUS_ADDRESS": "autolaunch:", "XDG_RUNTIME_DIR": t.TempDir()})) {
+		t.Fatal("autolaunch: must not count")
+	}
+}
+
+func TestFileStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "secrets.json")
+	s := NewFile(path)
+	ctx := context.Background()
+	if _, err := s.Get(ctx, "a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("empty store: %v", err)
+	}
+	if err := s.Set(ctx, "a", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "b", "two"); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+	if v, _ := s.Get(ctx, "a"); v != "one" {
+		t.Fatalf("got %q", v)
+	}
+	if err := s.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.Get(ctx, "b"); v != "two" {
+		t.Fatal("deleting a must keep b")
+	}
+	if !strings.Contains(s.Location(), "plain text") || s.Kind() != "file" {
+		t.Fatal("location must warn about plain text")
+	}
+}
+
+func TestFileStoreNeverOverwritesCorruptFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secrets.json")
+	os.WriteFile(path, []byte("{broken"), 0o600)
+	s := NewFile(path)
+	if err := s.Set(context.Background(), "a", "x"); err == nil || !strings.Contains(err.Error(), "fix or remove") {
+		t.Fatalf("got %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "{broken" {
+		t.Fatal("the corrupt file was changed")
+	}
+}
+
+func TestMemoryStore(t *testing.T) {
+	s := NewMemory()
+	ctx := context.Background()
+	s.Set(ctx, "a", "1")
+	if v, err := s.Get(ctx, "a"); v != "1" || err != nil {
+		t.Fatal(v, err)
+	}
+	if err := s.Delete(ctx, "zz"); !errors.Is(err, ErrNotFound) {
+		t.Fatal(err)
+	}
+}

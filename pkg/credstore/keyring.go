@@ -1,0 +1,142 @@
+package credstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// DefaultKeyringTimeout bounds each keyring call unless WWCLI_KEYRING_TIMEOUT
+// says otherwise; a locked keyring waiting for a prompt must not hang wwcli.
+const DefaultKeyringTimeout = 3 * time.Second
+
+// backend is the part of go-keyring we use, so tests can replace it.
+type backend interface {
+	Get(service, user string) (string, error)
+	Set(service, user, password string) error
+	Delete(service, user string) error
+}
+
+type zalando struct{}
+
+func (zalando) Get(s, u string) (string, error) { return keyring.Get(s, u) }
+func (zalando) Set(s, u, p string) error        { return keyring.Set(s, u, p) }
+func (zalando) Delete(s, u string) error        { return keyring.Delete(s, u) }
+
+type keyringStore struct {
+	backend backend
+	timeout time.Duration
+	// unavailable is set when we know up front the keyring cannot work
+	// (WWCLI_KEYRING=off, no D-Bus session): every call fails at once.
+	unavailable string
+}
+
+// NewKeyring returns the OS keyring store, configured from the environment:
+// WWCLI_KEYRING=off disables it without touching D-Bus, WWCLI_KEYRING_TIMEOUT
+// (a duration like 5s, or whole seconds) bounds each call.
+func NewKeyring(getenv func(string) string) Store {
+	s := &keyringStore{backend: zalando{}, timeout: keyringTimeout(getenv)}
+	switch {
+	case getenv("WWCLI_KEYRING") == "off":
+		s.unavailable = "disabled by WWCLI_KEYRING=off"
+	case needsSessionBus() && !sessionBusAvailable(getenv):
+		// go-keyring would try to autolaunch dbus-launch; never do that.
+		s.unavailable = "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
+	}
+	return s
+}
+
+func keyringTimeout(getenv func(string) string) time.Duration {
+	v := getenv("WWCLI_KEYRING_TIMEOUT")
+	if v == "" {
+		return DefaultKeyringTimeout
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return d
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	return DefaultKeyringTimeout
+}
+
+// needsSessionBus: the Secret Service backend (Linux, BSD) talks D-Bus;
+// macOS and Windows keyrings do not.
+func needsSessionBus() bool {
+	return runtime.GOOS != "darwin" && runtime.GOOS != "windows"
+}
+
+// sessionBusAvailable mirrors how godbus finds the session bus, minus the
+// autolaunch: an explicit address, or the per-user socket in the runtime dir.
+func sessionBusAvailable(getenv func(string) string) bool {
+	if addr := getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" && addr != "autolaunch:" {
+		return true
+	}
+	runtimeDir := getenv("XDG_RUNTIME_DIR")
+	if runtimeDir == "" {
+		runtimeDir = filepath.Join("/run/user", strconv.Itoa(os.Getuid()))
+	}
+	st, err := os.Stat(filepath.Join(runtimeDir, "bus"))
+	return err == nil && st.Mode()&os.ModeSocket != 0
+}
+
+func (s *keyringStore) Kind() string     { return "keyring" }
+func (s *keyringStore) Location() string { return "OS keyring (service \"" + Service + "\")" }
+
+func (s *keyringStore) Get(ctx context.Context, account string) (string, error) {
+	var out string
+	err := s.call(ctx, func() error {
+		v, err := s.backend.Get(Service, account)
+		out = v
+		return err
+	})
+	return out, err
+}
+
+func (s *keyringStore) Set(ctx context.Context, account, secret string) error {
+	return s.call(ctx, func() error { return s.backend.Set(Service, account, secret) })
+}
+
+func (s *keyringStore) Delete(ctx context.Context, account string) error {
+	return s.call(ctx, func() error { return s.backend.Delete(Service, account) })
+}
+
+// call runs fn with the timeout. go-keyring takes no context, so a stuck
+// call is abandoned in its goroutine; the process exits soon after anyway.
+func (s *keyringStore) call(ctx context.Context, fn func() error) error {
+	if s.unavailable != "" {
+		return &UnavailableError{Reason: s.unavailable}
+	}
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	timer := time.NewTimer(s.timeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return translate(err)
+	case <-timer.C:
+		return &UnavailableError{Reason: fmt.Sprintf("no answer within %s (locked, or waiting for an unlock prompt?); raise WWCLI_KEYRING_TIMEOUT if you need time to type a password", s.timeout)}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, keyring.ErrNotFound):
+		return ErrNotFound
+	case errors.Is(err, keyring.ErrSetDataTooBig):
+		return fmt.Errorf("secret too large for the OS keyring: %w", err)
+	default:
+		return &UnavailableError{Reason: err.Error()}
+	}
+}

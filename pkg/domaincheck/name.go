@@ -1,0 +1,79 @@
+package domaincheck
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// NamePattern is the shape of every observed verification file name: the
+// 16 is observed, not documented, so a mismatch is only a warning.
+var NamePattern = regexp.MustCompile(`^WW_verify_[A-Za-z0-9]{16}\.txt$`)
+
+const namePrefix, nameSuffix = "WW_verify_", ".txt"
+
+// TokenFromName returns the part of WW_verify_TOKEN.txt that the file must
+// contain, and false when name does not have that shape.
+func TokenFromName(name string) (string, bool) {
+	if !strings.HasPrefix(name, namePrefix) || !strings.HasSuffix(name, nameSuffix) {
+		return "", false
+	}
+	tok := strings.TrimSuffix(strings.TrimPrefix(name, namePrefix), nameSuffix)
+	if tok == "" || strings.TrimLeftFunc(tok, isTokenRune) != "" {
+		return "", false
+	}
+	return tok, true
+}
+
+func isTokenRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+// CheckName rejects names that cannot be a file at the web root: the file
+// must sit directly under "/", and --write must not escape its directory.
+func CheckName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("the file name is empty: pass --name WW_verify_XXXXXXXXXXXXXXXX.txt or --file PATH")
+	case strings.ContainsAny(name, `/\`):
+		return fmt.Errorf("file name %q contains a path separator: WeCom only looks at the domain root, so give the bare name", name)
+	case name == "." || name == "..":
+		return fmt.Errorf("file name %q is not a file", name)
+	case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '?' || r == '#' || r == '%' }):
+		return fmt.Errorf("file name %q contains spaces, control characters or URL syntax (?, #, %%): use the name exactly as downloaded", name)
+	}
+	return nil
+}
+
+// ParseHost splits HOST[:PORT] (IPv6 literals in brackets when a port is
+// given). port is "" when absent.
+func ParseHost(arg string) (host, port string, err error) {
+	if arg == "" {
+		return "", "", fmt.Errorf("the host is empty: pass the domain, e.g. example.com")
+	}
+	if strings.Contains(arg, "://") || strings.Contains(arg, "/") {
+		return "", "", fmt.Errorf("%q is a URL: pass the host only, e.g. example.com (choose the scheme with --scheme)", arg)
+	}
+	if strings.ContainsFunc(arg, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '?' || r == '#' || r == '@' }) {
+		return "", "", fmt.Errorf("%q is not a host name", arg)
+	}
+	if ip := net.ParseIP(strings.Trim(arg, "[]")); ip != nil && !strings.Contains(strings.TrimPrefix(arg, "["), "]:") {
+		return strings.Trim(arg, "[]"), "", nil
+	}
+	if !strings.Contains(arg, ":") {
+		return arg, "", nil
+	}
+	host, port, err = net.SplitHostPort(arg)
+	if err != nil {
+		return "", "", fmt.Errorf("%q is not HOST or HOST:PORT: %v", arg, err)
+	}
+	if host == "" {
+		return "", "", fmt.Errorf("%q has no host", arg)
+	}
+	if n, perr := strconv.Atoi(port); perr != nil || n < 1 || n > 65535 {
+		return "", "", fmt.Errorf("port %q in %q is not a number from 1 to 65535", port, arg)
+	}
+	return host, port, nil
+}

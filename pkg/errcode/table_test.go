@@ -1,0 +1,165 @@
+package errcode
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestEmbeddedTableComplete reads the shipped TSV independently and checks
+// every row made it into the table unchanged, with nothing dropped.
+func TestEmbeddedTableComplete(t *testing.T) {
+	tb := loadTable()
+	if len(tb.problems) != 0 {
+		t.Fatalf("embedded table has problems:\n%s", strings.Join(tb.problems, "\n"))
+	}
+	f, err := os.Open("data/errcodes.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	rows := 0
+	seen := map[int]bool{}
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if cols[0] == "code" {
+			continue
+		}
+		rows++
+		code, err := strconv.Atoi(cols[0])
+		if err != nil {
+			t.Fatalf("row %d: %v", rows, err)
+		}
+		if seen[code] {
+			t.Errorf("duplicate code %d in the shipped TSV: decide which row wins", code)
+		}
+		seen[code] = true
+		e, ok := Lookup(code)
+		if !ok || e.ZH != cols[1] || e.EN != cols[2] {
+			t.Errorf("code %d: got %+v, want zh %q en %q", code, e, cols[1], cols[2])
+		}
+	}
+	if rows != 1256 || len(tb.entries) != rows {
+		t.Errorf("TSV rows %d, table entries %d; want 1256 each", rows, len(tb.entries))
+	}
+	if tb.entries[0].Code != -1 {
+		t.Errorf("table order changed: first code %d", tb.entries[0].Code)
+	}
+}
+
+func TestParseTableDuplicatesAndBadRows(t *testing.T) {
+	tsv := "code\tzh\ten_short\n" +
+		"100\t新\tnew wording\n" +
+		"bad row without tabs\n" +
+		"x\tzh\ten\n" +
+		"100\t旧\told wording\n" +
+		"200\t二\ttwo\r\n"
+	tb := parseTable(tsv, []fix{{100, "fix 100"}, {300, "orphan"}, {100, "again"}})
+	if len(tb.entries) != 2 {
+		t.Fatalf("entries %+v", tb.entries)
+	}
+	e := tb.entries[tb.index[100]]
+	if e.ZH != "新" || e.EN != "new wording" || e.Fix != "fix 100" {
+		t.Errorf("duplicate must keep the first row: %+v", e)
+	}
+	if e := tb.entries[tb.index[200]]; e.EN != "two" {
+		t.Errorf("CRLF not trimmed: %q", e.EN)
+	}
+	want := []string{"3: 1 columns", "4: code \"x\"", "5: duplicate code 100", "fix for code 300", "two fixes for code 100"}
+	if len(tb.problems) != len(want) {
+		t.Fatalf("problems %q", tb.problems)
+	}
+	for i, w := range want {
+		if !strings.Contains(tb.problems[i], w) {
+			t.Errorf("problem %d = %q, want it to mention %q", i, tb.problems[i], w)
+		}
+	}
+}
+
+// TestFixCoverage: at least 60 codes carry our guidance, including every
+// code the troubleshooting guide and the issue name.
+func TestFixCoverage(t *testing.T) {
+	n := 0
+	for _, e := range loadTable().entries {
+		if e.Fix != "" {
+			n++
+		}
+	}
+	if n < 60 {
+		t.Errorf("%d codes have fixes, want >= 60", n)
+	}
+	must := []int{40001, 40013, 40014, 40082, 40091, 41001, 41002, 41004, 42001, 42009, 48002, 40056, 41011,
+		40093, 42012, 91040, 45009, 40029, 42003, 42022, 41008, 84014, 84015, 84090,
+		50001, 80001, 85004, 85005, 85008, 60020, 48009, 301042, 60011, 60021, 50002, 50003,
+		45033, -1, 6000, 90206, 40003, 46004, 60111, 60102, 60104, 60003, 60123, 81013, 82001,
+		44004, 45002, 81011, 86001, 86008, 93000}
+	for _, c := range must {
+		if e, ok := Lookup(c); !ok || e.Fix == "" {
+			t.Errorf("code %d has no fix", c)
+		}
+	}
+	for _, want := range []struct {
+		code int
+		word string
+	}{{45009, "debug=1"}, {45009, "5 calls per minute"}, {45009, "one hour"}, {60020, "企业可信IP"},
+		{40029, "5 minutes"}, {42012, "agent_config"}, {50001, "exactly"}, {40014, "mini program"}} {
+		if e, _ := Lookup(want.code); !strings.Contains(e.Fix, want.word) {
+			t.Errorf("fix for %d should mention %q: %q", want.code, want.word, e.Fix)
+		}
+	}
+}
+
+func TestCallbackTable(t *testing.T) {
+	for code := -40012; code <= -40001; code++ {
+		e, ok := Callback(code)
+		if !ok || e.Code != code || e.ZH == "" || !strings.HasPrefix(e.EN, callbackLabel) {
+			t.Errorf("callback %d: %+v %v", code, e, ok)
+		}
+		if _, ok := Lookup(code); ok {
+			t.Errorf("callback code %d must not be in the API table", code)
+		}
+	}
+	if _, ok := Callback(-40013); ok {
+		t.Error("-40013 is not a callback code")
+	}
+	if _, ok := Callback(40001); ok {
+		t.Error("40001 is an API code, not a callback code")
+	}
+}
+
+func TestListAndSearch(t *testing.T) {
+	all := List()
+	if len(all) != 1256+12 || all[len(all)-1].Code != -40012 {
+		t.Fatalf("List: %d entries, last %+v", len(all), all[len(all)-1])
+	}
+	codes := func(es []Entry) map[int]bool {
+		m := map[int]bool{}
+		for _, e := range es {
+			m[e.Code] = true
+		}
+		return m
+	}
+	got := codes(Search("IP", "whitelist"))
+	if !got[60020] || !got[301042] {
+		t.Errorf("search 'IP whitelist' misses 60020/301042: %v", got)
+	}
+	for c := range got {
+		e, _ := Lookup(c)
+		hay := strings.ToLower(e.ZH + e.EN)
+		if !strings.Contains(hay, "ip") || !strings.Contains(hay, "whitelist") {
+			t.Errorf("code %d matched without every word: %+v", c, e)
+		}
+	}
+	if got := codes(Search("访问ip")); !got[60020] {
+		t.Errorf("Chinese search misses 60020: %v", got)
+	}
+	if got := codes(Search("SIGNATURE mismatch")); !got[-40001] || !got[49004] {
+		t.Errorf("case-insensitive search misses -40001/49004: %v", got)
+	}
+	if len(Search("no-such-word-anywhere")) != 0 || len(Search("  ")) != 0 {
+		t.Error("search without matches or words must be empty")
+	}
+}

@@ -1,0 +1,263 @@
+package jssdk
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Warning is something the user should know about a signature that was
+// still computed. Code is stable (for tests and --json); Message is prose.
+type Warning struct {
+	Code    string
+	Message string
+}
+
+// Warning codes.
+const (
+	WarnFragmentStripped = "fragment_stripped"
+	WarnNonASCII         = "non_ascii_url"
+	WarnNotBrowserForm   = "not_browser_form"
+)
+
+// URLWarnings reports why the page's own location.href may not equal u
+// (u is already without fragment): raw non-ASCII characters (signed as
+// UTF-8, which @wecom/jssdk.getSignature does not do) or a form a browser
+// would normalize (case, default port, missing "/" path).
+func URLWarnings(u string) []Warning {
+	form := BrowserForm(u)
+	if chars := NonASCII(u); len(chars) > 0 {
+		msg := fmt.Sprintf("the URL contains non-ASCII characters (%s): signed as UTF-8 bytes, "+
+			"but @wecom/jssdk getSignature would give a different signature for it. "+
+			"Browsers percent-encode location.href; sign that form instead: %s", strings.Join(chars, " "), form)
+		return []Warning{{Code: WarnNonASCII, Message: msg}}
+	}
+	if form != u {
+		return []Warning{{Code: WarnNotBrowserForm, Message: fmt.Sprintf(
+			"a browser reports this page's location.href as %s, and the signature must be over exactly that; "+
+				"signed the URL as given", form)}}
+	}
+	return nil
+}
+
+// NonASCII returns the distinct non-ASCII characters of s in order of
+// first appearance (invalid UTF-8 bytes are shown as \xNN).
+func NonASCII(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		c := string(r)
+		if r == utf8.RuneError && size == 1 {
+			c = fmt.Sprintf(`\x%02x`, s[i])
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+		i += size
+	}
+	return out
+}
+
+// HasNonASCII reports whether s has any byte outside ASCII.
+func HasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// BrowserForm approximates what a browser's location.href shows for u
+// (without fragment): lowercase scheme and host, IDN host labels in
+// punycode, no default port, "/" for an empty path, and non-ASCII bytes of
+// userinfo, path and query percent-encoded as UTF-8. It does not resolve
+// dot segments or encode ASCII punctuation. Input that is not
+// scheme://authority is returned unchanged.
+func BrowserForm(u string) string {
+	i := strings.Index(u, "://")
+	if i <= 0 {
+		return u
+	}
+	scheme := strings.ToLower(u[:i])
+	rest := u[i+3:]
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	userinfo, hostport := "", authority
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		userinfo, hostport = percentEncodeNonASCII(authority[:at+1]), authority[at+1:]
+	}
+	host, port := splitHostPort(hostport)
+	host = asciiHost(host)
+	if port == defaultPort(scheme) {
+		port = ""
+	}
+	path, query := tail, ""
+	if q := strings.IndexByte(tail, '?'); q >= 0 {
+		path, query = tail[:q], tail[q:]
+	}
+	if path == "" {
+		path = "/"
+	}
+	out := scheme + "://" + userinfo + host
+	if port != "" {
+		out += ":" + port
+	}
+	return out + percentEncodeNonASCII(path) + percentEncodeNonASCII(query)
+}
+
+func splitHostPort(hp string) (host, port string) {
+	if strings.HasPrefix(hp, "[") { // IPv6 literal
+		if j := strings.IndexByte(hp, ']'); j >= 0 {
+			host, rest := hp[:j+1], hp[j+1:]
+			if strings.HasPrefix(rest, ":") {
+				return host, rest[1:]
+			}
+			return host, ""
+		}
+		return hp, ""
+	}
+	if j := strings.LastIndexByte(hp, ':'); j >= 0 {
+		return hp[:j], hp[j+1:]
+	}
+	return hp, ""
+}
+
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+// asciiHost lowercases the host and writes non-ASCII labels as punycode
+// ("xn--..."), as browsers do. Ideographic full stops separate labels too.
+func asciiHost(host string) string {
+	host = strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61", ".").Replace(host)
+	labels := strings.Split(strings.ToLower(host), ".")
+	for i, l := range labels {
+		if HasNonASCII(l) && utf8.ValidString(l) {
+			if p, ok := punycode(l); ok {
+				labels[i] = "xn--" + p
+			}
+		}
+	}
+	return strings.Join(labels, ".")
+}
+
+func percentEncodeNonASCII(s string) string {
+	if !HasNonASCII(s) {
+		return s
+	}
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+// punycode encodes one label per RFC 3492 (the part after "xn--").
+func punycode(label string) (string, bool) {
+	const (
+		base, tmin, tmax, skew, damp = 36, 1, 26, 38, 700
+		initialBias, initialN        = 72, 128
+		maxDelta                     = 1 << 30 // far beyond any DNS label
+	)
+	runes := []rune(label)
+	var out []byte
+	for _, r := range runes {
+		if r < 0x80 {
+			out = append(out, byte(r))
+		}
+	}
+	basic := len(out)
+	handled := basic
+	if basic > 0 {
+		out = append(out, '-')
+	}
+	n, delta, bias := rune(initialN), 0, initialBias
+	for handled < len(runes) {
+		m := rune(0x7fffffff)
+		for _, r := range runes {
+			if r >= n && r < m {
+				m = r
+			}
+		}
+		delta += int(m-n) * (handled + 1)
+		if delta > maxDelta {
+			return "", false
+		}
+		n = m
+		for _, r := range runes {
+			if r < n {
+				delta++
+			}
+			if r != n {
+				continue
+			}
+			q := delta
+			for k := base; ; k += base {
+				t := k - bias
+				if t < tmin {
+					t = tmin
+				} else if t > tmax {
+					t = tmax
+				}
+				if q < t {
+					break
+				}
+				out = append(out, punyDigit(t+(q-t)%(base-t)))
+				q = (q - t) / (base - t)
+			}
+			out = append(out, punyDigit(q))
+			bias = punyAdapt(delta, handled+1, handled == basic, base, tmin, tmax, skew, damp)
+			delta = 0
+			handled++
+		}
+		delta++
+		n++
+	}
+	return string(out), true
+}
+
+func punyDigit(d int) byte {
+	if d < 26 {
+		return byte('a' + d)
+	}
+	return byte('0' + d - 26)
+}
+
+func punyAdapt(delta, points int, first bool, base, tmin, tmax, skew, damp int) int {
+	if first {
+		delta /= damp
+	} else {
+		delta /= 2
+	}
+	delta += delta / points
+	k := 0
+	for delta > (base-tmin)*tmax/2 {
+		delta /= base - tmin
+		k += base
+	}
+	return k + (base-tmin+1)*delta/(delta+skew)
+}

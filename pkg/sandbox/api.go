@@ -1,0 +1,254 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// route is one WeCom endpoint.
+type route struct {
+	postOnly bool // WeCom wants POST with a JSON body; GET answers 40058
+	auth     bool // needs ?access_token=
+	handle   func(c *call) (object, *apiError)
+}
+
+// call is one API request being answered (with s.mu held).
+type call struct {
+	s    *Server
+	r    *http.Request
+	q    url.Values
+	ip   string
+	now  time.Time
+	tok  *token
+	body []byte
+}
+
+var errPostOnly = errf(40058, "invalid request method, this API must be called with POST") // sandbox wording
+
+const maxBody = 1 << 20
+
+func (s *Server) apiRoutes() map[string]route {
+	return map[string]route{
+		"/cgi-bin/gettoken":                   {handle: s.getToken},
+		"/cgi-bin/get_jsapi_ticket":           {auth: true, handle: s.corpTicket},
+		"/cgi-bin/ticket/get":                 {auth: true, handle: s.agentTicket},
+		"/cgi-bin/auth/getuserinfo":           {auth: true, handle: s.authGetUserInfo},
+		"/cgi-bin/auth/getuserdetail":         {auth: true, postOnly: true, handle: s.authGetUserDetail},
+		"/cgi-bin/user/getuserinfo":           {auth: true, handle: s.legacyGetUserInfo},
+		"/cgi-bin/miniprogram/jscode2session": {auth: true, handle: s.jscode2session},
+		"/cgi-bin/user/get":                   {auth: true, handle: s.userGet},
+		"/cgi-bin/user/simplelist":            {auth: true, handle: s.userSimpleList},
+		"/cgi-bin/user/list":                  {auth: true, handle: s.userList},
+		"/cgi-bin/user/list_id":               {auth: true, postOnly: true, handle: s.userListID},
+		"/cgi-bin/department/list":            {auth: true, handle: s.departmentList},
+		"/cgi-bin/department/simplelist":      {auth: true, handle: s.departmentSimpleList},
+		"/cgi-bin/agent/get":                  {auth: true, handle: s.agentGet},
+		"/cgi-bin/getcallbackip":              {auth: true, handle: s.callbackIP},
+		"/cgi-bin/get_api_domain_ip":          {auth: true, handle: s.apiDomainIP},
+		"/cgi-bin/message/send":               {auth: true, postOnly: true, handle: s.messageSend},
+	}
+}
+
+// LogEntry is one API request as the sandbox saw it (secrets redacted).
+type LogEntry struct {
+	Time       time.Time `json:"time"` // sandbox clock
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Query      string    `json:"query,omitempty"` // access_token, corpsecret, code... shown as ***
+	RemoteIP   string    `json:"remote_ip"`
+	Status     int       `json:"status"`
+	ErrCode    int       `json:"errcode"`
+	Fault      bool      `json:"fault,omitempty"` // answered by an injected fault
+	DurationMS float64   `json:"duration_ms"`
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	started := time.Now()
+	ip := callerIP(r)
+	path := r.URL.Path
+
+	s.mu.Lock()
+	s.counts[path]++
+	fault := s.takeFault(path)
+	s.mu.Unlock()
+
+	entry := LogEntry{Method: r.Method, Path: path, Query: redactQuery(r.URL.RawQuery), RemoteIP: ip}
+	finish := func(status, code int) {
+		entry.Status, entry.ErrCode = status, code
+		entry.DurationMS = float64(time.Since(started).Microseconds()) / 1000
+		s.record(entry)
+	}
+
+	if fault != nil {
+		if fault.Delay > 0 {
+			t := time.NewTimer(fault.Delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				finish(0, 0)
+				return
+			case <-s.done:
+				t.Stop()
+				finish(http.StatusServiceUnavailable, 0)
+				http.Error(w, "sandbox shutting down", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		if fault.ErrCode != 0 || fault.HTTPStatus != 0 {
+			entry.Fault = true
+			status, code := s.writeFault(w, fault, ip)
+			finish(status, code)
+			return
+		}
+	}
+
+	var body []byte
+	if r.Method == http.MethodPost {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			finish(http.StatusBadRequest, 0)
+			http.Error(w, "cannot read request body", http.StatusBadRequest)
+			return
+		}
+	}
+
+	s.mu.Lock()
+	status, resp := s.dispatch(r, path, ip, body)
+	entry.Time = s.nowLocked()
+	s.mu.Unlock()
+
+	writeJSON(w, status, resp)
+	code := 0
+	if len(resp) > 0 && resp[0].K == "errcode" {
+		code, _ = resp[0].V.(int)
+	}
+	finish(status, code)
+}
+
+func (s *Server) writeFault(w http.ResponseWriter, f *Fault, ip string) (status, code int) {
+	status = f.HTTPStatus
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if f.ErrCode == 0 {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "sandbox: injected HTTP %d\n", status)
+		return status, 0
+	}
+	text := f.ErrMsg
+	if text == "" {
+		text = "injected fault"
+	}
+	writeJSON(w, status, object{{"errcode", f.ErrCode}, {"errmsg", errmsg(f.ErrCode, text, newHint(s.Now().Unix()), ip)}})
+	return status, f.ErrCode
+}
+
+// dispatch answers one request. Called with s.mu held.
+func (s *Server) dispatch(r *http.Request, path, ip string, body []byte) (int, object) {
+	now := s.nowLocked()
+	fail := func(e *apiError) (int, object) {
+		return http.StatusOK, object{{"errcode", e.code}, {"errmsg", errmsg(e.code, e.text, newHint(now.Unix()), ip)}}
+	}
+	rt, ok := s.routes[path]
+	if !ok {
+		return http.StatusNotFound, object{{"errcode", http.StatusNotFound},
+			{"errmsg", "sandbox: " + path + " is not implemented; see docs/sandbox.md for the endpoints"}}
+	}
+	if rt.postOnly && r.Method != http.MethodPost {
+		return fail(errPostOnly)
+	}
+	c := &call{s: s, r: r, q: r.URL.Query(), ip: ip, now: now, body: body}
+	if rt.auth {
+		at := c.q.Get("access_token")
+		if at == "" {
+			return fail(errMissingToken)
+		}
+		tok := s.tokens[at]
+		if tok == nil {
+			return fail(errInvalidToken)
+		}
+		if !now.Before(tok.expires) {
+			return fail(errTokenExpired)
+		}
+		c.tok = tok
+		list := s.opts.TrustedIPs
+		if len(list) == 0 && tok.app != nil {
+			list = tok.app.TrustedIPs
+		}
+		if len(list) > 0 && !ipAllowed(list, ip) {
+			return fail(errUntrustedIP)
+		}
+	}
+	if c.q.Get("debug") == "1" {
+		key := "ip:" + ip
+		if rt.auth {
+			key = "token:" + c.q.Get("access_token")
+		}
+		if !s.allowDebug(key, now) {
+			return fail(errFreqLimit)
+		}
+	}
+	resp, apiErr := rt.handle(c)
+	if apiErr != nil {
+		return fail(apiErr)
+	}
+	return http.StatusOK, append(object{{"errcode", 0}, {"errmsg", "ok"}}, resp...)
+}
+
+// allowDebug enforces WeCom's debug=1 cap: 5 calls per minute per key.
+func (s *Server) allowDebug(key string, now time.Time) bool {
+	calls := s.debug[key][:0]
+	for _, t := range s.debug[key] {
+		if now.Sub(t) < debugWindow {
+			calls = append(calls, t)
+		}
+	}
+	if len(calls) >= debugLimit {
+		s.debug[key] = calls
+		return false
+	}
+	s.debug[key] = append(calls, now)
+	return true
+}
+
+func (s *Server) record(e LogEntry) {
+	s.mu.Lock()
+	if e.Time.IsZero() {
+		e.Time = s.nowLocked()
+	}
+	s.log = append(s.log, e)
+	if len(s.log) > maxLogEntries {
+		s.log = append([]LogEntry(nil), s.log[len(s.log)-maxLogEntries:]...)
+	}
+	if s.opts.Log != nil {
+		line := fmt.Sprintf("%s %s %s", e.Time.Format("15:04:05"), e.Method, e.Path)
+		if e.Query != "" {
+			line += "?" + e.Query
+		}
+		line += fmt.Sprintf(" -> %d errcode=%d %.1fms from %s", e.Status, e.ErrCode, e.DurationMS, e.RemoteIP)
+		if e.Fault {
+			line += " (injected fault)"
+		}
+		// written under s.mu so lines from concurrent requests never interleave
+		fmt.Fprintln(s.opts.Log, line)
+	}
+	s.mu.Unlock()
+}
+
+// decodeBody parses a POST body into v; malformed JSON is WeCom's 40058.
+func (c *call) decodeBody(v any) *apiError {
+	if len(c.body) == 0 {
+		return errWrongJSON
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		return errWrongJSON
+	}
+	return nil
+}

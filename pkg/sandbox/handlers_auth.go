@@ -1,0 +1,194 @@
+package sandbox
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"time"
+)
+
+func (s *Server) getToken(c *call) (object, *apiError) {
+	corpID, secret := c.q.Get("corpid"), c.q.Get("corpsecret")
+	if corpID == "" {
+		return nil, errMissingCorpID
+	}
+	if secret == "" {
+		return nil, errMissingSecret
+	}
+	corp := s.corps[corpID]
+	if corp == nil {
+		return nil, errInvalidCorpID
+	}
+	app, ok := corp.secrets[secret]
+	if !ok {
+		for _, other := range s.corps {
+			if _, found := other.secrets[secret]; found && other != corp {
+				return nil, errSecretOtherCorp
+			}
+		}
+		return nil, errInvalidCredential
+	}
+	if app != nil && app.Closed {
+		return nil, errInvalidCredential
+	}
+	s.pruneTokens(c.now)
+	at := randomString(96)
+	s.tokens[at] = &token{corp: corp, app: app, expires: c.now.Add(s.opts.TokenTTL)}
+	return object{{"access_token", at}, {"expires_in", int(s.opts.TokenTTL / time.Second)}}, nil
+}
+
+// pruneTokens forgets tokens long expired so memory stays bounded.
+func (s *Server) pruneTokens(now time.Time) {
+	for k, t := range s.tokens {
+		if now.Sub(t.expires) > tokenMemory {
+			delete(s.tokens, k)
+		}
+	}
+	for k, cd := range s.codes {
+		if now.After(cd.expires) {
+			delete(s.codes, k)
+		}
+	}
+	for k, t := range s.tickets {
+		if now.After(t.expires) {
+			delete(s.tickets, k)
+		}
+	}
+}
+
+func (s *Server) corpTicket(c *call) (object, *apiError) {
+	if c.tok.app == nil {
+		return nil, errAPIForbidden
+	}
+	return object{{"ticket", randomString(64)}, {"expires_in", int(ticketTTL / time.Second)}}, nil
+}
+
+func (s *Server) agentTicket(c *call) (object, *apiError) {
+	if c.q.Get("type") != "agent_config" {
+		return nil, errBadTicketType
+	}
+	if c.tok.app == nil {
+		return nil, errAPIForbidden
+	}
+	return object{{"ticket", randomString(64)}, {"expires_in", int(ticketTTL / time.Second)}}, nil
+}
+
+// useCode consumes a code of kind for the caller's app: codes are single
+// use and live 5 minutes; any misuse is 40029 like WeCom.
+func (s *Server) useCode(c *call, param, kind string) (*authCode, *apiError) {
+	code := c.q.Get(param)
+	if code == "" {
+		return nil, errMissingCode
+	}
+	cd := s.codes[code]
+	if cd == nil || cd.kind != kind || cd.corp != c.tok.corp || c.tok.app == nil ||
+		(cd.agentID != 0 && cd.agentID != c.tok.app.AgentID) {
+		return nil, errInvalidCode
+	}
+	delete(s.codes, code)
+	if !c.now.Before(cd.expires) {
+		return nil, errInvalidCode
+	}
+	return cd, nil
+}
+
+// privateTicket issues a user_ticket when the code was granted with
+// snsapi_privateinfo and the member is inside the app's visible range.
+func (s *Server) privateTicket(c *call, cd *authCode) string {
+	if cd.scope != "snsapi_privateinfo" || cd.userID == "" {
+		return ""
+	}
+	u := cd.corp.users[cd.userID]
+	if u == nil || !cd.corp.userVisible(c.tok.app, u) {
+		return ""
+	}
+	t := randomString(96)
+	s.tickets[t] = &userTicket{corp: cd.corp, agentID: c.tok.app.AgentID, userID: cd.userID, expires: c.now.Add(userTicketTTL)}
+	return t
+}
+
+func (s *Server) authGetUserInfo(c *call) (object, *apiError) {
+	cd, e := s.useCode(c, "code", codeOAuth)
+	if e != nil {
+		return nil, e
+	}
+	if cd.userID == "" {
+		return object{{"openid", cd.openID}}, nil
+	}
+	resp := object{{"userid", cd.userID}}
+	if t := s.privateTicket(c, cd); t != "" {
+		resp = append(resp, field{"user_ticket", t})
+	}
+	return resp, nil
+}
+
+func (s *Server) legacyGetUserInfo(c *call) (object, *apiError) {
+	cd, e := s.useCode(c, "code", codeOAuth)
+	if e != nil {
+		return nil, e
+	}
+	device := deviceID(cd.corp.CorpID, cd.userID+cd.openID)
+	if cd.userID == "" {
+		return object{{"OpenId", cd.openID}, {"DeviceId", device}}, nil
+	}
+	resp := object{{"UserId", cd.userID}, {"DeviceId", device}}
+	if t := s.privateTicket(c, cd); t != "" {
+		resp = append(resp, field{"user_ticket", t}, field{"expires_in", int(userTicketTTL / time.Second)})
+	}
+	return resp, nil
+}
+
+// deviceID is stable per member, like an installed client's id.
+func deviceID(corpID, who string) string {
+	sum := sha1.Sum([]byte(corpID + "/" + who))
+	return hex.EncodeToString(sum[:16])
+}
+
+func (s *Server) authGetUserDetail(c *call) (object, *apiError) {
+	var req struct {
+		UserTicket string `json:"user_ticket"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	if req.UserTicket == "" {
+		return nil, errMissingTicket
+	}
+	t := s.tickets[req.UserTicket]
+	if t == nil || t.corp != c.tok.corp || c.tok.app == nil || t.agentID != c.tok.app.AgentID {
+		return nil, errTicketInvalid
+	}
+	if !c.now.Before(t.expires) {
+		return nil, errTicketExpired
+	}
+	u := t.corp.users[t.userID]
+	if u == nil {
+		return nil, errTicketInvalid
+	}
+	gender := u.Gender
+	if gender == "" {
+		gender = "0"
+	}
+	return object{
+		{"userid", u.UserID}, {"gender", gender}, {"avatar", u.Avatar},
+		{"qr_code", "https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=" + deviceID(t.corp.CorpID, u.UserID)[:16]},
+		{"mobile", u.Mobile}, {"email", u.Email}, {"biz_mail", u.BizMail}, {"address", u.Address},
+	}, nil
+}
+
+func (s *Server) jscode2session(c *call) (object, *apiError) {
+	if c.tok.app == nil || c.tok.app.MiniProgramAppID == "" {
+		// WeCom: a token of an app not linked to the mini program is 40014.
+		return nil, errInvalidToken
+	}
+	if c.q.Get("js_code") == "" {
+		return nil, errMissingCode
+	}
+	if c.q.Get("grant_type") != "authorization_code" {
+		return nil, errInvalidParam
+	}
+	cd, e := s.useCode(c, "js_code", codeMiniProgram)
+	if e != nil {
+		return nil, e
+	}
+	return object{{"corpid", cd.corp.CorpID}, {"userid", cd.userID}, {"session_key", randomStdBase64(16)}}, nil
+}

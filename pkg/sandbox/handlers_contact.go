@@ -1,0 +1,272 @@
+package sandbox
+
+import (
+	"encoding/base64"
+	"slices"
+	"strconv"
+)
+
+// deptVisible: the contact-sync token (app nil) sees everything; an app sees
+// the departments of allow_partys and everything below them.
+func (ci *corpIndex) deptVisible(app *App, id int64) bool {
+	if app == nil {
+		return true
+	}
+	for steps := 0; id != 0 && steps <= len(ci.depts); steps++ {
+		if slices.Contains(app.AllowParties, id) {
+			return true
+		}
+		d := ci.depts[id]
+		if d == nil {
+			return false
+		}
+		id = d.ParentID
+	}
+	return false
+}
+
+func (ci *corpIndex) userVisible(app *App, u *User) bool {
+	if app == nil || slices.Contains(app.AllowUsers, u.UserID) {
+		return true
+	}
+	for _, d := range u.Department {
+		if ci.deptVisible(app, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// subtree lists root and, with children, every department below it, in
+// fixture order.
+func (ci *corpIndex) subtree(root int64, children bool) []*Department {
+	var out []*Department
+	for i := range ci.Departments {
+		d := &ci.Departments[i]
+		if d.ID == root || (children && ci.isAncestor(root, d.ID)) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (ci *corpIndex) isAncestor(anc, id int64) bool {
+	for steps := 0; id != 0 && steps <= len(ci.depts); steps++ {
+		d := ci.depts[id]
+		if d == nil {
+			return false
+		}
+		if d.ParentID == anc {
+			return true
+		}
+		id = d.ParentID
+	}
+	return false
+}
+
+func userStatus(u *User) int {
+	if u.Status == 0 {
+		return 1
+	}
+	return u.Status
+}
+
+func userDetail(ci *corpIndex, u *User) object {
+	leader := make([]int, len(u.Department))
+	order := make([]int, len(u.Department))
+	for i, id := range u.Department {
+		if d := ci.depts[id]; d != nil && slices.Contains(d.Leaders, u.UserID) {
+			leader[i] = 1
+		}
+	}
+	gender := u.Gender
+	if gender == "" {
+		gender = "0"
+	}
+	return object{
+		{"userid", u.UserID}, {"name", u.Name}, {"department", u.Department}, {"order", order},
+		{"position", u.Position}, {"mobile", u.Mobile}, {"gender", gender}, {"email", u.Email},
+		{"biz_mail", u.BizMail}, {"is_leader_in_dept", leader}, {"direct_leader", []string{}},
+		{"avatar", u.Avatar}, {"thumb_avatar", u.Avatar}, {"telephone", u.Telephone}, {"alias", u.Alias},
+		{"address", u.Address}, {"status", userStatus(u)}, {"main_department", u.Department[0]},
+	}
+}
+
+func (s *Server) userGet(c *call) (object, *apiError) {
+	id := c.q.Get("userid")
+	if id == "" {
+		return nil, errMissingUserID
+	}
+	u := c.tok.corp.users[id]
+	if u == nil {
+		return nil, errUserNotFound
+	}
+	if !c.tok.corp.userVisible(c.tok.app, u) {
+		return nil, errNoPrivilege
+	}
+	return userDetail(c.tok.corp, u), nil
+}
+
+// membersOf resolves ?department_id=&fetch_child= to the members the token may see.
+func (s *Server) membersOf(c *call) ([]*User, *apiError) {
+	ci := c.tok.corp
+	id, err := strconv.ParseInt(c.q.Get("department_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, errInvalidPartyID
+	}
+	if ci.depts[id] == nil {
+		return nil, errDeptNotFound
+	}
+	if !ci.deptVisible(c.tok.app, id) {
+		return nil, errNoPrivilege
+	}
+	depts := map[int64]bool{}
+	for _, d := range ci.subtree(id, c.q.Get("fetch_child") == "1") {
+		depts[d.ID] = true
+	}
+	var out []*User
+	for i := range ci.Users {
+		u := &ci.Users[i]
+		if slices.ContainsFunc(u.Department, func(d int64) bool { return depts[d] }) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) userSimpleList(c *call) (object, *apiError) {
+	users, e := s.membersOf(c)
+	if e != nil {
+		return nil, e
+	}
+	list := make([]object, 0, len(users))
+	for _, u := range users {
+		list = append(list, object{{"userid", u.UserID}, {"name", u.Name}, {"department", u.Department}})
+	}
+	return object{{"userlist", list}}, nil
+}
+
+func (s *Server) userList(c *call) (object, *apiError) {
+	users, e := s.membersOf(c)
+	if e != nil {
+		return nil, e
+	}
+	list := make([]object, 0, len(users))
+	for _, u := range users {
+		list = append(list, userDetail(c.tok.corp, u))
+	}
+	return object{{"userlist", list}}, nil
+}
+
+// userListID pages over (member, department) pairs; only the contact-sync
+// secret's token may call it (else 48002). The cursor is opaque to callers.
+func (s *Server) userListID(c *call) (object, *apiError) {
+	if c.tok.app != nil {
+		return nil, errAPIForbidden
+	}
+	var req struct {
+		Cursor string `json:"cursor"`
+		Limit  int    `json:"limit"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	if req.Limit == 0 {
+		req.Limit = 10000
+	}
+	if req.Limit < 0 || req.Limit > 10000 {
+		return nil, errf(40058, "invalid limit, must be 1-10000")
+	}
+	offset := 0
+	if req.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(req.Cursor)
+		n, err2 := strconv.Atoi(string(raw))
+		if err != nil || err2 != nil || n < 0 {
+			return nil, errf(40058, "invalid cursor")
+		}
+		offset = n
+	}
+	type pair struct {
+		userID string
+		dept   int64
+	}
+	var all []pair
+	for _, u := range c.tok.corp.Users {
+		for _, d := range u.Department {
+			all = append(all, pair{u.UserID, d})
+		}
+	}
+	offset = min(offset, len(all))
+	end := min(offset+req.Limit, len(all))
+	list := make([]object, 0, end-offset)
+	for _, p := range all[offset:end] {
+		list = append(list, object{{"userid", p.userID}, {"department", p.dept}})
+	}
+	next := ""
+	if end < len(all) {
+		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	}
+	return object{{"next_cursor", next}, {"dept_user", list}}, nil
+}
+
+// visibleDepartments resolves the optional ?id= of department/list and
+// department/simplelist: that department and its children, or every
+// department the token may see.
+func (s *Server) visibleDepartments(c *call) ([]*Department, *apiError) {
+	ci := c.tok.corp
+	raw := c.q.Get("id")
+	var depts []*Department
+	if raw == "" {
+		for i := range ci.Departments {
+			depts = append(depts, &ci.Departments[i])
+		}
+	} else {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, errInvalidPartyID
+		}
+		if ci.depts[id] == nil {
+			return nil, errDeptNotFound
+		}
+		if !ci.deptVisible(c.tok.app, id) {
+			return nil, errNoPrivilege
+		}
+		depts = ci.subtree(id, true)
+	}
+	out := depts[:0]
+	for _, d := range depts {
+		if ci.deptVisible(c.tok.app, d.ID) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) departmentList(c *call) (object, *apiError) {
+	depts, e := s.visibleDepartments(c)
+	if e != nil {
+		return nil, e
+	}
+	list := make([]object, 0, len(depts))
+	for _, d := range depts {
+		leaders := d.Leaders
+		if leaders == nil {
+			leaders = []string{}
+		}
+		list = append(list, object{{"id", d.ID}, {"name", d.Name}, {"name_en", d.NameEN},
+			{"department_leader", leaders}, {"parentid", d.ParentID}, {"order", d.Order}})
+	}
+	return object{{"department", list}}, nil
+}
+
+func (s *Server) departmentSimpleList(c *call) (object, *apiError) {
+	depts, e := s.visibleDepartments(c)
+	if e != nil {
+		return nil, e
+	}
+	list := make([]object, 0, len(depts))
+	for _, d := range depts {
+		list = append(list, object{{"id", d.ID}, {"parentid", d.ParentID}, {"order", d.Order}})
+	}
+	return object{{"department_id", list}}, nil
+}

@@ -1,0 +1,219 @@
+// Package sandbox is a local WeCom-compatible API server: the same paths,
+// parameters, JSON shapes, errcodes and errmsg format as
+// qyapi.weixin.qq.com, over a fixture corp, plus a control API under
+// /_sandbox/ to issue OAuth codes, inject faults, move the clock and read
+// what clients did. It backs `wwcli sandbox`, `wwcli --sandbox` and the
+// end-to-end tests. See docs/sandbox.md.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Server. The zero value serves the demo corp.
+type Options struct {
+	Fixtures   *Fixtures        // nil = DemoFixtures()
+	TokenTTL   time.Duration    // 0 = 7200s
+	TrustedIPs []string         // empty = trust every caller (per-app trusted_ips still apply); else others get 60020
+	Now        func() time.Time // nil = time.Now; the control API moves the sandbox clock forward from it
+	Log        io.Writer        // one line per request (nil = none); secrets and tokens are never logged in clear
+}
+
+const (
+	defaultTokenTTL = 7200 * time.Second
+	ticketTTL       = 7200 * time.Second
+	codeTTL         = 5 * time.Minute
+	userTicketTTL   = 1800 * time.Second
+	debugWindow     = time.Minute
+	debugLimit      = 5
+	maxLogEntries   = 1000
+	maxMessages     = 1000
+	// expired tokens are remembered this long (answering 42001), then forgotten (40014)
+	tokenMemory = 24 * time.Hour
+)
+
+// Server is a sandbox instance. All methods are safe for concurrent use.
+type Server struct {
+	opts   Options
+	fx     *Fixtures
+	corps  map[string]*corpIndex
+	routes map[string]route
+
+	mu       sync.Mutex
+	offset   time.Duration
+	tokens   map[string]*token
+	codes    map[string]*authCode
+	tickets  map[string]*userTicket
+	debug    map[string][]time.Time
+	faults   []*faultRule
+	counts   map[string]int
+	log      []LogEntry
+	messages []Message
+	msgSeq   int
+
+	done      chan struct{}
+	closeOnce sync.Once
+	httpSrv   *http.Server
+}
+
+// corpIndex is a corp with lookup tables built once at New.
+type corpIndex struct {
+	*Corp
+	apps    map[int64]*App
+	secrets map[string]*App // contact secret maps to nil app
+	users   map[string]*User
+	depts   map[int64]*Department
+}
+
+type token struct {
+	corp    *corpIndex
+	app     *App // nil: contact-sync token
+	expires time.Time
+}
+
+type authCode struct {
+	corp    *corpIndex
+	agentID int64 // 0 = any app of the corp
+	userID  string
+	openID  string
+	scope   string
+	kind    string
+	expires time.Time
+}
+
+type userTicket struct {
+	corp    *corpIndex
+	agentID int64
+	userID  string
+	expires time.Time
+}
+
+// New builds a server. Invalid fixtures are a programming error here
+// (LoadFixtures validates user input), so New panics on them.
+func New(opts Options) *Server {
+	if opts.Fixtures == nil {
+		opts.Fixtures = DemoFixtures()
+	}
+	if err := opts.Fixtures.Validate(); err != nil {
+		panic("sandbox.New: " + err.Error())
+	}
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = defaultTokenTTL
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, fx: opts.Fixtures, corps: map[string]*corpIndex{}, done: make(chan struct{})}
+	for i := range s.fx.Corps {
+		c := &s.fx.Corps[i]
+		ci := &corpIndex{Corp: c, apps: map[int64]*App{}, secrets: map[string]*App{},
+			users: map[string]*User{}, depts: map[int64]*Department{}}
+		for j := range c.Apps {
+			ci.apps[c.Apps[j].AgentID] = &c.Apps[j]
+			ci.secrets[c.Apps[j].Secret] = &c.Apps[j]
+		}
+		if c.ContactSecret != "" {
+			ci.secrets[c.ContactSecret] = nil
+		}
+		for j := range c.Users {
+			ci.users[c.Users[j].UserID] = &c.Users[j]
+		}
+		for j := range c.Departments {
+			ci.depts[c.Departments[j].ID] = &c.Departments[j]
+		}
+		s.corps[c.CorpID] = ci
+	}
+	s.routes = s.apiRoutes()
+	s.resetState()
+	return s
+}
+
+func (s *Server) resetState() {
+	s.offset = 0
+	s.tokens = map[string]*token{}
+	s.codes = map[string]*authCode{}
+	s.tickets = map[string]*userTicket{}
+	s.debug = map[string][]time.Time{}
+	s.faults = nil
+	s.counts = map[string]int{}
+	s.log = nil
+	s.messages = nil
+	s.msgSeq = 0
+}
+
+// Handler serves /cgi-bin/... (the WeCom API) and /_sandbox/... (control).
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/cgi-bin/"):
+			s.serveAPI(w, r)
+		case r.URL.Path == "/_sandbox" || strings.HasPrefix(r.URL.Path, "/_sandbox/"):
+			s.serveControl(w, r)
+		default:
+			writeJSON(w, http.StatusNotFound, object{{"error", "not found: the sandbox serves /cgi-bin/... and /_sandbox/..."}})
+		}
+	})
+}
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves in the background.
+// It returns the base URL, e.g. "http://127.0.0.1:41234".
+func (s *Server) Start(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	if s.httpSrv != nil {
+		s.mu.Unlock()
+		_ = ln.Close()
+		return "", errors.New("sandbox: already started")
+	}
+	s.httpSrv = srv
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the listener started by Start, waiting up to 2 seconds for
+// requests in flight; injected delays are cut short.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() { close(s.done) })
+	s.mu.Lock()
+	srv := s.httpSrv
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return srv.Close()
+	}
+	return nil
+}
+
+// Now is the sandbox clock: Options.Now plus every Advance.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
+}
+
+func (s *Server) nowLocked() time.Time { return s.opts.Now().Add(s.offset) }
+
+func callerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

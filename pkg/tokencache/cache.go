@@ -1,0 +1,267 @@
+// Package tokencache keeps access_tokens and jsapi_tickets across
+// processes: one 0600 JSON file per key, written by atomic rename, with a
+// file lock so that N concurrent processes on an empty cache make one fetch.
+//
+// A cache is a convenience, never a source of truth: a file that is corrupt,
+// foreign (another key) or unreadable is ignored and replaced, and a
+// directory that cannot be written degrades to fetching every time.
+package tokencache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// formatVersion guards against reading files written by a future layout.
+const formatVersion = 1
+
+// Key identifies one cached value. Secret is only ever stored as a
+// fingerprint, so a changed secret never finds the old token.
+type Key struct {
+	BaseURL string
+	CorpID  string
+	Secret  string
+	Kind    string // "token", "ticket:corp", "ticket:agent"
+	AgentID string
+}
+
+// ID is the file-name-safe digest of the key.
+func (k Key) ID() string {
+	h := sha256.New()
+	for _, part := range []string{k.BaseURL, k.CorpID, SecretFingerprint(k.Secret), k.Kind, k.AgentID} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:40]
+}
+
+// SecretFingerprint is a one-way digest of a secret, safe to store.
+func SecretFingerprint(secret string) string {
+	sum := sha256.Sum256([]byte("wwcli-secret-fingerprint\x00" + secret))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Entry is what a cache file holds.
+type Entry struct {
+	Version   int       `json:"version"`
+	ID        string    `json:"id"`
+	CorpID    string    `json:"corp_id"`
+	Kind      string    `json:"kind"`
+	AgentID   string    `json:"agent_id,omitempty"`
+	BaseURL   string    `json:"base_url"`
+	Value     string    `json:"value"`
+	FetchedAt time.Time `json:"fetched_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// ExpiresIn is the remaining lifetime at now.
+func (e Entry) ExpiresIn(now time.Time) time.Duration { return e.ExpiresAt.Sub(now) }
+
+// Cache is a directory of entries.
+type Cache struct {
+	Dir string
+	Now func() time.Time
+	// Warn receives one message when the cache cannot be used (unwritable
+	// directory); the command shows it on stderr and goes on without cache.
+	Warn func(string)
+	// LockTimeout bounds how long a process waits for another's fetch.
+	LockTimeout time.Duration
+}
+
+// New returns a cache in dir.
+func New(dir string) *Cache {
+	return &Cache{Dir: dir, Now: time.Now, LockTimeout: 30 * time.Second}
+}
+
+// Fetcher fetches a fresh value and its lifetime.
+type Fetcher func(ctx context.Context) (value string, lifetime time.Duration, err error)
+
+// refreshMargin is how long before expiry a value counts as stale, so a
+// token is never handed out moments before WeCom rejects it: 5 minutes, or
+// a quarter of the lifetime for short-lived values (the sandbox's).
+func refreshMargin(lifetime time.Duration) time.Duration {
+	m := 5 * time.Minute
+	if q := lifetime / 4; q < m {
+		m = q
+	}
+	return m
+}
+
+func (c *Cache) fresh(e Entry, id string) bool {
+	if e.Version != formatVersion || e.ID != id || e.Value == "" {
+		return false
+	}
+	lifetime := e.ExpiresAt.Sub(e.FetchedAt)
+	return c.Now().Add(refreshMargin(lifetime)).Before(e.ExpiresAt)
+}
+
+// Get returns a fresh entry for k, if one is cached.
+func (c *Cache) Get(k Key) (Entry, bool) {
+	id := k.ID()
+	e, err := c.read(id)
+	if err != nil || !c.fresh(e, id) {
+		return Entry{}, false
+	}
+	return e, true
+}
+
+// GetOrFetch returns a fresh cached entry (cached=true) or calls fetch once
+// across all processes sharing the directory and stores its result.
+func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch Fetcher) (e Entry, cached bool, err error) {
+	if e, ok := c.Get(k); ok {
+		return e, true, nil
+	}
+	id := k.ID()
+	unlock, lockErr := c.lock(ctx, id)
+	if lockErr != nil {
+		if ctx.Err() != nil {
+			return Entry{}, false, ctx.Err()
+		}
+		c.warn(fmt.Sprintf("token cache unusable (%v); fetching without cache", lockErr))
+		return c.fetchEntry(ctx, k, id, fetch)
+	}
+	defer unlock()
+	// Another process may have fetched while we waited for the lock.
+	if e, ok := c.Get(k); ok {
+		return e, true, nil
+	}
+	e, _, err = c.fetchEntry(ctx, k, id, fetch)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if werr := c.write(e); werr != nil {
+		c.warn(fmt.Sprintf("could not save to the token cache (%v); the next run fetches again", werr))
+	}
+	return e, false, nil
+}
+
+func (c *Cache) fetchEntry(ctx context.Context, k Key, id string, fetch Fetcher) (Entry, bool, error) {
+	now := c.Now()
+	value, lifetime, err := fetch(ctx)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	return Entry{Version: formatVersion, ID: id, CorpID: k.CorpID, Kind: k.Kind, AgentID: k.AgentID,
+		BaseURL: k.BaseURL, Value: value, FetchedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC()}, false, nil
+}
+
+// Delete drops the entry for k (after WeCom said the token is invalid).
+func (c *Cache) Delete(k Key) error {
+	err := os.Remove(c.path(k.ID()))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// List returns every readable entry (for `auth status`), fresh or not.
+func (c *Cache) List() ([]Entry, error) {
+	names, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, n := range names {
+		id := strings.TrimSuffix(filepath.Base(n), ".json")
+		if e, err := c.read(id); err == nil && e.ID == id {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// PurgeCorp removes every entry of corpID (for `auth logout`) and returns
+// how many it removed.
+func (c *Cache) PurgeCorp(corpID string) (int, error) {
+	entries, err := c.List()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if e.CorpID == corpID {
+			if err := os.Remove(c.path(e.ID)); err == nil {
+				n++
+			}
+			_ = os.Remove(c.path(e.ID) + ".lock")
+		}
+	}
+	return n, nil
+}
+
+func (c *Cache) path(id string) string { return filepath.Join(c.Dir, id+".json") }
+
+func (c *Cache) read(id string) (Entry, error) {
+	b, err := os.ReadFile(c.path(id))
+	if err != nil {
+		return Entry{}, err
+	}
+	var e Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+// write stores e atomically: readers see the old file or the new one,
+// never half of one.
+func (c *Cache) write(e Entry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(c.Dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), c.path(e.ID))
+}
+
+func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	fl := flock.New(c.path(id)+".lock", flock.SetPermissions(0o600))
+	timeout := c.LockTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ok, err := fl.TryLockContext(lctx, 10*time.Millisecond)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errors.New("timed out waiting for another wwcli process")
+	}
+	return func() { _ = fl.Unlock() }, nil
+}
+
+func (c *Cache) warn(msg string) {
+	if c.Warn != nil {
+		c.Warn(msg)
+	}
+}

@@ -1,0 +1,250 @@
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newCache(t *testing.T) (*Cache, *clock) {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	c := New(filepath.Join(t.TempDir(), "cache"))
+	c.Now = clk.now
+	return c, clk
+}
+
+var key = Key{BaseURL: "https://qyapi.weixin.qq.com", CorpID: "ww1", Secret: "s3cret", Kind: "token"}
+
+func fetchValue(v string, n *atomic.Int32) Fetcher {
+	return func(context.Context) (string, time.Duration, error) {
+		n.Add(1)
+		return v, 7200 * time.Second, nil
+	}
+}
+
+func TestFetchOnceThenCached(t *testing.T) {
+	c, _ := newCache(t)
+	var n atomic.Int32
+	e, cached, err := c.GetOrFetch(context.Background(), key, fetchValue("tok1", &n))
+	if err != nil || cached || e.Value != "tok1" {
+		t.Fatalf("first: %+v %v %v", e, cached, err)
+	}
+	e, cached, err = c.GetOrFetch(context.Background(), key, fetchValue("tok2", &n))
+	if err != nil || !cached || e.Value != "tok1" || n.Load() != 1 {
+		t.Fatalf("second: %+v cached=%v err=%v fetches=%d", e, cached, err, n.Load())
+	}
+}
+
+func TestFilesArePrivateAndHoldNoSecret(t *testing.T) {
+	c, _ := newCache(t)
+	var n atomic.Int32
+	if _, _, err := c.GetOrFetch(context.Background(), key, fetchValue("tok1", &n)); err != nil {
+		t.Fatal(err)
+	}
+	p := c.path(key.ID())
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, want 0600", st.Mode().Perm())
+	}
+	b, _ := os.ReadFile(p)
+	if contains(string(b), "s3cret") {
+		t.Fatal("the secret itself must never be written to the cache")
+	}
+	if dst, _ := os.Stat(c.Dir); dst.Mode().Perm() != 0o700 {
+		t.Fatalf("dir mode %v, want 0700", dst.Mode().Perm())
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRefreshAheadOfExpiry(t *testing.T) {
+	c, clk := newCache(t)
+	var n atomic.Int32
+	c.GetOrFetch(context.Background(), key, fetchValue("old", &n))
+	clk.t = clk.t.Add(7200*time.Second - 6*time.Minute) // still more than the 5-minute margin
+	if e, _, _ := c.GetOrFetch(context.Background(), key, fetchValue("new", &n)); e.Value != "old" {
+		t.Fatalf("refreshed too early: %q", e.Value)
+	}
+	clk.t = clk.t.Add(2 * time.Minute) // inside the margin
+	if e, cached, _ := c.GetOrFetch(context.Background(), key, fetchValue("new", &n)); e.Value != "new" || cached {
+		t.Fatalf("not refreshed inside the margin: %q cached=%v", e.Value, cached)
+	}
+}
+
+func TestShortLifetimeUsesQuarterMargin(t *testing.T) {
+	if got := refreshMargin(60 * time.Second); got != 15*time.Second {
+		t.Fatalf("margin for 60s: %v", got)
+	}
+	if got := refreshMargin(7200 * time.Second); got != 5*time.Minute {
+		t.Fatalf("margin for 7200s: %v", got)
+	}
+}
+
+func TestChangedSecretNeverGetsOldToken(t *testing.T) {
+	c, _ := newCache(t)
+	var n atomic.Int32
+	c.GetOrFetch(context.Background(), key, fetchValue("tok-old-secret", &n))
+	k2 := key
+	k2.Secret = "rotated"
+	e, cached, _ := c.GetOrFetch(context.Background(), k2, fetchValue("tok-new-secret", &n))
+	if cached || e.Value != "tok-new-secret" {
+		t.Fatalf("a new secret got %q (cached=%v)", e.Value, cached)
+	}
+}
+
+func TestCorruptAndForeignFilesAreReplaced(t *testing.T) {
+	for name, content := range map[string]string{
+		"corrupt": "{not json",
+		"foreign": `{"version":1,"id":"someone-else","value":"x","fetched_at":"2026-11-23T12:00:00Z","expires_at":"2999-01-01T00:00:00Z"}`,
+		"future":  `{"version":99,"value":"x"}`,
+		"empty":   ``,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _ := newCache(t)
+			os.MkdirAll(c.Dir, 0o700)
+			os.WriteFile(c.path(key.ID()), []byte(content), 0o600)
+			var n atomic.Int32
+			e, cached, err := c.GetOrFetch(context.Background(), key, fetchValue("fresh", &n))
+			if err != nil || cached || e.Value != "fresh" {
+				t.Fatalf("got %+v cached=%v err=%v", e, cached, err)
+			}
+			if got, ok := c.Get(key); !ok || got.Value != "fresh" {
+				t.Fatal("the bad file was not replaced")
+			}
+		})
+	}
+}
+
+func TestUnwritableDirDegradesWithWarning(t *testing.T) {
+	// A path below a regular file cannot be created even by root.
+	base := t.TempDir()
+	file := filepath.Join(base, "not-a-dir")
+	os.WriteFile(file, []byte("x"), 0o600)
+	c := New(filepath.Join(file, "cache"))
+	var warnings []string
+	c.Warn = func(s string) { warnings = append(warnings, s) }
+	var n atomic.Int32
+	for i := 0; i < 2; i++ {
+		e, cached, err := c.GetOrFetch(context.Background(), key, fetchValue("tok", &n))
+		if err != nil || cached || e.Value != "tok" {
+			t.Fatalf("got %+v cached=%v err=%v", e, cached, err)
+		}
+	}
+	if n.Load() != 2 || len(warnings) != 2 {
+		t.Fatalf("fetches=%d warnings=%v", n.Load(), warnings)
+	}
+}
+
+func TestFetchErrorIsNotCached(t *testing.T) {
+	c, _ := newCache(t)
+	boom := errors.New("boom")
+	_, _, err := c.GetOrFetch(context.Background(), key, func(context.Context) (string, time.Duration, error) { return "", 0, boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("err=%v", err)
+	}
+	if _, ok := c.Get(key); ok {
+		t.Fatal("an error must not be cached")
+	}
+}
+
+// Many cache instances (as in many processes: flock locks conflict between
+// separate open files) on an empty cache fetch exactly once.
+func TestConcurrentInstancesFetchOnce(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	var n atomic.Int32
+	slowFetch := func(context.Context) (string, time.Duration, error) {
+		n.Add(1)
+		time.Sleep(20 * time.Millisecond)
+		return "tok", time.Hour, nil
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := New(dir)
+			e, _, err := c.GetOrFetch(context.Background(), key, slowFetch)
+			if err == nil && e.Value != "tok" {
+				err = errors.New("wrong value " + e.Value)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n.Load() != 1 {
+		t.Fatalf("%d fetches, want 1 (GOMAXPROCS=%d)", n.Load(), runtime.GOMAXPROCS(0))
+	}
+}
+
+func TestListAndPurgeCorp(t *testing.T) {
+	c, _ := newCache(t)
+	var n atomic.Int32
+	k2 := key
+	k2.Kind = "ticket:corp"
+	k3 := key
+	k3.CorpID = "ww2"
+	for _, k := range []Key{key, k2, k3} {
+		c.GetOrFetch(context.Background(), k, fetchValue("v", &n))
+	}
+	if l, _ := c.List(); len(l) != 3 {
+		t.Fatalf("list: %d", len(l))
+	}
+	if removed, err := c.PurgeCorp("ww1"); err != nil || removed != 2 {
+		t.Fatalf("purge: %d %v", removed, err)
+	}
+	l, _ := c.List()
+	if len(l) != 1 || l[0].CorpID != "ww2" {
+		t.Fatalf("left: %+v", l)
+	}
+	if err := c.Delete(k3); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(k3); err != nil {
+		t.Fatal("deleting a missing entry is not an error")
+	}
+}
+
+func TestLockWaitHonoursContext(t *testing.T) {
+	c, _ := newCache(t)
+	unlock, err := c.lock(context.Background(), key.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	other := New(c.Dir)
+	var n atomic.Int32
+	_, _, err = other.GetOrFetch(ctx, key, fetchValue("x", &n))
+	if !errors.Is(err, context.DeadlineExceeded) || n.Load() != 0 {
+		t.Fatalf("err=%v fetches=%d", err, n.Load())
+	}
+}
