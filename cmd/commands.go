@@ -4,10 +4,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/cmd/auth"
+	"github.com/wwcli/wwcli/cmd/authurl"
 	"github.com/wwcli/wwcli/cmd/gendocs"
 	"github.com/wwcli/wwcli/cmd/ticket"
 	"github.com/wwcli/wwcli/cmd/token"
+	"github.com/wwcli/wwcli/cmd/userinfo"
 	"github.com/wwcli/wwcli/cmd/sign"
+	"github.com/wwcli/wwcli/cmd/callback"
+	"github.com/wwcli/wwcli/cmd/errcode"
+	"github.com/wwcli/wwcli/cmd/verifydomain"
 	"github.com/wwcli/wwcli/cmd/version"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 )
@@ -15,7 +20,12 @@ import (
 // addCommands registers every top-level command. One line per command.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(version.NewCmd(f, nil))
+	root.AddCommand(authurl.NewCmd(f, nil))
+	root.AddCommand(verifydomain.NewCmd(f, nil))
+	root.AddCommand(errcode.NewCmd(f, nil))
+	root.AddCommand(callback.NewCmd(f))
 	root.AddCommand(token.NewCmd(f, nil))
+	root.AddCommand(userinfo.NewCmd(f, nil))
 	root.AddCommand(ticket.NewCmd(f, nil))
 	root.AddCommand(auth.NewCmd(f))
 	root.AddCommand(sign.NewCmd(f, nil, nil))

@@ -58,7 +58,7 @@ explanations, callback crypto, and a local WeCom-compatible sandbox.
 
 Data goes to stdout; messages go to stderr. Run 'wwcli help exit-codes'
 for the exit codes and 'wwcli help environment' for the variables.`,
-		Example: `  wwcli --sandbox ticket ww5a8f2c1d9e0b3a47 demo-app-secret
+		Example: `  wwcli --sandbox ticket              # offline, against the demo corp
   wwcli sign --url https://example.com/page --ticket TICKET
   wwcli errcode 60020`,
 		Version:       build.Current().Version,

@@ -159,5 +159,14 @@ func withNewline(b []byte) []byte {
 	return append(b, '\n')
 }
 
-
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// maxArgs is cobra.MaximumNArgs reported as a usage error (exit 2).
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.MaximumNArgs(n)(cmd, args); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		return nil
+	}
+}

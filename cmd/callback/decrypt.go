@@ -34,7 +34,7 @@ the signature is checked first. Without them the message is only decrypted and
 a warning says so; a passive reply envelope is checked with its own signature.`,
 		Example: `  wwcli callback decrypt --msg-signature 0c3914... --timestamp 1476422779 --nonce 1597212914 body.xml
   pbpaste | wwcli callback decrypt --json`,
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
 			opts.Args = args
@@ -77,18 +77,18 @@ func runDecrypt(opts *DecryptOptions) error {
 	if err != nil {
 		return cryptoError(err)
 	}
-	io := opts.f.IO
+	ios := opts.f.IO
 	status := "valid"
 	if !o.SignatureChecked {
 		status = "not_checked"
-		t := ui.New(io.ErrOut, io.ColorErr())
-		fmt.Fprintln(io.ErrOut, t.WarnIcon()+" signature not checked: pass --msg-signature, --timestamp and --nonce from the request URL to check it")
+		t := ui.New(ios.ErrOut, ios.ColorErr())
+		fmt.Fprintln(ios.ErrOut, t.WarnIcon()+" signature not checked: pass --msg-signature, --timestamp and --nonce from the request URL to check it")
 	}
 	if !opts.JSON {
-		_, err = io.Out.Write(withNewline(o.Plaintext.Message))
+		_, err = ios.Out.Write(withNewline(o.Plaintext.Message))
 		return err
 	}
-	enc := json.NewEncoder(io.Out)
+	enc := json.NewEncoder(ios.Out)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(decryptResult{
 		Message: string(o.Plaintext.Message), ReceiveID: o.Plaintext.ReceiveID, Signature: status,

@@ -42,7 +42,7 @@ TimeStamp, Nonce), as your handler would answer WeCom.
 output deterministic, for tests.`,
 		Example: `  echo '<xml>...</xml>' | wwcli callback encrypt --receive-id ww1436e0e65a779aee
   wwcli callback encrypt msg.json --format json --timestamp 1409659813 --nonce 1372623149 --random EDH75AiKExevY8L3 --json`,
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
 			opts.Args = args
@@ -112,15 +112,15 @@ func runEncrypt(opts *EncryptOptions) error {
 		return cryptoError(err)
 	}
 	q := url.Values{"msg_signature": {s.MsgSignature}, "timestamp": {s.Timestamp}, "nonce": {s.Nonce}}.Encode()
-	io := opts.f.IO
+	ios := opts.f.IO
 	if opts.JSON {
-		enc := json.NewEncoder(io.Out)
+		enc := json.NewEncoder(ios.Out)
 		enc.SetEscapeHTML(false)
 		return enc.Encode(encryptResult{Body: string(body), Encrypt: s.Encrypt, MsgSignature: s.MsgSignature, Timestamp: s.Timestamp, Nonce: s.Nonce, Query: q})
 	}
 	if !opts.Reply {
-		fmt.Fprintf(io.ErrOut, "query: ?%s\n", q)
+		fmt.Fprintf(ios.ErrOut, "query: ?%s\n", q)
 	}
-	_, err = io.Out.Write(withNewline(body))
+	_, err = ios.Out.Write(withNewline(body))
 	return err
 }

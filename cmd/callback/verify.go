@@ -37,7 +37,7 @@ echostr may be given URL-encoded (%2B, %2F, %3D) or decoded.`,
 		Example: `  wwcli callback verify --msg-signature 012bc6... --timestamp 1476416373 --nonce 47744683 --echostr 'fsi1...'
   wwcli callback verify --url 'https://example.com/cb?msg_signature=...&timestamp=...&nonce=...&echostr=...'
   wwcli callback verify --raw --url "$URL" > echo.txt`,
-		Args: cobra.NoArgs,
+		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.bind(cmd)
 			if runF != nil {
@@ -92,14 +92,14 @@ func runVerify(opts *VerifyOptions) error {
 	if err != nil {
 		return cryptoError(err)
 	}
-	io := opts.f.IO
-	if io.IsStderrTTY() {
-		t := ui.New(io.ErrOut, io.ColorErr())
-		_, _ = io.ErrOut.Write([]byte(t.SuccessIcon() + " signature valid; answer with exactly these " + itoa(len(echo)) + " bytes, no trailing newline\n"))
+	ios := opts.f.IO
+	if ios.IsStderrTTY() {
+		t := ui.New(ios.ErrOut, ios.ColorErr())
+		_, _ = ios.ErrOut.Write([]byte(t.SuccessIcon() + " signature valid; answer with exactly these " + itoa(len(echo)) + " bytes, no trailing newline\n"))
 	}
 	if !opts.Raw {
 		echo = withNewline(echo)
 	}
-	_, err = io.Out.Write(echo)
+	_, err = ios.Out.Write(echo)
 	return err
 }

@@ -68,8 +68,9 @@ CORPID SECRET, env or profile; --agent picks the app ticket.
 and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 		Example: `  wwcli sign --url 'https://example.com/page?x=1' --ticket "$TICKET"
   wwcli sign --url "$PAGE_URL" --agent
-  wwcli sign --url "$PAGE_URL" --ticket "$TICKET" --nonce Wm3WZYTPz0wzccnW --timestamp 1414587457 --explain
-  wwcli sign --url "$PAGE_URL" --ticket "$TICKET" --nonce N --timestamp 1700000000 --verify 0f9de62f...`,
+  wwcli sign --url "$PAGE_URL" --ticket "$TICKET" --explain
+  wwcli sign --url "$PAGE_URL" --ticket "$TICKET" \
+    --nonce "$NONCE" --timestamp "$TS" --verify "$SIGNATURE"`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 0 && len(args) != 2 {
 				return cmdutil.FlagErrorf("expected CORPID SECRET or no arguments, got %d argument(s); quote the URL and pass it with --url", len(args))
@@ -95,12 +96,12 @@ and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.URL, "url", "", "full URL of the page calling ww.register (location.href; a #fragment is removed)")
-	fl.StringVar(&opts.Ticket, "ticket", "", "jsapi_ticket to sign with (default: fetch it with the credentials)")
-	fl.BoolVar(&opts.Agent, "agent", false, "use the app ticket, for getAgentConfigSignature (default: corp ticket, getConfigSignature)")
+	fl.StringVar(&opts.URL, "url", "", "page URL, as location.href shows it (#fragment removed)")
+	fl.StringVar(&opts.Ticket, "ticket", "", "jsapi_ticket (default: fetch with the credentials)")
+	fl.BoolVar(&opts.Agent, "agent", false, "sign with the app ticket (getAgentConfigSignature)")
 	fl.StringVar(&opts.Nonce, "nonce", "", "nonceStr, 1-32 letters and digits (default: 16 random)")
 	fl.StringVar(&opts.Timestamp, "timestamp", "", "Unix time in seconds (default: now)")
-	fl.StringVar(&opts.Verify, "verify", "", "check this signature instead of printing one: exit 0 on match, 1 on mismatch")
+	fl.StringVar(&opts.Verify, "verify", "", "check SIG instead of printing: exit 0 match, 1 mismatch")
 	fl.BoolVar(&opts.Explain, "explain", false, "print the exact string that was hashed on stderr")
 	return cmd
 }
@@ -197,7 +198,7 @@ func (opts *Options) ticket(theme *ui.Theme) (string, error) {
 	}
 	if opts.FetchTicket == nil {
 		return "", cmdutil.Errorf(cmdutil.ExitCredentials,
-			"no jsapi_ticket: pass --ticket TICKET (this build cannot fetch tickets from WeCom; get one with `wwcli ticket`%s)", agentHint(opts.Agent))
+			"no jsapi_ticket: pass --ticket TICKET (this build cannot fetch tickets from WeCom; get one with `wwcli ticket%s`)", agentHint(opts.Agent))
 	}
 	ctx := opts.Context
 	if ctx == nil {

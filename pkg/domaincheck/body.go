@@ -47,7 +47,7 @@ func DiagnoseBody(got, want []byte) (bool, string) {
 	switch {
 	case looksLikeHTML(trimmed):
 		issues = append(issues, fmt.Sprintf("an HTML page (%d bytes), not the verification file: a single-page-app fallback, error or login page answers this URL", len(got)))
-	case isToken(trimmed) && isToken(bytes.TrimSpace(want)):
+	case isToken(trimmed) && isToken(want) && len(trimmed) == len(want):
 		issues = append(issues, fmt.Sprintf("wrong token: got %s, expected %s (a file from another app or an old download?)", quote(trimmed), quote(want)))
 	case bytes.Contains(rest, want):
 		issues = append(issues, fmt.Sprintf("contains the expected content among other bytes: %s", quote(got)))

@@ -83,7 +83,7 @@ func (e Explanation) Title() string {
 		kind = "callback code"
 	}
 	head := kind + " " + strconv.Itoa(e.Code)
-	en := strings.TrimPrefix(e.EN, callbackLabel) // the note says it instead
+	en := strings.TrimPrefix(e.EN, CallbackLabel) // the note says it instead
 	switch {
 	case !e.Known:
 		return head + " (not in wwcli's table)"

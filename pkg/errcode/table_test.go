@@ -115,7 +115,7 @@ func TestFixCoverage(t *testing.T) {
 func TestCallbackTable(t *testing.T) {
 	for code := -40012; code <= -40001; code++ {
 		e, ok := Callback(code)
-		if !ok || e.Code != code || e.ZH == "" || !strings.HasPrefix(e.EN, callbackLabel) {
+		if !ok || e.Code != code || e.ZH == "" || !strings.HasPrefix(e.EN, CallbackLabel) {
 			t.Errorf("callback %d: %+v %v", code, e, ok)
 		}
 		if _, ok := Lookup(code); ok {

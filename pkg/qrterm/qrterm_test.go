@@ -1,93 +1,19 @@
 package qrterm
 
 import (
-	"image"
-	"image/color"
-	"regexp"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/wwcli/wwcli/pkg/qrterm/qrtermtest"
 )
-
-var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// terminal is what a terminal paints for foreground text and background.
-type terminal struct {
-	name   string
-	fg, bg color.Gray
-}
 
 var (
-	darkTerm  = terminal{"dark", color.Gray{Y: 0xE0}, color.Gray{Y: 0x1C}}
-	lightTerm = terminal{"light", color.Gray{Y: 0x20}, color.Gray{Y: 0xF8}}
+	darkTerm  = qrtermtest.Dark
+	lightTerm = qrtermtest.Light
 )
 
-// rasterise paints rendered text as a terminal would: each character cell
-// is pxPerModule wide and 2*pxPerModule tall (two modules), and the screen
-// around the code is the terminal's own background.
-func rasterise(t *testing.T, rendered string, term terminal) image.Image {
-	t.Helper()
-	const px, margin = 4, 12
-	lines := strings.Split(strings.TrimSuffix(rendered, "\n"), "\n")
-	explicit := strings.Contains(rendered, "\x1b[")
-	width := utf8.RuneCountInString(sgr.ReplaceAllString(lines[0], ""))
-	img := image.NewGray(image.Rect(0, 0, width*px+2*margin, len(lines)*2*px+2*margin))
-	for i := range img.Pix {
-		img.Pix[i] = term.bg.Y
-	}
-	fg, bg := term.fg, term.bg
-	if explicit {
-		fg, bg = color.Gray{Y: 0}, color.Gray{Y: 0xFF} // 30;107 wins over the theme
-	}
-	for row, line := range lines {
-		plain := sgr.ReplaceAllString(line, "")
-		if n := utf8.RuneCountInString(plain); n != width {
-			t.Fatalf("line %d is %d columns, line 0 is %d", row, n, width)
-		}
-		col := 0
-		for _, r := range plain {
-			var top, bottom bool
-			switch r {
-			case '█':
-				top, bottom = true, true
-			case '▀':
-				top = true
-			case '▄':
-				bottom = true
-			case ' ':
-			default:
-				t.Fatalf("unexpected rune %q in rendering", r)
-			}
-			for half, on := range []bool{top, bottom} {
-				c := bg
-				if on {
-					c = fg
-				}
-				for dy := 0; dy < px; dy++ {
-					for dx := 0; dx < px; dx++ {
-						img.SetGray(margin+col*px+dx, margin+(row*2+half)*px+dy, c)
-					}
-				}
-			}
-			col++
-		}
-	}
-	return img
-}
-
-func decode(img image.Image) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
+func decode(rendered string, term qrtermtest.Terminal) (string, error) {
+	return qrtermtest.Decode(rendered, term)
 }
 
 const sampleURL = "https://open.weixin.qq.com/connect/oauth2/authorize?appid=ww0123456789abcdef&redirect_uri=https%3A%2F%2Fexample.com%2Fcallback%3Fa%3D1&response_type=code&scope=snsapi_base&state=xyz&agentid=1000002#wechat_redirect"
@@ -95,7 +21,7 @@ const sampleURL = "https://open.weixin.qq.com/connect/oauth2/authorize?appid=ww0
 func TestRenderDecodesOnMatchingTerminals(t *testing.T) {
 	cases := []struct {
 		style Style
-		term  terminal
+		term  qrtermtest.Terminal
 	}{
 		{Explicit, darkTerm},
 		{Explicit, lightTerm},
@@ -108,12 +34,12 @@ func TestRenderDecodesOnMatchingTerminals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := decode(rasterise(t, out, c.term))
+			got, err := decode(out, c.term)
 			if err != nil {
-				t.Fatalf("style %d on a %s terminal, %d bytes: decode: %v", c.style, c.term.name, len(text), err)
+				t.Fatalf("style %d on a %s terminal, %d bytes: decode: %v", c.style, c.term.Name, len(text), err)
 			}
 			if got != text {
-				t.Errorf("style %d on a %s terminal decodes to %q, want %q", c.style, c.term.name, got, text)
+				t.Errorf("style %d on a %s terminal decodes to %q, want %q", c.style, c.term.Name, got, text)
 			}
 		}
 	}
@@ -126,14 +52,14 @@ func TestRenderDecodesOnMatchingTerminals(t *testing.T) {
 func TestPlainStyleOnWrongTerminalIsInverted(t *testing.T) {
 	for _, c := range []struct {
 		style Style
-		term  terminal
+		term  qrtermtest.Terminal
 	}{{LightBlocks, lightTerm}, {DarkBlocks, darkTerm}} {
 		out, err := Render(sampleURL, c.style)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := decode(rasterise(t, out, c.term)); err == nil {
-			t.Errorf("style %d on a %s terminal decoded to %q; expected an inverted, unreadable code", c.style, c.term.name, got)
+		if got, err := decode(out, c.term); err == nil {
+			t.Errorf("style %d on a %s terminal decoded to %q; expected an inverted, unreadable code", c.style, c.term.Name, got)
 		}
 	}
 }
@@ -201,7 +127,7 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if got, err := decode(rasterise(t, out, darkTerm)); err != nil || got != s {
+		if got, err := decode(out, darkTerm); err != nil || got != s {
 			t.Fatalf("round trip of %q: %q, %v", s, got, err)
 		}
 	})

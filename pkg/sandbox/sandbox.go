@@ -166,6 +166,11 @@ func (s *Server) Handler() http.Handler {
 // Start listens on addr (e.g. "127.0.0.1:0") and serves in the background.
 // It returns the base URL, e.g. "http://127.0.0.1:41234".
 func (s *Server) Start(addr string) (string, error) {
+	select {
+	case <-s.done:
+		return "", errors.New("sandbox: server is closed")
+	default:
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("sandbox: listen on %s: %w", addr, err)

@@ -1,0 +1,237 @@
+package callback
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	cb "github.com/wwcli/wwcli/pkg/callback"
+	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/ui"
+)
+
+// ServeOptions of `wwcli callback serve`.
+type ServeOptions struct {
+	f   *cmdutil.Factory
+	ctx context.Context // the command's context: Ctrl-C stops the work
+	SecretOptions
+	Addr      string
+	Path      string
+	ForwardTo string
+	MaxBody   int64
+
+	// Ready, when set, is called with the listening address (tests).
+	Ready func(addr string)
+}
+
+// NewServeCmd builds `wwcli callback serve`.
+func NewServeCmd(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a callback URL that verifies, decrypts and prints every message",
+		Long: `Serve a WeCom callback URL locally (put a tunnel or reverse proxy in front of it).
+
+GET verification requests are answered at once with the bare plaintext echo.
+POSTs are verified and decrypted; each message is printed on stdout as one
+JSON line (indented on a terminal) and answered with 200 and an empty body
+("no passive reply"). With --forward-to the plaintext is POSTed to your app;
+a non-empty answer from it is encrypted and returned to WeCom as the passive reply.
+Rejected requests get 400 and a log line on stderr with the -4000x code.`,
+		Example: `  wwcli callback serve
+  wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
+  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom | jq .fields.MsgType`,
+		Args: maxArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.bind(cmd)
+			opts.ctx = cmd.Context()
+			if runF != nil {
+				return runF(opts)
+			}
+			return runServe(opts)
+		},
+	}
+	addReceiveIDFlag(cmd, &opts.SecretOptions)
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&opts.Path, "path", "/", "URL path of the callback")
+	cmd.Flags().StringVar(&opts.ForwardTo, "forward-to", "", "POST each decrypted message to this URL; its answer becomes the passive reply")
+	cmd.Flags().Int64Var(&opts.MaxBody, "max-body", cb.DefaultMaxBody, "largest POST body accepted, in bytes")
+	return cmd
+}
+
+// servedMessage is one line of serve's output.
+type servedMessage struct {
+	ReceivedAt string            `json:"received_at"`
+	Format     cb.Format         `json:"format"`
+	ToUserName string            `json:"to_user_name"`
+	AgentID    string            `json:"agent_id"`
+	ReceiveID  string            `json:"receive_id"`
+	MsgType    string            `json:"msg_type,omitempty"`
+	Event      string            `json:"event,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	Message    string            `json:"message"`
+	Forwarded  *forwardResult    `json:"forwarded,omitempty"`
+}
+
+type forwardResult struct {
+	Status     int  `json:"status"`
+	ReplyBytes int  `json:"reply_bytes"`
+	Replied    bool `json:"replied"`
+}
+
+func runServe(opts *ServeOptions) error {
+	ctx := opts.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !strings.HasPrefix(opts.Path, "/") {
+		return cmdutil.FlagErrorf("--path must start with /, e.g. --path /wecom/callback")
+	}
+	if opts.MaxBody <= 0 {
+		return cmdutil.FlagErrorf("--max-body must be positive")
+	}
+	var forward *url.URL
+	if opts.ForwardTo != "" {
+		u, err := url.Parse(opts.ForwardTo)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return cmdutil.FlagErrorf("--forward-to must be an http(s) URL, e.g. http://127.0.0.1:3000/wecom")
+		}
+		forward = u
+	}
+	c, err := newCrypter(opts.f, opts.SecretOptions)
+	if err != nil {
+		return err
+	}
+	ios := opts.f.IO
+	t := ui.New(ios.ErrOut, ios.ColorErr())
+	var outMu sync.Mutex // one JSON document per message, never interleaved
+	logf := func(format string, a ...any) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintf(ios.ErrOut, format+"\n", a...)
+	}
+	client := &http.Client{Timeout: opts.f.Global.Timeout}
+	if client.Timeout <= 0 {
+		client.Timeout = 10 * time.Second
+	}
+
+	h := &cb.Handler{
+		Crypter: c,
+		MaxBody: opts.MaxBody,
+		Now:     opts.f.Now,
+		OnVerify: func(r *http.Request, echo []byte) {
+			logf("%s GET %s verification answered (%d bytes)", t.SuccessIcon(), r.URL.Path, len(echo))
+		},
+		OnFailure: func(r *http.Request, status int, err error) {
+			logf("%s %s %s → %d: %v", t.FailIcon(), r.Method, r.URL.Path, status, err)
+		},
+		OnMessage: func(ctx context.Context, m *cb.Message) ([]byte, error) {
+			line := servedMessage{
+				ReceivedAt: m.Received.UTC().Format(time.RFC3339), Format: m.Format,
+				ToUserName: m.ToUserName, AgentID: m.AgentID, ReceiveID: m.ReceiveID,
+				Fields: cb.Fields(m.Plaintext), Message: string(m.Plaintext),
+			}
+			line.MsgType, line.Event = line.Fields["MsgType"], line.Fields["Event"]
+			var reply []byte
+			if forward != nil {
+				status, body, err := forwardMessage(ctx, client, forward, m)
+				if err != nil {
+					return nil, err
+				}
+				reply = bytes.TrimSpace(body)
+				line.Forwarded = &forwardResult{Status: status, ReplyBytes: len(reply), Replied: len(reply) > 0}
+			}
+			outMu.Lock()
+			defer outMu.Unlock()
+			enc := json.NewEncoder(ios.Out)
+			enc.SetEscapeHTML(false)
+			if ios.IsStdoutTTY() {
+				enc.SetIndent("", "  ")
+			}
+			if err := enc.Encode(line); err != nil {
+				return nil, err
+			}
+			return reply, nil
+		},
+	}
+	mux := http.NewServeMux()
+	mux.Handle(opts.Path, h)
+	if opts.Path != "/" {
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			logf("%s %s %s → 404: not the callback path %s", t.FailIcon(), r.Method, r.URL.Path, opts.Path)
+			http.NotFound(w, r)
+		})
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return cmdutil.Errorf(cmdutil.ExitFailure, "cannot listen on %s: %v (is another server using it? try --addr 127.0.0.1:0)", opts.Addr, err)
+	}
+	addr := ln.Addr().String()
+	logf("%s listening on http://%s%s (Ctrl-C to stop)", t.SuccessIcon(), addr, opts.Path)
+	if opts.Ready != nil {
+		opts.Ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return cmdutil.Errorf(cmdutil.ExitFailure, "server stopped: %v", err)
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		<-errc
+		return ctx.Err()
+	}
+}
+
+// maxForwardReply bounds what we read back from the forwarded-to app.
+const maxForwardReply = 1 << 20
+
+// forwardMessage POSTs the plaintext to the user's app and returns its answer.
+func forwardMessage(ctx context.Context, client *http.Client, to *url.URL, m *cb.Message) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to.String(), bytes.NewReader(m.Plaintext))
+	if err != nil {
+		return 0, nil, err
+	}
+	if m.Format == cb.FormatJSON {
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	} else {
+		req.Header.Set("Content-Type", "application/xml; charset=utf-8")
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("forward to %s: %w", to.Redacted(), err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxForwardReply+1))
+	if err != nil {
+		return res.StatusCode, nil, fmt.Errorf("forward to %s: %w", to.Redacted(), err)
+	}
+	if len(body) > maxForwardReply {
+		return res.StatusCode, nil, errors.New("forward: the app's answer is larger than 1 MiB")
+	}
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return res.StatusCode, nil, fmt.Errorf("forward to %s: the app answered %s", to.Redacted(), res.Status)
+	}
+	return res.StatusCode, body, nil
+}

@@ -1,0 +1,260 @@
+// Package userinfo is `wwcli userinfo`: turn a login code into the identity
+// of the person who logged in (OAuth / web login / mini program).
+package userinfo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wwcli/wwcli/cmd/shared"
+	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/ui"
+	"github.com/wwcli/wwcli/pkg/wecom"
+)
+
+// maxCodeBytes is WeCom's documented upper bound for a code.
+const maxCodeBytes = 512
+
+// API paths, one per mode.
+const (
+	pathUserInfo    = "/cgi-bin/auth/getuserinfo"
+	pathLegacy      = "/cgi-bin/user/getuserinfo"
+	pathUserDetail  = "/cgi-bin/auth/getuserdetail"
+	pathMiniProgram = "/cgi-bin/miniprogram/jscode2session"
+)
+
+// detailFields is the order --detail prints getuserdetail's fields in.
+var detailFields = []string{"userid", "gender", "avatar", "qr_code", "mobile", "email", "biz_mail", "address"}
+
+// Options of `wwcli userinfo`.
+type Options struct {
+	f           *cmdutil.Factory
+	Code        string
+	Creds       cmdutil.CredInput
+	Detail      bool
+	Legacy      bool
+	MiniProgram bool
+	JSON        bool
+}
+
+// NewCmd builds `wwcli userinfo`.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{f: f}
+	cmd := &cobra.Command{
+		Use:   "userinfo CODE [CORPID SECRET]",
+		Short: "Turn a login code into the user's identity",
+		Long: `Exchange the code WeCom hands your redirect URL (OAuth in the WeCom client,
+web/QR login, HarmonyOS SDK login) for the identity of the person who
+logged in, with /cgi-bin/auth/getuserinfo. A code works once, within
+5 minutes; the token must come from the app the user logged in to.
+
+Output on stdout:
+  member of the corp        the userid
+  not a member              the openid, or "openid<TAB>external_userid" when
+                            WeCom also returns an external_userid (a customer)
+  --miniprogram             "userid<TAB>corpid"
+  --detail                  one "field<TAB>value" line per non-empty field of
+                            getuserdetail (userid, gender, avatar, qr_code,
+                            mobile, email, biz_mail, address)
+  --json                    the whole answer minus errcode/errmsg, snake_case
+                            keys (legacy UserId/OpenId/DeviceId become userid/
+                            openid/device_id); with --detail the getuserdetail
+                            answer is under "detail"
+
+--detail follows with /cgi-bin/auth/getuserdetail using the user_ticket.
+WeCom only returns a user_ticket when the login used scope
+snsapi_privateinfo and the member is inside the app's visible range; without
+one, the basic identity is still printed, the reason goes to stderr and the
+exit code is 1.
+
+--legacy uses the old /cgi-bin/user/getuserinfo instead.
+--miniprogram exchanges a wx.qy.login js_code with
+/cgi-bin/miniprogram/jscode2session; the token must come from the app linked
+to the mini program. Its session_key is printed only with --json, and must
+never be sent to the mini program.
+
+WeCom errors exit 3 and are explained in terms of the login flow (code used
+twice or too late, redirect domain, trusted IP, visible range, wrong secret).
+
+Credentials: CORPID SECRET after the code, --corp-id with
+--secret-stdin/--secret-file, WWCLI_CORP_ID + WWCLI_SECRET, or a profile
+from 'wwcli auth login'.`,
+		Example: `  wwcli userinfo "$CODE"
+  wwcli userinfo "$CODE" --json
+  wwcli userinfo "$CODE" --detail --json
+  wwcli userinfo "$JS_CODE" --miniprogram --json 2>/dev/null | jq -r .userid`,
+		Args: codeAndCredArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Code = args[0]
+			opts.Creds.Args = args[1:]
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	shared.AddCredFlags(cmd, &opts.Creds)
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.Detail, "detail", false, "also fetch the member's details with the user_ticket (needs scope snsapi_privateinfo)")
+	fl.BoolVar(&opts.Legacy, "legacy", false, "use the legacy /cgi-bin/user/getuserinfo")
+	fl.BoolVar(&opts.MiniProgram, "miniprogram", false, "CODE is a mini program js_code (wx.qy.login): use jscode2session")
+	fl.BoolVar(&opts.JSON, "json", false, "print the whole answer as JSON (snake_case keys)")
+	return cmd
+}
+
+// codeAndCredArgs wants CODE, optionally followed by CORPID SECRET.
+func codeAndCredArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmdutil.FlagErrorf("missing CODE: pass the code from the login redirect (?code=...) or from wx.qy.login")
+	}
+	return shared.CredArgs(1)(cmd, args)
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.MiniProgram && o.Legacy:
+		return cmdutil.FlagErrorf("--legacy and --miniprogram do not go together: the mini program has only jscode2session")
+	case o.MiniProgram && o.Detail:
+		return cmdutil.FlagErrorf("--detail and --miniprogram do not go together: jscode2session returns no user_ticket")
+	}
+	code := strings.TrimSpace(o.Code)
+	switch {
+	case code == "":
+		return cmdutil.FlagErrorf("CODE is empty: pass the code from the login redirect (?code=...) or from wx.qy.login")
+	case len(o.Code) > maxCodeBytes:
+		return cmdutil.FlagErrorf("CODE is %d bytes; WeCom codes are at most %d: pass only the value of ?code=, not the whole URL", len(o.Code), maxCodeBytes)
+	case code != o.Code || strings.ContainsAny(o.Code, " \t\r\n"):
+		return cmdutil.FlagErrorf("CODE contains whitespace; copy the code exactly as it appears after ?code=")
+	}
+	return nil
+}
+
+func run(ctx context.Context, o *Options) error {
+	s, err := o.f.Session(ctx, "userinfo", o.Creds, false)
+	if err != nil {
+		return err
+	}
+	if o.MiniProgram {
+		return runMiniProgram(ctx, o, s)
+	}
+
+	path, st := pathUserInfo, stepOAuth
+	if o.Legacy {
+		path = pathLegacy
+	}
+	raw, err := s.Call(ctx, wecom.Request{Method: http.MethodGet, Path: path, Query: url.Values{"code": {o.Code}}}, nil)
+	if err != nil {
+		return explainLogin(err, st)
+	}
+	id, err := normalize(raw)
+	if err != nil {
+		return err
+	}
+	if !o.Detail {
+		return printIdentity(o, id)
+	}
+
+	ticket := id.str("user_ticket")
+	if ticket == "" {
+		if err := printIdentity(o, id); err != nil {
+			return err
+		}
+		return cmdutil.Errorf(cmdutil.ExitFailure, "%s", noTicketReason(id))
+	}
+	raw, err = s.Call(ctx, wecom.Request{Method: http.MethodPost, Path: pathUserDetail,
+		Body: map[string]string{"user_ticket": ticket}}, nil)
+	if err != nil {
+		return explainLogin(err, stepDetail)
+	}
+	detail, err := normalize(raw)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		id["detail"] = detail
+		return writeJSON(o.f.IO.Out, id)
+	}
+	for _, k := range detailFields {
+		if v := fmt.Sprint(detail[k]); detail[k] != nil && v != "" {
+			if _, err := fmt.Fprintf(o.f.IO.Out, "%s\t%s\n", k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// noTicketReason explains why --detail got no user_ticket.
+func noTicketReason(id Identity) string {
+	if id.str("userid") == "" {
+		return "no user_ticket: the user is not a member of this corp, so there are no member details to fetch (the openid above is all WeCom gives)"
+	}
+	return "no user_ticket, so no details: WeCom returns one only when the login URL used scope=snsapi_privateinfo " +
+		"(wwcli authurl --scope snsapi_privateinfo --agent-id N) and the member is inside the app's visible range; " +
+		"the basic identity above is all this code gives"
+}
+
+// printIdentity writes the identity: JSON, or the bare id(s) documented in
+// the help.
+func printIdentity(o *Options, id Identity) error {
+	out := o.f.IO.Out
+	if o.JSON {
+		return writeJSON(out, id)
+	}
+	if uid := id.str("userid"); uid != "" {
+		_, err := fmt.Fprintln(out, uid)
+		return err
+	}
+	openid := id.str("openid")
+	if openid == "" {
+		return cmdutil.Errorf(cmdutil.ExitFailure, "WeCom answered without a userid or an openid; run again with --json to see the answer")
+	}
+	line := openid
+	if ext := id.str("external_userid"); ext != "" {
+		line += "\t" + ext
+	}
+	fmt.Fprintln(o.f.IO.ErrOut, "note: not a member of this corp; stdout is the openid (tab external_userid when present). --json tells members and non-members apart.")
+	_, err := fmt.Fprintln(out, line)
+	return err
+}
+
+func runMiniProgram(ctx context.Context, o *Options, s *cmdutil.Session) error {
+	q := url.Values{"js_code": {o.Code}, "grant_type": {"authorization_code"}}
+	raw, err := s.Call(ctx, wecom.Request{Method: http.MethodGet, Path: pathMiniProgram, Query: q}, nil)
+	if err != nil {
+		return explainLogin(err, stepMiniProgram)
+	}
+	id, err := normalize(raw)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		if id.str("session_key") != "" {
+			theme := ui.New(o.f.IO.ErrOut, o.f.IO.ColorErr())
+			fmt.Fprintln(o.f.IO.ErrOut, theme.Warn("warning:")+" the JSON holds session_key, a server-side secret: keep it on your server and never send it to the mini program (client).")
+		}
+		return writeJSON(o.f.IO.Out, id)
+	}
+	uid := id.str("userid")
+	if uid == "" {
+		return cmdutil.Errorf(cmdutil.ExitFailure, "jscode2session answered without a userid; run again with --json to see the answer")
+	}
+	_, err = fmt.Fprintf(o.f.IO.Out, "%s\t%s\n", uid, id.str("corpid"))
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,314 @@
+package domaincheck
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	testName  = "WW_verify_AbCdEfGh12345678.txt"
+	testToken = "AbCdEfGh12345678"
+)
+
+// serveFile answers the verification path with body and content type, and
+// 404 elsewhere, like a static web root.
+func serveFile(body, contentType string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/"+testName {
+			http.NotFound(w, r)
+			return
+		}
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.Write([]byte(body))
+	})
+}
+
+func hostPort(t *testing.T, rawURL string) (string, string) {
+	t.Helper()
+	host, port, err := ParseHost(strings.TrimPrefix(strings.TrimPrefix(rawURL, "http://"), "https://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return host, port
+}
+
+func runOne(t *testing.T, cfg Config) Result {
+	t.Helper()
+	if cfg.Name == "" {
+		cfg.Name = testName
+	}
+	if cfg.Expected == nil {
+		cfg.Expected = []byte(testToken)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	res := Run(context.Background(), cfg)
+	if len(res) != 1 {
+		t.Fatalf("%d results, want 1", len(res))
+	}
+	return res[0]
+}
+
+func checkOf(t *testing.T, r Result, name string) Check {
+	t.Helper()
+	for _, c := range r.Checks {
+		if c.Check == name {
+			return c
+		}
+	}
+	t.Fatalf("no %s check in %+v", name, r.Checks)
+	return Check{}
+}
+
+func hasCheck(r Result, name string) bool {
+	for _, c := range r.Checks {
+		if c.Check == name {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHTTPCases(t *testing.T) {
+	cases := []struct {
+		name    string
+		handler http.Handler
+		ok      bool
+		check   string // the check that decides, with its level and detail fragment
+		level   string
+		detail  string
+	}{
+		{"pass", serveFile(testToken, "text/plain; charset=utf-8"), true, CheckBody, LevelPass, "exactly the expected content (16 bytes)"},
+		{"not found", http.NotFoundHandler(), false, CheckStatus, LevelFail, "404 Not Found: the file is not at the domain root"},
+		{"redirect", http.RedirectHandler("https://www.example.com/"+testName, http.StatusMovedPermanently), false, CheckRedirect, LevelFail, "redirects to https://www.example.com/" + testName},
+		{"server error", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }), false, CheckStatus, LevelFail, "500 Internal Server Error"},
+		{"trailing newline", serveFile(testToken+"\n", "text/plain"), false, CheckBody, LevelFail, `a trailing newline (\n)`},
+		{"crlf", serveFile(testToken+"\r\n", "text/plain"), false, CheckBody, LevelFail, `CRLF`},
+		{"bom", serveFile("\xEF\xBB\xBF"+testToken, "text/plain"), false, CheckBody, LevelFail, "byte-order mark"},
+		{"bom and newline", serveFile("\xEF\xBB\xBF"+testToken+"\n", "text/plain"), false, CheckBody, LevelFail, "byte-order mark (EF BB BF): save the file as UTF-8 without BOM; a trailing newline"},
+		{"surrounding whitespace", serveFile("  "+testToken+" \t", "text/plain"), false, CheckBody, LevelFail, `leading whitespace "  "; trailing whitespace " \t"`},
+		{"html page", serveFile("<!DOCTYPE html><html><head><title>App</title></head><body></body></html>", "text/html"), false, CheckBody, LevelFail, "an HTML page"},
+		{"wrong token", serveFile("ZZZZeeeeFFFF0000", "text/plain"), false, CheckBody, LevelFail, `wrong token: got "ZZZZeeeeFFFF0000"`},
+		{"empty", serveFile("", "text/plain"), false, CheckBody, LevelFail, "the body is empty"},
+		{"other content", serveFile("hello", "text/plain"), false, CheckBody, LevelFail, `unexpected content "hello"`},
+		{"too large", serveFile(strings.Repeat("x", MaxBody+10), "text/plain"), false, CheckBody, LevelFail, "larger than 64 KiB"},
+		{"content type advisory", serveFile(testToken, "application/octet-stream"), true, CheckContentType, LevelWarn, "application/octet-stream; text/plain is expected (advisory)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(c.handler)
+			defer srv.Close()
+			host, port := hostPort(t, srv.URL)
+			r := runOne(t, Config{Host: host, Port: port, Schemes: []string{"http"}})
+			if r.OK != c.ok {
+				t.Errorf("OK = %v, want %v; checks %+v", r.OK, c.ok, r.Checks)
+			}
+			got := checkOf(t, r, c.check)
+			if got.Level != c.level || !strings.Contains(got.Detail, c.detail) {
+				t.Errorf("%s = %s %q; want %s containing %q", c.check, got.Level, got.Detail, c.level, c.detail)
+			}
+			if got.URL != "http://127.0.0.1:"+port+"/"+testName {
+				t.Errorf("URL = %s", got.URL)
+			}
+			if wantOK := c.level == LevelPass; got.OK != wantOK {
+				t.Errorf("%s OK = %v, want %v", c.check, got.OK, wantOK)
+			}
+		})
+	}
+}
+
+func TestPassReportsEveryStep(t *testing.T) {
+	srv := httptest.NewServer(serveFile(testToken, "text/plain"))
+	defer srv.Close()
+	host, port := hostPort(t, srv.URL)
+	r := runOne(t, Config{Host: host, Port: port, Schemes: []string{"http"}})
+	var names []string
+	for _, c := range r.Checks {
+		names = append(names, c.Check)
+	}
+	if got := strings.Join(names, ","); got != "dns,connect,status,redirect,body,content_type" {
+		t.Errorf("checks %s", got)
+	}
+	// Loopback is fine for the test but would not be for WeCom: advisory.
+	if dns := checkOf(t, r, CheckDNS); dns.Level != LevelWarn || !dns.OK || !strings.Contains(dns.Detail, "loopback") {
+		t.Errorf("dns = %+v", dns)
+	}
+	if !r.OK {
+		t.Errorf("not OK: %+v", r.Checks)
+	}
+}
+
+func TestNon200SkipsBody(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	host, port := hostPort(t, srv.URL)
+	r := runOne(t, Config{Host: host, Port: port, Schemes: []string{"http"}})
+	if hasCheck(r, CheckBody) || hasCheck(r, CheckContentType) {
+		t.Errorf("body of a 404 was judged: %+v", r.Checks)
+	}
+}
+
+func TestHTTPSCases(t *testing.T) {
+	srv := httptest.NewTLSServer(serveFile(testToken, "text/plain"))
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	_, port := hostPort(t, srv.URL)
+
+	t.Run("trusted", func(t *testing.T) {
+		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{"https"}, RootCAs: pool})
+		tlsCheck := checkOf(t, r, CheckTLS)
+		if !r.OK || tlsCheck.Level != LevelPass || !strings.Contains(tlsCheck.Detail, "certificate valid for 127.0.0.1") {
+			t.Errorf("OK %v, tls %+v", r.OK, tlsCheck)
+		}
+	})
+	t.Run("self-signed", func(t *testing.T) {
+		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{"https"}})
+		tlsCheck := checkOf(t, r, CheckTLS)
+		if r.OK || tlsCheck.Level != LevelFail || !strings.Contains(tlsCheck.Detail, "unknown authority") || !strings.Contains(tlsCheck.Detail, "--insecure") {
+			t.Errorf("OK %v, tls %+v", r.OK, tlsCheck)
+		}
+		if hasCheck(r, CheckStatus) {
+			t.Error("fetched over an unverified connection")
+		}
+	})
+	t.Run("self-signed insecure", func(t *testing.T) {
+		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{"https"}, Insecure: true})
+		tlsCheck := checkOf(t, r, CheckTLS)
+		if !r.OK || tlsCheck.Level != LevelWarn || tlsCheck.OK || !strings.Contains(tlsCheck.Detail, "NOT verified (--insecure)") {
+			t.Errorf("OK %v, tls %+v", r.OK, tlsCheck)
+		}
+		if checkOf(t, r, CheckBody).Level != LevelPass {
+			t.Errorf("body not checked: %+v", r.Checks)
+		}
+	})
+	t.Run("wrong host", func(t *testing.T) {
+		// httptest's certificate covers 127.0.0.1, ::1 and example.com, not localhost.
+		r := runOne(t, Config{Host: "localhost", Port: port, Schemes: []string{"https"}, RootCAs: pool})
+		tlsCheck := checkOf(t, r, CheckTLS)
+		if r.OK || tlsCheck.Level != LevelFail || !strings.Contains(tlsCheck.Detail, "not valid for localhost (it covers example.com, *.example.com, 127.0.0.1") {
+			t.Errorf("OK %v, tls %+v", r.OK, tlsCheck)
+		}
+	})
+	t.Run("plain http port", func(t *testing.T) {
+		plain := httptest.NewServer(serveFile(testToken, "text/plain"))
+		defer plain.Close()
+		_, pport := hostPort(t, plain.URL)
+		r := runOne(t, Config{Host: "127.0.0.1", Port: pport, Schemes: []string{"https"}})
+		if tlsCheck := checkOf(t, r, CheckTLS); !strings.Contains(tlsCheck.Detail, "plain HTTP") {
+			t.Errorf("tls %+v", tlsCheck)
+		}
+	})
+}
+
+// silentListener accepts connections and never answers, until closed.
+func silentListener(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+func TestTimeout(t *testing.T) {
+	port := silentListener(t)
+	for scheme, check := range map[string]string{"http": CheckStatus, "https": CheckTLS} {
+		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{scheme}, Timeout: 200 * time.Millisecond})
+		c := checkOf(t, r, check)
+		if r.OK || c.Level != LevelFail || !strings.Contains(c.Detail, "timed out: no answer within 200ms (--timeout)") {
+			t.Errorf("%s: OK %v, %s %+v", scheme, r.OK, check, c)
+		}
+	}
+}
+
+func refusedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	return port
+}
+
+func TestConnectionRefused(t *testing.T) {
+	r := runOne(t, Config{Host: "127.0.0.1", Port: refusedPort(t), Schemes: []string{"http"}})
+	c := checkOf(t, r, CheckConnect)
+	if r.OK || c.Level != LevelFail || !strings.Contains(c.Detail, "connection refused") {
+		t.Errorf("OK %v, connect %+v", r.OK, c)
+	}
+}
+
+func TestDNSFailure(t *testing.T) {
+	noDNS := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("no DNS server in this test")
+	}}
+	r := runOne(t, Config{Host: "wwcli-test.invalid", Schemes: []string{"http", "https"}[:1], Resolver: noDNS})
+	c := checkOf(t, r, CheckDNS)
+	if r.OK || c.Level != LevelFail || !strings.Contains(c.Detail, "cannot resolve wwcli-test.invalid") || len(r.Checks) != 1 {
+		t.Errorf("OK %v, checks %+v", r.OK, r.Checks)
+	}
+}
+
+func TestRunKeepsSchemeOrder(t *testing.T) {
+	srv := httptest.NewServer(serveFile(testToken, "text/plain"))
+	defer srv.Close()
+	host, port := hostPort(t, srv.URL)
+	res := Run(context.Background(), Config{Host: host, Port: port, Name: testName, Expected: []byte(testToken), Schemes: []string{"https", "http"}, Timeout: 5 * time.Second})
+	if len(res) != 2 || res[0].Scheme != "https" || res[1].Scheme != "http" || res[0].OK || !res[1].OK {
+		t.Errorf("results %+v", res)
+	}
+}
+
+func TestConfigURL(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Host: "example.com", Name: testName}, "https://example.com/" + testName},
+		{Config{Host: "example.com", Port: "8443", Name: "a.txt"}, "https://example.com:8443/a.txt"},
+		{Config{Host: "::1", Port: "8443", Name: "a.txt"}, "https://[::1]:8443/a.txt"},
+	} {
+		if got := c.cfg.URL("https"); got != c.want {
+			t.Errorf("URL = %s, want %s", got, c.want)
+		}
+	}
+}
