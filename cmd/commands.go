@@ -3,7 +3,9 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/api"
 	"github.com/wwcli/wwcli/cmd/auth"
+	"github.com/wwcli/wwcli/cmd/doctor"
 	"github.com/wwcli/wwcli/cmd/authurl"
 	"github.com/wwcli/wwcli/cmd/gendocs"
 	"github.com/wwcli/wwcli/cmd/ticket"
@@ -30,4 +32,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(auth.NewCmd(f))
 	root.AddCommand(sign.NewCmd(f, nil, nil))
 	root.AddCommand(gendocs.NewCmd(f, nil))
+	root.AddCommand(api.NewCmd(f, nil))
+	root.AddCommand(doctor.NewCmd(f, nil))
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -34,7 +36,9 @@ func normalize(raw []byte) (Identity, error) {
 		return nil, fmt.Errorf("WeCom answered with JSON that is not an object: %v", err)
 	}
 	out := Identity{}
-	for k, v := range in {
+	// Sorted, so two odd keys that map to one name resolve the same way every run.
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		v := in[k]
 		if k == "errcode" || k == "errmsg" {
 			continue
 		}
