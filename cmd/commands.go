@@ -5,15 +5,15 @@ import (
 
 	"github.com/wwcli/wwcli/cmd/api"
 	"github.com/wwcli/wwcli/cmd/auth"
-	"github.com/wwcli/wwcli/cmd/doctor"
 	"github.com/wwcli/wwcli/cmd/authurl"
+	"github.com/wwcli/wwcli/cmd/callback"
+	"github.com/wwcli/wwcli/cmd/doctor"
+	"github.com/wwcli/wwcli/cmd/errcode"
 	"github.com/wwcli/wwcli/cmd/gendocs"
+	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/ticket"
 	"github.com/wwcli/wwcli/cmd/token"
 	"github.com/wwcli/wwcli/cmd/userinfo"
-	"github.com/wwcli/wwcli/cmd/sign"
-	"github.com/wwcli/wwcli/cmd/callback"
-	"github.com/wwcli/wwcli/cmd/errcode"
 	"github.com/wwcli/wwcli/cmd/verifydomain"
 	"github.com/wwcli/wwcli/cmd/version"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
@@ -30,7 +30,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(userinfo.NewCmd(f, nil))
 	root.AddCommand(ticket.NewCmd(f, nil))
 	root.AddCommand(auth.NewCmd(f))
-	root.AddCommand(sign.NewCmd(f, nil, nil))
+	root.AddCommand(sign.NewCmd(f, signTicketFetcher(f), nil))
 	root.AddCommand(gendocs.NewCmd(f, nil))
 	root.AddCommand(api.NewCmd(f, nil))
 	root.AddCommand(doctor.NewCmd(f, nil))

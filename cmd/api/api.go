@@ -65,7 +65,8 @@ strings print raw, one result per line.
 
 The answer is pretty-printed on a terminal and compact when piped. When WeCom
 answers errcode != 0, the explanation goes to stderr and wwcli exits 3.`,
-		Example: `  wwcli api user/get -f userid=zhangsan
+		Example: `  wwcli api user/get?userid=zhangsan
+  wwcli api user/get -X GET -f userid=zhangsan
   wwcli api /cgi-bin/agent/get?agentid=1000002 --jq .name
   wwcli api user/list_id -f limit=1000 --paginate --jq '.dept_user[].userid'
   echo '{"touser":"zhangsan","msgtype":"text","agentid":1000002,"text":{"content":"hi"}}' | wwcli api message/send --input -

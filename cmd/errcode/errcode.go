@@ -61,7 +61,8 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Example: `  wwcli errcode 60020
   wwcli errcode -40001
   wwcli errcode '{"errcode":40029,"errmsg":"invalid code"}'
-  wwcli errcode 'not allow to access from your ip, hint: [1706848717432011565347844], from ip: 139.227.20.128, more info at https://open.work.weixin.qq.com/devtool/query?e=60020'
+  wwcli errcode 'invalid credential, hint: [...], more info at ...?e=40001'
+  pbpaste | wwcli errcode             # a copied errmsg or response
   curl -s "$URL" | wwcli errcode --json
   wwcli errcode --search ip whitelist
   wwcli errcode --list | grep 可信`,

@@ -5,11 +5,9 @@ package sandbox
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -126,24 +124,24 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	io := o.f.IO
-	theme := ui.New(io.ErrOut, io.ColorErr())
+	streams := o.f.IO
+	theme := ui.New(streams.ErrOut, streams.ColorErr())
 	host, _, _ := net.SplitHostPort(o.Addr)
 	if !isLoopback(host) {
-		fmt.Fprintf(io.ErrOut, "%s listening on %s: the sandbox is reachable from other machines; use 127.0.0.1 to keep it local\n",
+		fmt.Fprintf(streams.ErrOut, "%s listening on %s: the sandbox is reachable from other machines; use 127.0.0.1 to keep it local\n",
 			theme.WarnIcon(), host)
 	}
 	srv := wwsandbox.New(wwsandbox.Options{
 		Fixtures:   fx,
 		TokenTTL:   o.TokenTTL,
 		TrustedIPs: o.TrustedIPs,
-		Log:        &lockedWriter{w: io.ErrOut},
+		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
 	})
 	base, err := srv.Start(o.Addr)
 	if err != nil {
 		return cmdutil.WithCode(cmdutil.ExitFailure, err)
 	}
-	if _, err := fmt.Fprintln(io.Out, base); err != nil {
+	if _, err := fmt.Fprintln(streams.Out, base); err != nil {
 		_ = srv.Close()
 		return err
 	}
@@ -151,24 +149,12 @@ func run(ctx context.Context, o *Options) error {
 	if fx != nil {
 		corp = fx.Corps[0].CorpID
 	}
-	fmt.Fprintf(io.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/; Ctrl-C to stop\n",
+	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/; Ctrl-C to stop\n",
 		theme.SuccessIcon(), base, corp, base)
 	<-ctx.Done()
 	if err := srv.Close(); err != nil {
 		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("stopping the sandbox: %w", err))
 	}
-	fmt.Fprintln(io.ErrOut, "sandbox stopped")
+	fmt.Fprintln(streams.ErrOut, "sandbox stopped")
 	return ctx.Err()
-}
-
-// lockedWriter serialises log lines from concurrent requests.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
