@@ -10,6 +10,7 @@ import (
 	"github.com/wwcli/wwcli/cmd/doctor"
 	"github.com/wwcli/wwcli/cmd/errcode"
 	"github.com/wwcli/wwcli/cmd/gendocs"
+	"github.com/wwcli/wwcli/cmd/sandbox"
 	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/ticket"
 	"github.com/wwcli/wwcli/cmd/token"
@@ -22,6 +23,7 @@ import (
 // addCommands registers every top-level command. One line per command.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(version.NewCmd(f, nil))
+	root.AddCommand(sandbox.NewCmd(f, nil))
 	root.AddCommand(authurl.NewCmd(f, nil))
 	root.AddCommand(verifydomain.NewCmd(f, nil))
 	root.AddCommand(errcode.NewCmd(f, nil))

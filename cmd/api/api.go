@@ -69,7 +69,8 @@ answers errcode != 0, the explanation goes to stderr and wwcli exits 3.`,
   wwcli api user/get -X GET -f userid=zhangsan
   wwcli api /cgi-bin/agent/get?agentid=1000002 --jq .name
   wwcli api user/list_id -f limit=1000 --paginate --jq '.dept_user[].userid'
-  echo '{"touser":"zhangsan","msgtype":"text","agentid":1000002,"text":{"content":"hi"}}' | wwcli api message/send --input -
+  wwcli api message/send --input msg.json
+  wwcli api message/send --input - < msg.json
   wwcli --sandbox api department/list --jq '.department[].name'`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {

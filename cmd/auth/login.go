@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/credstore"
@@ -27,6 +29,10 @@ type LoginOptions struct {
 	SecretFile      string
 	NoVerify        bool
 	InsecureStorage bool
+	// Callback also stores the callback Token and EncodingAESKey, read from
+	// CallbackSecretsFile, WWCLI_CALLBACK_TOKEN/WWCLI_CALLBACK_AES_KEY, or prompts.
+	Callback            bool
+	CallbackSecretsFile string
 	// ReadPassword reads a line without echo (x/term; replaced in tests).
 	ReadPassword func(fd int) ([]byte, error)
 }
@@ -75,6 +81,8 @@ secret in a 0600 file (auth status says so).`,
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "read the app secret from `FILE`")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "store without checking the secret with gettoken")
 	fl.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "store the secret in a 0600 file instead of the OS keyring")
+	fl.BoolVar(&opts.Callback, "callback", false, "also store the callback Token and EncodingAESKey")
+	fl.StringVar(&opts.CallbackSecretsFile, "callback-secrets-file", "", "with --callback: JSON `FILE` {\"token\",\"encoding_aes_key\"}")
 	return cmd
 }
 
@@ -94,6 +102,12 @@ func runLogin(ctx context.Context, opts *LoginOptions) error {
 	secret, err := readLoginSecret(opts)
 	if err != nil {
 		return err
+	}
+	var cbSecrets *cb.Secrets
+	if opts.Callback {
+		if cbSecrets, err = readCallbackSecrets(opts); err != nil {
+			return err
+		}
 	}
 	creds := cmdutil.Credentials{CorpID: opts.CorpID, Secret: secret, AgentID: opts.AgentID, Source: "auth login"}
 	if !opts.NoVerify {
@@ -121,8 +135,16 @@ func runLogin(ctx context.Context, opts *LoginOptions) error {
 		}
 		return err
 	}
+	if cbSecrets != nil {
+		if err := store.Set(ctx, config.CallbackTokenAccount(name), cbSecrets.Token); err != nil {
+			return cmdutil.WithCode(cmdutil.ExitCredentials, err)
+		}
+		if err := store.Set(ctx, config.CallbackKeyAccount(name), cbSecrets.EncodingAESKey); err != nil {
+			return cmdutil.WithCode(cmdutil.ExitCredentials, err)
+		}
+	}
 	prev := cfg.Profiles[name]
-	p := &config.Profile{CorpID: opts.CorpID, AgentID: opts.AgentID, SecretStorage: storage}
+	p := &config.Profile{CorpID: opts.CorpID, AgentID: opts.AgentID, SecretStorage: storage, Callback: cbSecrets != nil}
 	if f.Global.BaseURL != "" {
 		p.BaseURL = f.Global.BaseURL
 	}
@@ -182,6 +204,53 @@ func readLoginSecret(opts *LoginOptions) (string, error) {
 		return "", cmdutil.FlagErrorf("the secret is empty")
 	}
 	return secret, nil
+}
+
+// readCallbackSecrets gets the callback Token and EncodingAESKey for
+// --callback and checks the key's shape before anything is stored.
+func readCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
+	f := opts.f
+	var sources []cb.SecretSource
+	if opts.CallbackSecretsFile != "" {
+		sources = append(sources, cb.FileSource{Path: opts.CallbackSecretsFile})
+	}
+	sources = append(sources, cb.EnvSource{Getenv: f.Getenv})
+	sec, err := cb.ResolveSecrets(sources)
+	if errors.Is(err, cb.ErrNoSecrets) && f.IO.CanPrompt() {
+		sec, err = promptCallbackSecrets(opts)
+	}
+	if errors.Is(err, cb.ErrNoSecrets) {
+		return nil, cmdutil.FlagErrorf("--callback needs the Token and EncodingAESKey: --callback-secrets-file FILE, or WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY")
+	}
+	if err != nil {
+		return nil, cmdutil.WithCode(cmdutil.ExitCredentials, err)
+	}
+	if _, err := cb.New(sec.Token, sec.EncodingAESKey, opts.CorpID); err != nil {
+		return nil, cmdutil.FlagErrorf("callback secrets: %v", err)
+	}
+	return sec, nil
+}
+
+func promptCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
+	in, ok := opts.f.IO.StdinFile()
+	if !ok {
+		return nil, cb.ErrNoSecrets
+	}
+	ask := func(label string) (string, error) {
+		fmt.Fprint(opts.f.IO.ErrOut, label)
+		b, err := opts.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(opts.f.IO.ErrOut)
+		return strings.TrimSpace(string(b)), err
+	}
+	token, err := ask("Callback Token (input hidden): ")
+	if err != nil {
+		return nil, err
+	}
+	key, err := ask("Callback EncodingAESKey (input hidden): ")
+	if err != nil {
+		return nil, err
+	}
+	return &cb.Secrets{Token: token, EncodingAESKey: key, Source: "prompt"}, nil
 }
 
 // dropCachedTokens forgets tokens of corpID (best effort: a cache that

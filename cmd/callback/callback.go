@@ -22,22 +22,27 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "callback <command>",
 		Short: "Verify, decrypt, encrypt, serve and send WeCom callback messages",
-		Long: `Work with WeCom callback URLs (接收消息服务器): the msg_signature and AES envelope
-of WXBizMsgCrypt, URL verification, and a local server that shows each message.
+		Long: `Work with WeCom callback URLs (接收消息服务器): the msg_signature and
+AES envelope of WXBizMsgCrypt, URL verification, and a local server that
+shows each message.
 
-The Token and EncodingAESKey are never flag values. They come from, highest first:
-  --callback-secrets-file FILE   JSON {"token","encoding_aes_key","receive_id"}, mode 0600
-  WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY (+ optional WWCLI_CALLBACK_RECEIVE_ID)
+The Token and EncodingAESKey are never flag values. Highest first:
+  --callback-secrets-file FILE   JSON {"token","encoding_aes_key",
+                                 "receive_id"}, mode 0600
+  WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY
+                                 (+ optional WWCLI_CALLBACK_RECEIVE_ID)
   the profile
 
-The receive id is the corp id for self-built apps, the suite id for third-party
-command callbacks, and empty for smart robots; when it is empty it is not checked.
+The receive id is the corp id for self-built apps, the suite id for
+third-party command callbacks, and empty for smart robots; when it is
+empty it is not checked.
 
-Crypto failures print the official code (-40001 ValidateSignature_Error, ...):
-malformed input exits 2, a check that did not pass (signature, key, receive id) exits 1.`,
+Crypto failures print the official code (-40001 ValidateSignature_Error,
+...): malformed input exits 2, a check that did not pass (signature, key,
+receive id) exits 1.`,
 		Example: `  export WWCLI_CALLBACK_TOKEN=... WWCLI_CALLBACK_AES_KEY=...
-  wwcli callback verify --url 'https://example.com/cb?msg_signature=...&timestamp=...&nonce=...&echostr=...'
-  wwcli callback serve --addr 127.0.0.1:8080 --forward-to http://127.0.0.1:3000/wecom
+  wwcli callback verify --url "$VERIFY_URL"
+  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom
   wwcli callback send --to http://127.0.0.1:8080/ --event enter_agent`,
 	}
 	cmd.PersistentFlags().String("callback-secrets-file", "", "read Token, EncodingAESKey and receive id from this JSON file (mode 0600)")
@@ -67,13 +72,12 @@ func addReceiveIDFlag(cmd *cobra.Command, s *SecretOptions) {
 }
 
 // secretSources lists where secrets are looked up, highest priority first.
-// The profile source is inserted here when profiles learn callback secrets.
 func secretSources(f *cmdutil.Factory, s SecretOptions) []cb.SecretSource {
 	var sources []cb.SecretSource
 	if s.SecretsFile != "" {
 		sources = append(sources, cb.FileSource{Path: s.SecretsFile})
 	}
-	sources = append(sources, cb.EnvSource{Getenv: f.Getenv})
+	sources = append(sources, cb.EnvSource{Getenv: f.Getenv}, profileSource{f: f})
 	return sources
 }
 

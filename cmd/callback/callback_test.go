@@ -213,6 +213,7 @@ func (l *lockedBuffer) String() string {
 func startServe(t *testing.T, env map[string]string, extra ...string) (base string, out, errOut *lockedBuffer) {
 	t.Helper()
 	f, _, _ := newFactory(env, "")
+	f.IO.SetStdoutTTY(env["TEST_STDOUT_TTY"] == "1")
 	out, errOut = &lockedBuffer{}, &lockedBuffer{}
 	f.IO.Out, f.IO.ErrOut = out, errOut
 	ready := make(chan string, 1)
@@ -378,5 +379,17 @@ func TestServeSurvivesMalformedRequests(t *testing.T) {
 	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 0, "", "200 OK")
 	if !strings.Contains(out.String(), "hello from wwcli") {
 		t.Fatal("serve stopped delivering")
+	}
+}
+
+func TestServePrettyOnTTY(t *testing.T) {
+	env := map[string]string{"TEST_STDOUT_TTY": "1"}
+	for k, v := range vEnv {
+		env[k] = v
+	}
+	base, out, _ := startServe(t, env)
+	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 0, "", "200 OK")
+	if !strings.Contains(out.String(), "{\n  \"received_at\"") {
+		t.Fatalf("want indented JSON on a terminal, got %q", out.String())
 	}
 }

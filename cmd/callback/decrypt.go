@@ -32,7 +32,8 @@ func NewDecryptCmd(f *cmdutil.Factory, runF func(*DecryptOptions) error) *cobra.
 With --msg-signature, --timestamp and --nonce (the request's query parameters)
 the signature is checked first. Without them the message is only decrypted and
 a warning says so; a passive reply envelope is checked with its own signature.`,
-		Example: `  wwcli callback decrypt --msg-signature 0c3914... --timestamp 1476422779 --nonce 1597212914 body.xml
+		Example: `  wwcli callback decrypt --msg-signature 0c3914... \
+    --timestamp 1476422779 --nonce 1597212914 body.xml
   pbpaste | wwcli callback decrypt --json`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -40,8 +40,9 @@ POST (XML or JSON) on stdout; the query string that signs it goes to stderr
 TimeStamp, Nonce), as your handler would answer WeCom.
 --timestamp, --nonce and --random (16 characters or 32 hex digits) make the
 output deterministic, for tests.`,
-		Example: `  echo '<xml>...</xml>' | wwcli callback encrypt --receive-id ww1436e0e65a779aee
-  wwcli callback encrypt msg.json --format json --timestamp 1409659813 --nonce 1372623149 --random EDH75AiKExevY8L3 --json`,
+		Example: `  printf '%s' '<xml>...</xml>' | wwcli callback encrypt
+  wwcli callback encrypt msg.json --format json --json \
+    --timestamp 1409659813 --nonce 1372623149 --random EDH75AiKExevY8L3`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)

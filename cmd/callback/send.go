@@ -39,15 +39,17 @@ func NewSendCmd(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "send --to URL",
 		Short: "Sign, encrypt and POST a sample event to your callback handler",
-		Long: `Build a sample callback message, encrypt and sign it as WeCom does, and POST it to
-your handler. The HTTP status goes to stderr; the answer body goes to stdout,
-decrypted when it is an encrypted passive reply (its signature is checked).
+		Long: `Build a sample callback message, encrypt and sign it as WeCom does, and
+POST it to your handler. The HTTP status goes to stderr; the answer body
+goes to stdout, decrypted when it is an encrypted passive reply (its
+signature is checked).
 
 --event is text, enter_agent, change_contact, or a FILE holding the plaintext.
 --verify sends WeCom's GET URL-verification request instead and checks that the
 answer is exactly the echo, with no extra bytes, and how long it took.`,
 		Example: `  wwcli callback send --to http://127.0.0.1:8080/
-  wwcli callback send --to http://127.0.0.1:3000/wecom --event change_contact --format json
+  wwcli callback send --to http://127.0.0.1:3000/wecom \
+    --event change_contact --format json
   wwcli callback send --to http://127.0.0.1:3000/wecom --verify`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -41,17 +41,20 @@ func NewServeCmd(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a callback URL that verifies, decrypts and prints every message",
-		Long: `Serve a WeCom callback URL locally (put a tunnel or reverse proxy in front of it).
+		Long: `Serve a WeCom callback URL locally (put a tunnel or reverse proxy in
+front of it).
 
 GET verification requests are answered at once with the bare plaintext echo.
 POSTs are verified and decrypted; each message is printed on stdout as one
 JSON line (indented on a terminal) and answered with 200 and an empty body
-("no passive reply"). With --forward-to the plaintext is POSTed to your app;
-a non-empty answer from it is encrypted and returned to WeCom as the passive reply.
+("no passive reply"). With --forward-to the plaintext is POSTed to your
+app; a non-empty answer from it is encrypted and returned to WeCom as the
+passive reply.
 Rejected requests get 400 and a log line on stderr with the -4000x code.`,
 		Example: `  wwcli callback serve
   wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
-  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom | jq .fields.MsgType`,
+  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom |
+    jq .fields.MsgType`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.bind(cmd)

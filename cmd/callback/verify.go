@@ -34,8 +34,9 @@ one second, with no quotes, BOM or trailing newline.
 A newline is added on stdout for the terminal; --raw prints the bare bytes.
 Give the four parameters as flags, or paste the whole request URL with --url.
 echostr may be given URL-encoded (%2B, %2F, %3D) or decoded.`,
-		Example: `  wwcli callback verify --msg-signature 012bc6... --timestamp 1476416373 --nonce 47744683 --echostr 'fsi1...'
-  wwcli callback verify --url 'https://example.com/cb?msg_signature=...&timestamp=...&nonce=...&echostr=...'
+		Example: `  wwcli callback verify --msg-signature 012bc6... \
+    --timestamp 1476416373 --nonce 47744683 --echostr 'fsi1...'
+  wwcli callback verify --url 'https://example.com/cb?msg_signature=...'
   wwcli callback verify --raw --url "$URL" > echo.txt`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -506,4 +506,3 @@ func (d *doctor) checkDomain(ctx context.Context, domain string) {
 		Detail: "needs the WW_verify_XXXXXXXXXXXXXXXX.txt name shown in the admin console",
 		Fix:    "run: wwcli verify-domain " + host + " --name WW_verify_XXXXXXXXXXXXXXXX.txt (or --file PATH)"})
 }
-

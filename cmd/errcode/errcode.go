@@ -48,6 +48,7 @@ capped at 5 per minute, so the 6th call within a minute fails with 45009
 (api freq out of limit). Use it for a single failing call, read the
 errmsg, then drop it: never leave debug=1 in code that ships.
 
+--json prints {errcode, known, zh, en, fix, hint, from_ip, more_info_url}.
 Exit status: 0 when every code is known, 1 when one is not in the table
 (the online lookup link is printed anyway), 2 when an input cannot be read.`
 
@@ -80,9 +81,9 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.JSON, "json", false, `print {errcode, known, zh, en, fix, hint, from_ip, more_info_url} (an array for several)`)
+	fl.BoolVar(&opts.JSON, "json", false, "print JSON objects (an array for several inputs)")
 	fl.BoolVar(&opts.List, "list", false, "print every known code (TSV when piped)")
-	fl.StringVar(&opts.Search, "search", "", "list the codes whose Chinese or English meaning contains all WORDS")
+	fl.StringVar(&opts.Search, "search", "", "list codes whose meaning (zh or en) has all `WORDS`")
 	return cmd
 }
 

@@ -160,3 +160,19 @@ func TestListOutputs(t *testing.T) {
 		t.Errorf("search without matches: %v, want exit 1", err)
 	}
 }
+
+// FuzzParseInput: any argument or stdin text gives queries or an error,
+// never a panic.
+func FuzzParseInput(f *testing.F) {
+	for _, s := range []string{"60020", "-40001", `{"errcode":1,"errmsg":"x"}`, "[1,{\"errcode\":\"2\"}]",
+		"errcode=45009", "{\n\"errcode\":\n", "more info at https://open.work.weixin.qq.com/devtool/query?e=7", "-", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, item := range append(splitStdin(s), s) {
+			if qs, err := parseInput(item); err == nil && len(qs) == 0 {
+				t.Fatalf("parseInput(%q) returned no queries and no error", item)
+			}
+		}
+	})
+}

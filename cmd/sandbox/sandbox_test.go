@@ -77,14 +77,18 @@ func startCmd(t *testing.T, args ...string) (base string, cancel func() error, e
 		stop()
 		t.Fatal("no base URL on stdout within 30s")
 	}
+	var once sync.Once
+	var runErr error
 	cancel = func() error {
-		stop()
-		select {
-		case err := <-result:
-			return err
-		case <-time.After(30 * time.Second):
-			return errors.New("sandbox did not stop within 30s")
-		}
+		once.Do(func() {
+			stop()
+			select {
+			case runErr = <-result:
+			case <-time.After(30 * time.Second):
+				runErr = errors.New("sandbox did not stop within 30s")
+			}
+		})
+		return runErr
 	}
 	t.Cleanup(func() { _ = cancel() })
 	return base, cancel, errOut

@@ -55,9 +55,9 @@ func loginAdvice(api *wecom.APIError, s step) string {
 	}
 	switch api.Code {
 	case 40029, 42003, 42022:
-		return "a code can be exchanged only once and only within 5 minutes of the redirect; " + again +
-			". If it failed on the first try, another exchange got there first: two servers (or a retried request, " +
-			"or a page reload) racing for the same code. Exchange each code exactly once, on one server."
+		return "each code is single-use and dies 5 minutes after the redirect; " + again +
+			", never retry with the same code. Failing on the first try means something else used it first " +
+			"(two servers racing, a retried request, a page reload): exchange each code exactly once, on one server."
 	case 41008:
 		return "the code is missing: read it from the redirect's ?code= query parameter (or wx.qy.login's res.code)."
 	case 50001:

@@ -83,13 +83,15 @@ never be sent to the mini program.
 WeCom errors exit 3 and are explained in terms of the login flow (code used
 twice or too late, redirect domain, trusted IP, visible range, wrong secret).
 
+A code may start with "-": put -- before it (wwcli userinfo --json -- "$CODE").
+
 Credentials: CORPID SECRET after the code, --corp-id with
 --secret-stdin/--secret-file, WWCLI_CORP_ID + WWCLI_SECRET, or a profile
 from 'wwcli auth login'.`,
-		Example: `  wwcli userinfo "$CODE"
-  wwcli userinfo "$CODE" --json
-  wwcli userinfo "$CODE" --detail --json
-  wwcli userinfo "$JS_CODE" --miniprogram --json 2>/dev/null | jq -r .userid`,
+		Example: `  wwcli userinfo -- "$CODE"
+  wwcli userinfo --json -- "$CODE"
+  wwcli userinfo --detail --json -- "$CODE" "$CORP_ID" "$SECRET"
+  wwcli userinfo --miniprogram --json -- "$JS_CODE" 2>/dev/null | jq -r .userid`,
 		Args: codeAndCredArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Code = args[0]
@@ -103,6 +105,10 @@ from 'wwcli auth login'.`,
 			return run(cmd.Context(), opts)
 		},
 	}
+	// Codes may start with "-", which pflag takes for a flag: say how out.
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return cmdutil.FlagErrorf("%v (if that is the code, put -- before it: wwcli userinfo [flags] -- CODE)", err)
+	})
 	shared.AddCredFlags(cmd, &opts.Creds)
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Detail, "detail", false, "also fetch the member's details with the user_ticket (needs scope snsapi_privateinfo)")

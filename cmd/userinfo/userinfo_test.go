@@ -1,7 +1,6 @@
 package userinfo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,8 +74,10 @@ func runUserinfo(t *testing.T, baseURL string, args ...string) result {
 	return result{out: out.String(), errOut: errOut.String(), err: err, exit: cmdutil.ExitCode(err)}
 }
 
+// args puts flags first and "--" before the code: sandbox codes, like
+// WeCom's, may start with "-".
 func args(code string, creds []string, flags ...string) []string {
-	return append(append([]string{code}, creds...), flags...)
+	return append(append(flags, "--", code), creds...)
 }
 
 func decodeJSON(t *testing.T, s string) map[string]any {
@@ -223,8 +224,8 @@ func TestDetailWithoutTicket(t *testing.T) {
 		out   string
 		why   string
 	}{
-		"scope snsapi_base":       {sandbox.CodeRequest{UserID: "lisi"}, demoApp, "lisi\n", "snsapi_privateinfo"},
-		"outside visible range":   {sandbox.CodeRequest{UserID: "lisi", Scope: "snsapi_privateinfo"}, app2, "lisi\n", "visible range"},
+		"scope snsapi_base":        {sandbox.CodeRequest{UserID: "lisi"}, demoApp, "lisi\n", "snsapi_privateinfo"},
+		"outside visible range":    {sandbox.CodeRequest{UserID: "lisi", Scope: "snsapi_privateinfo"}, app2, "lisi\n", "visible range"},
 		"non-member has no ticket": {sandbox.CodeRequest{OpenID: "oX"}, demoApp, "oX\n", "not a member"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -317,7 +318,7 @@ func TestCodeReusedOrExpired(t *testing.T) {
 		t.Fatalf("reused code: exit %d out %q", r.exit, r.out)
 	}
 	ex := explanation(t, r.err)
-	for _, want := range []string{"errcode 40029", "login: ", "only once", "5 minutes", "two servers"} {
+	for _, want := range []string{"errcode 40029", "login: ", "single-use", "5 minutes", "two servers", "never retry"} {
 		if !strings.Contains(ex, want) {
 			t.Errorf("explanation lacks %q:\n%s", want, ex)
 		}
@@ -347,7 +348,7 @@ func TestLoginErrorsExplained(t *testing.T) {
 		code int
 		want string
 	}{
-		{42003, "only once"},
+		{42003, "single-use"},
 		{42022, "two servers"},
 		{50001, "trusted domain (可信域名)"},
 		{60020, "add 127.0.0.1 to the app's 企业可信IP"},
@@ -397,6 +398,7 @@ func TestUsageErrors(t *testing.T) {
 		{"oversized code", []string{strings.Repeat("a", 513)}, "at most 512"},
 		{"whitespace inside", []string{"ab cd"}, "whitespace"},
 		{"one credential", []string{"code", "ww1"}, "CORPID SECRET"},
+		{"code that looks like a flag", []string{"-G5SzA3Jx"}, "put -- before it"},
 		{"legacy + miniprogram", []string{"code", "--legacy", "--miniprogram"}, "--legacy and --miniprogram"},
 		{"detail + miniprogram", []string{"code", "--detail", "--miniprogram"}, "--detail and --miniprogram"},
 	}
@@ -424,10 +426,8 @@ func TestMissingCredentials(t *testing.T) {
 func TestSessionKeyNeverInPlainOutput(t *testing.T) {
 	srv, u := startSandbox(t)
 	code := issue(t, srv, sandbox.CodeRequest{UserID: "alice", Type: "miniprogram"})
-	var buf bytes.Buffer
 	r := runUserinfo(t, u, args(code, miniApp, "--miniprogram")...)
-	buf.WriteString(r.out + r.errOut)
-	if strings.Contains(buf.String(), "session_key") || strings.Count(r.out, "\t") != 1 {
-		t.Errorf("plain output: %q", buf.String())
+	if all := r.out + r.errOut; strings.Contains(all, "session_key") || strings.Count(r.out, "\t") != 1 {
+		t.Errorf("plain output: %q", all)
 	}
 }

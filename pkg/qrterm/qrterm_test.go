@@ -127,6 +127,11 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// The reader guesses the charset of byte-mode data (Shift_JIS,
+		// Latin-1...), so only ASCII, what URLs are made of, must round-trip.
+		if strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 }) {
+			return
+		}
 		if got, err := decode(out, darkTerm); err != nil || got != s {
 			t.Fatalf("round trip of %q: %q, %v", s, got, err)
 		}

@@ -88,6 +88,11 @@ func Decode(rendered string, term Terminal) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return DecodeImage(img)
+}
+
+// DecodeImage returns the text of the QR code in img.
+func DecodeImage(img image.Image) (string, error) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return "", err
