@@ -50,8 +50,10 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 Kinds:
   oauth      in-app OAuth2 (网页授权), opened inside the WeCom client:
              open.weixin.qq.com/connect/oauth2/authorize ... #wechat_redirect
-  web        web login (扫码登录) outside the client: login.work.weixin.qq.com/wwlogin/sso/login
-  qrconnect  the legacy QR login page: open.work.weixin.qq.com/wwopen/sso/qrConnect
+  web        web login (扫码登录) outside the client:
+             login.work.weixin.qq.com/wwlogin/sso/login
+  qrconnect  the legacy QR login page:
+             open.work.weixin.qq.com/wwopen/sso/qrConnect
 
 Parameters come out in the order of the official templates; the redirect URI
 is percent-encoded whole (uppercase hex such as %3A, where the docs show %3a:
@@ -69,9 +71,11 @@ allow neither), a '#' in it, plain http.
 
 --qr also draws the URL as a QR code to scan with the WeCom app: on stdout
 after the URL when stdout is a terminal, else on stderr.`,
-		Example: `  wwcli authurl --corp-id ww0123456789abcdef --agent-id 1000002 --redirect-uri https://app.example.com/oauth/callback --state x1
-  wwcli authurl --kind web --redirect-uri https://app.example.com/login/callback --qr
-  wwcli authurl --scope snsapi_privateinfo --agent-id 1000002 --redirect-uri https://app.example.com/cb`,
+		Example: `  wwcli authurl --corp-id ww0123456789abcdef --agent-id 1000002 \
+    --redirect-uri https://app.example.com/oauth/callback --state x1
+  wwcli authurl --kind web --redirect-uri https://app.example.com/login --qr
+  wwcli authurl --scope snsapi_privateinfo --agent-id 1000002 \
+    --redirect-uri https://app.example.com/cb`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return cmdutil.FlagErrorf("authurl takes no arguments; pass the callback as --redirect-uri %s", args[0])

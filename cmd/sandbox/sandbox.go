@@ -37,13 +37,13 @@ parameters, JSON shapes, errcodes and errmsg format. Use it to develop and test
 login and JS-SDK flows offline. The first line on stdout is the base URL; the
 request log (secrets redacted) goes to stderr. Stop it with Ctrl-C.
 
-Demo corp (replaced by --fixtures FILE):
-  corp id              %s
-  app 1 (agent %d)  secret %s
-  app 2 (agent %d)  secret %s
-  mini-program app (agent %d)  secret %s
-  contact-sync secret  %s
-  members              zhangsan 张三, lisi 李四, wangwu 王五, zhaoliu 赵六, chenxiaoming 陈小明, alice
+Demo corp %s (--fixtures FILE replaces it):
+  app 1, agent %d         %s
+  app 2, agent %d         %s
+  mini program, agent %d  %s
+  contact sync                 %s
+  members: zhangsan 张三, lisi 李四, wangwu 王五, zhaoliu 赵六,
+           chenxiaoming 陈小明, alice
 
 Control API (JSON) under /_sandbox/: issue OAuth / mini-program codes
 (POST /_sandbox/code), inject faults (/_sandbox/faults), move the clock
@@ -58,7 +58,7 @@ with the demo corp instead.`,
 		Example: `  wwcli sandbox
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --fixtures corp.json --trusted-ip 10.0.0.5
-  curl -s "$(wwcli sandbox | head -1)/cgi-bin/gettoken?corpid=...&corpsecret=..."`,
+  curl -s -X POST "$URL/_sandbox/code" -d '{"userid":"zhangsan"}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {

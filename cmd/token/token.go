@@ -34,7 +34,7 @@ as often as they like without hitting WeCom's rate limits.
 Credentials: CORPID SECRET, --corp-id with --secret-stdin/--secret-file,
 WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 		Example: `  wwcli token
-  curl "https://qyapi.weixin.qq.com/cgi-bin/agent/get?agentid=1000002&access_token=$(wwcli token)"
+  curl "$API/cgi-bin/agent/get?agentid=1000002&access_token=$(wwcli token)"
   WWCLI_CORP_ID=ww... WWCLI_SECRET=... wwcli token --json
   wwcli --sandbox token --json`,
 		Args: shared.CredArgs(0),

@@ -19,23 +19,23 @@ var legacyKeys = map[string]string{
 	"DeviceId": "device_id",
 }
 
-// Identity is the normalised answer of any code exchange: WeCom's fields
+// identity is the normalised answer of any code exchange: WeCom's fields
 // minus errcode/errmsg, with snake_case keys. Numbers stay json.Number so
 // nothing is rounded on the way through.
-type Identity map[string]any
+type identity map[string]any
 
-// normalize decodes a WeCom answer into an Identity: it drops
+// normalize decodes a WeCom answer into an identity: it drops
 // errcode/errmsg, renames the legacy capitalised keys and turns any other
 // CamelCase key into snake_case. When both spellings of a key are present,
 // the lower-case one (the current API) wins.
-func normalize(raw []byte) (Identity, error) {
+func normalize(raw []byte) (identity, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var in map[string]any
 	if err := dec.Decode(&in); err != nil {
 		return nil, fmt.Errorf("WeCom answered with JSON that is not an object: %v", err)
 	}
-	out := Identity{}
+	out := identity{}
 	// Sorted, so two odd keys that map to one name resolve the same way every run.
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		v := in[k]
@@ -78,7 +78,7 @@ func snakeKey(k string) string {
 }
 
 // str returns the field as a string ("" when absent or not a string).
-func (id Identity) str(key string) string {
+func (id identity) str(key string) string {
 	s, _ := id[key].(string)
 	return s
 }

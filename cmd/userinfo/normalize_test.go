@@ -10,32 +10,32 @@ func TestNormalize(t *testing.T) {
 	cases := []struct {
 		name string
 		raw  string
-		want Identity
+		want identity
 	}{
 		{"member (auth/getuserinfo)",
 			`{"errcode":0,"errmsg":"ok","userid":"lisi","user_ticket":"T"}`,
-			Identity{"userid": "lisi", "user_ticket": "T"}},
+			identity{"userid": "lisi", "user_ticket": "T"}},
 		{"non-member with external_userid",
 			`{"errcode":0,"errmsg":"ok","openid":"oAAA","external_userid":"wmBBB"}`,
-			Identity{"openid": "oAAA", "external_userid": "wmBBB"}},
+			identity{"openid": "oAAA", "external_userid": "wmBBB"}},
 		{"legacy member: capitalised keys become snake_case",
 			`{"errcode":0,"errmsg":"ok","UserId":"lisi","DeviceId":"d1","user_ticket":"T","expires_in":1800}`,
-			Identity{"userid": "lisi", "device_id": "d1", "user_ticket": "T", "expires_in": json.Number("1800")}},
+			identity{"userid": "lisi", "device_id": "d1", "user_ticket": "T", "expires_in": json.Number("1800")}},
 		{"legacy non-member",
 			`{"errcode":0,"errmsg":"ok","OpenId":"oAAA","DeviceId":"d1"}`,
-			Identity{"openid": "oAAA", "device_id": "d1"}},
+			identity{"openid": "oAAA", "device_id": "d1"}},
 		{"both spellings: the current one wins",
 			`{"UserId":"old","userid":"new"}`,
-			Identity{"userid": "new"}},
+			identity{"userid": "new"}},
 		{"other CamelCase keys",
 			`{"ExpiresIn":7200,"CorpID":"ww1","parent_userid":"p"}`,
-			Identity{"expires_in": json.Number("7200"), "corp_id": "ww1", "parent_userid": "p"}},
+			identity{"expires_in": json.Number("7200"), "corp_id": "ww1", "parent_userid": "p"}},
 		{"mini program keeps session_key",
 			`{"corpid":"ww1","userid":"u","session_key":"k==","errcode":0,"errmsg":"ok"}`,
-			Identity{"corpid": "ww1", "userid": "u", "session_key": "k=="}},
+			identity{"corpid": "ww1", "userid": "u", "session_key": "k=="}},
 		{"large numbers are not rounded",
 			`{"errcode":0,"n":12345678901234567890}`,
-			Identity{"n": json.Number("12345678901234567890")}},
+			identity{"n": json.Number("12345678901234567890")}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -201,7 +201,7 @@ func run(ctx context.Context, o *Options) error {
 }
 
 // noTicketReason explains why --detail got no user_ticket.
-func noTicketReason(id Identity) string {
+func noTicketReason(id identity) string {
 	if id.str("userid") == "" {
 		return "no user_ticket: the user is not a member of this corp, so there are no member details to fetch (the openid above is all WeCom gives)"
 	}
@@ -212,7 +212,7 @@ func noTicketReason(id Identity) string {
 
 // printIdentity writes the identity: JSON, or the bare id(s) documented in
 // the help.
-func printIdentity(o *Options, id Identity) error {
+func printIdentity(o *Options, id identity) error {
 	out := o.f.IO.Out
 	if o.JSON {
 		return writeJSON(out, id)

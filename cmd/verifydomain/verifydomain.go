@@ -61,12 +61,17 @@ first creates DIR/NAME with exactly that content and no newline.
 
 Exit 0 when at least one scheme passes (with a warning when only http does),
 1 when none does, 2 for bad input. --timeout bounds the whole check.
-The check list goes to stderr; --json prints
-{"host","name","ok","checks":[{"url","check","ok","level","detail"}],"schemes":[...]} on stdout.`,
+The check list goes to stderr; --json prints on stdout
+  {"host","name","ok","checks":[{"url","check","ok","level","detail"}],
+   "schemes":[{"scheme","url","ok"}]}
+where a check of level "warn" is advice that does not fail its scheme.`,
 		Example: `  wwcli verify-domain app.example.com --name WW_verify_AbCdEfGh12345678.txt
-  wwcli verify-domain app.example.com --file ~/Downloads/WW_verify_AbCdEfGh12345678.txt --scheme https
-  wwcli verify-domain app.example.com --name WW_verify_AbCdEfGh12345678.txt --write ./public
-  wwcli verify-domain staging.example.com:8443 --name WW_verify_AbCdEfGh12345678.txt --insecure --json`,
+  wwcli verify-domain app.example.com --scheme https \
+    --file ~/Downloads/WW_verify_AbCdEfGh12345678.txt
+  wwcli verify-domain app.example.com --write ./public \
+    --name WW_verify_AbCdEfGh12345678.txt
+  wwcli verify-domain staging.example.com:8443 --insecure --json \
+    --name WW_verify_AbCdEfGh12345678.txt`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return cmdutil.FlagErrorf("verify-domain takes one HOST[:PORT], e.g. app.example.com; got %d arguments", len(args))

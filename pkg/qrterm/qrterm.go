@@ -4,10 +4,11 @@
 package qrterm
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
-	"rsc.io/qr"
+	"rsc.io/qr/coding"
 )
 
 // QuietZone is the blank border, in modules, the QR spec asks for. Without
@@ -52,9 +53,12 @@ func (m *Matrix) Dark(x, y int) bool {
 }
 
 // Encode turns text into a module matrix (error correction level M, which
-// survives screen glare) framed by the quiet zone.
+// survives screen glare) framed by the quiet zone. Of the eight masks it
+// keeps the one the QR spec's penalty rules score best: rsc.io/qr alone
+// always uses mask 0, which can leave finder-like patterns in the data
+// that throw scanners off.
 func Encode(text string) (*Matrix, error) {
-	code, err := qr.Encode(text, qr.M)
+	code, err := encodeBestMask(text)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode %d bytes as a QR code: %w", len(text), err)
 	}
@@ -66,6 +70,41 @@ func Encode(text string) (*Matrix, error) {
 		}
 	}
 	return m, nil
+}
+
+func encodeBestMask(text string) (*coding.Code, error) {
+	const level = coding.M
+	var enc coding.Encoding
+	switch {
+	case coding.Num(text).Check() == nil:
+		enc = coding.Num(text)
+	case coding.Alpha(text).Check() == nil:
+		enc = coding.Alpha(text)
+	default:
+		enc = coding.String(text)
+	}
+	v := coding.Version(coding.MinVersion)
+	for ; enc.Bits(v) > v.DataBytes(level)*8; v++ {
+		if v == coding.MaxVersion {
+			return nil, errors.New("text too long to encode as QR")
+		}
+	}
+	var best *coding.Code
+	bestScore := 0
+	for mask := coding.Mask(0); mask < 8; mask++ {
+		plan, err := coding.NewPlan(v, level, mask)
+		if err != nil {
+			return nil, err
+		}
+		code, err := plan.Encode(enc)
+		if err != nil {
+			return nil, err
+		}
+		if score := penalty(code); best == nil || score < bestScore {
+			best, bestScore = code, score
+		}
+	}
+	return best, nil
 }
 
 // Render draws text as a QR code, one string per terminal line, each ending

@@ -1,6 +1,9 @@
 package sandbox
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -290,4 +293,45 @@ func TestHandlerInHTTPTest(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkTicketLoopback: one get_jsapi_ticket round trip over 127.0.0.1.
+func BenchmarkTicketLoopback(b *testing.B) {
+	s := New(Options{})
+	base, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	tok, err := s.tokenForBench(DemoAppSecret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	url := base + "/cgi-bin/get_jsapi_ticket?access_token=" + tok
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := testClient.Get(url)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+}
+
+// tokenForBench issues a token without HTTP (test helper).
+func (s *Server) tokenForBench(secret string) (string, error) {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/cgi-bin/gettoken?corpid="+DemoCorpID+"&corpsecret="+secret, nil)
+	s.Handler().ServeHTTP(rec, req)
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.AccessToken == "" {
+		return "", fmt.Errorf("gettoken: %s", rec.Body.String())
+	}
+	return body.AccessToken, nil
 }

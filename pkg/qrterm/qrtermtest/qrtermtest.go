@@ -91,13 +91,23 @@ func Decode(rendered string, term Terminal) (string, error) {
 	return DecodeImage(img)
 }
 
-// DecodeImage returns the text of the QR code in img.
-func DecodeImage(img image.Image) (string, error) {
+// DecodeImage returns the text of the QR code in img, found by the
+// reader's detector as in a photo.
+func DecodeImage(img image.Image) (string, error) { return decodeImage(img, nil) }
+
+// DecodePure reads img as a straight, clean code on a light background,
+// module by module, without the detector. It checks the modules themselves
+// where the detector has quirks (it misjudges some tiny version-1 codes).
+func DecodePure(img image.Image) (string, error) {
+	return decodeImage(img, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
+}
+
+func decodeImage(img image.Image, hints map[gozxing.DecodeHintType]any) (string, error) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return "", err
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		return "", err
 	}
