@@ -54,7 +54,7 @@ secret in a 0600 file (auth status says so).`,
 		Example: `  wwcli auth login --corp-id ww5a8f2c1d9e0b3a47 --agent-id 1000002
   pass show wecom/app | wwcli auth login --corp-id ww... --secret-stdin
   wwcli auth login --profile staging --corp-id ww... --secret-file ./secret.txt
-  wwcli auth login --corp-id ww... --secret-stdin --insecure-storage  # no keyring`,
+  wwcli auth login --corp-id ww... --secret-stdin --insecure-storage`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.CorpID == "" {

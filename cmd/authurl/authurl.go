@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/oauth"
 	"github.com/wwcli/wwcli/pkg/qrterm"
 	"github.com/wwcli/wwcli/pkg/ui"
@@ -35,12 +36,24 @@ type Options struct {
 	DefaultAgentID func() string
 }
 
+// profileField reads one field of the active profile ("" when there is none).
+func profileField(f *cmdutil.Factory, get func(*config.Profile) string) string {
+	cfg, err := f.Config()
+	if err != nil {
+		return ""
+	}
+	if p := cfg.Profiles[f.ProfileName()]; p != nil {
+		return get(p)
+	}
+	return ""
+}
+
 // NewCmd builds `wwcli authurl`. runF replaces the run function in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{
 		f:              f,
-		DefaultCorpID:  func() string { return "" },
-		DefaultAgentID: func() string { return "" },
+		DefaultCorpID:  func() string { return profileField(f, func(p *config.Profile) string { return p.CorpID }) },
+		DefaultAgentID: func() string { return profileField(f, func(p *config.Profile) string { return p.AgentID }) },
 	}
 	cmd := &cobra.Command{
 		Use:   "authurl --redirect-uri URL [flags]",
