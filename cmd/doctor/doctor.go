@@ -324,9 +324,8 @@ func (d *doctor) checkHost(ctx context.Context, creds cmdutil.Credentials) strin
 	}
 	var parts []string
 	start := time.Now()
-	addrs := []string{host}
 	if net.ParseIP(host) == nil {
-		addrs, err = net.DefaultResolver.LookupHost(ctx, host)
+		addrs, err := net.DefaultResolver.LookupHost(ctx, host)
 		if err != nil {
 			d.add(Check{Name: name, Status: StatusFail, Detail: "DNS: " + err.Error(),
 				Fix: "check DNS and network; behind a proxy set HTTPS_PROXY"})

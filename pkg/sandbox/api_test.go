@@ -132,7 +132,7 @@ func TestTickets(t *testing.T) {
 
 func TestOAuthCodes(t *testing.T) {
 	e := newEnv(t, Options{})
-	app1, app2 := e.token(DemoAppSecret), e.token(DemoApp2Secret)
+	app1 := e.token(DemoAppSecret)
 
 	code := e.code(CodeRequest{UserID: "zhangsan"})
 	a := e.get("/cgi-bin/auth/getuserinfo", "access_token", app1, "code", code)
@@ -148,7 +148,7 @@ func TestOAuthCodes(t *testing.T) {
 	e.s.Advance(5 * time.Minute)
 	wantCode(t, e.get("/cgi-bin/auth/getuserinfo", "access_token", e.token(DemoAppSecret), "code", late), 40029)
 	app1 = e.token(DemoAppSecret)
-	app2 = e.token(DemoApp2Secret)
+	app2 := e.token(DemoApp2Secret)
 
 	almost := e.code(CodeRequest{UserID: "lisi"})
 	e.s.Advance(5*time.Minute - time.Second)
