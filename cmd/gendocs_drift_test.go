@@ -13,12 +13,12 @@ import (
 const regenerateHint = "generated files are stale; regenerate them with: scripts/gen-docs " +
 	"(or: go run . gen-docs --completions completions --markdown docs/cli --man docs/man)"
 
-// emptyEnv keeps the developer's environment out of generated text.
-func emptyEnv(string) string { return "" }
+// docsEmptyEnv keeps the developer's environment out of generated text.
+func docsEmptyEnv(string) string { return "" }
 
-// TestGeneratedDocsAreFresh regenerates completions, the Markdown reference
+// TestGeneratedDocsDrift regenerates completions, the Markdown reference
 // and the man pages and compares them with the committed files.
-func TestGeneratedDocsAreFresh(t *testing.T) {
+func TestGeneratedDocsDrift(t *testing.T) {
 	tmp := t.TempDir()
 	dirs := map[string]string{ // committed dir (from the repo root) -> fresh copy
 		"completions": filepath.Join(tmp, "completions"),
@@ -29,23 +29,23 @@ func TestGeneratedDocsAreFresh(t *testing.T) {
 	code := Run([]string{"gen-docs",
 		"--completions", dirs["completions"],
 		"--markdown", dirs["docs/cli"],
-		"--man", dirs["docs/man"]}, io, emptyEnv)
+		"--man", dirs["docs/man"]}, io, docsEmptyEnv)
 	if code != 0 {
 		t.Fatalf("gen-docs exited %d: %s", code, errOut)
 	}
 	for committed, fresh := range dirs {
-		compareDirs(t, filepath.Join("..", committed), fresh)
+		compareGeneratedDir(t, filepath.Join("..", committed), fresh)
 	}
 }
 
-func compareDirs(t *testing.T, committed, fresh string) {
+func compareGeneratedDir(t *testing.T, committed, fresh string) {
 	t.Helper()
-	want := readDir(t, fresh)
-	got := readDir(t, committed)
+	want := readGeneratedDir(t, fresh)
+	got := readGeneratedDir(t, committed)
 	if len(want) == 0 {
 		t.Fatalf("gen-docs wrote nothing into %s", fresh)
 	}
-	for _, name := range sortedKeys(want) {
+	for _, name := range sortedFileNames(want) {
 		have, ok := got[name]
 		switch {
 		case !ok:
@@ -54,21 +54,21 @@ func compareDirs(t *testing.T, committed, fresh string) {
 			t.Errorf("%s/%s differs from the command tree; %s", committed, name, regenerateHint)
 		}
 	}
-	for _, name := range sortedKeys(got) {
+	for _, name := range sortedFileNames(got) {
 		if _, ok := want[name]; !ok {
 			t.Errorf("%s/%s belongs to no command any more; %s", committed, name, regenerateHint)
 		}
 	}
 }
 
-// TestCompletionCommandMatchesCommittedScripts checks cobra's default
+// TestCompletionCommandDrift checks cobra's default
 // `completion` command works and prints what completions/ ships.
-func TestCompletionCommandMatchesCommittedScripts(t *testing.T) {
+func TestCompletionCommandDrift(t *testing.T) {
 	for shell, file := range map[string]string{
 		"bash": "wwcli.bash", "zsh": "wwcli.zsh", "fish": "wwcli.fish", "powershell": "wwcli.ps1",
 	} {
 		io, _, out, errOut := iostreams.Test()
-		if code := Run([]string{"completion", shell}, io, emptyEnv); code != 0 {
+		if code := Run([]string{"completion", shell}, io, docsEmptyEnv); code != 0 {
 			t.Fatalf("wwcli completion %s exited %d: %s", shell, code, errOut)
 		}
 		if out.Len() == 0 {
@@ -84,7 +84,7 @@ func TestCompletionCommandMatchesCommittedScripts(t *testing.T) {
 	}
 }
 
-func readDir(t *testing.T, dir string) map[string][]byte {
+func readGeneratedDir(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
@@ -104,7 +104,7 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
-func sortedKeys(m map[string][]byte) []string {
+func sortedFileNames(m map[string][]byte) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

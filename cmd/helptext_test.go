@@ -18,24 +18,24 @@ const (
 	maxLineColumns  = 80
 )
 
-// helpTree is the full command tree as users see it, including cobra's
+// helpTextTree is the full command tree as users see it, including cobra's
 // lazily added `completion` and `help` commands.
-func helpTree(t *testing.T) *cobra.Command {
+func helpTextTree(t *testing.T) *cobra.Command {
 	t.Helper()
 	io, _, _, _ := iostreams.Test()
-	root := NewRootCmd(&cmdutil.Factory{IO: io, Getenv: emptyEnv})
+	root := NewRootCmd(&cmdutil.Factory{IO: io, Getenv: docsEmptyEnv})
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	return root
 }
 
-func visibleCommands(c *cobra.Command) []*cobra.Command {
+func helpTextCommands(c *cobra.Command) []*cobra.Command {
 	if c.Hidden {
 		return nil
 	}
 	cmds := []*cobra.Command{c}
 	for _, sub := range c.Commands() {
-		cmds = append(cmds, visibleCommands(sub)...)
+		cmds = append(cmds, helpTextCommands(sub)...)
 	}
 	return cmds
 }
@@ -48,14 +48,14 @@ var tooWideToday = map[string]bool{
 	"wwcli exit-codes":  true,
 }
 
-// cobraOwned reports commands whose help text cobra writes (the completion
+// helpTextByCobra reports commands whose help text cobra writes (the completion
 // scripts' instructions), which wwcli cannot rewrap.
-func cobraOwned(c *cobra.Command) bool {
+func helpTextByCobra(c *cobra.Command) bool {
 	return c.Name() == "completion" || (c.HasParent() && c.Parent().Name() == "completion")
 }
 
 func TestHelpTextFitsEightyColumns(t *testing.T) {
-	for _, c := range visibleCommands(helpTree(t)) {
+	for _, c := range helpTextCommands(helpTextTree(t)) {
 		path := c.CommandPath()
 		wide := false
 		if c.Short == "" {
@@ -67,7 +67,7 @@ func TestHelpTextFitsEightyColumns(t *testing.T) {
 		for field, text := range map[string]string{"Long": c.Long, "Example": c.Example} {
 			for i, line := range strings.Split(text, "\n") {
 				line = strings.ReplaceAll(line, "\t", "        ")
-				if w := runewidth.StringWidth(line); w > maxLineColumns && !cobraOwned(c) {
+				if w := runewidth.StringWidth(line); w > maxLineColumns && !helpTextByCobra(c) {
 					wide = true
 					if tooWideToday[path] {
 						continue
@@ -86,8 +86,8 @@ func TestHelpTextFitsEightyColumns(t *testing.T) {
 // runnable wwcli command shows at least one. cobra's own completion
 // subcommands explain themselves in Long instead.
 func TestEveryCommandHasExamples(t *testing.T) {
-	for _, c := range visibleCommands(helpTree(t)) {
-		if !c.Runnable() || c.Name() == "help" || cobraOwned(c) {
+	for _, c := range helpTextCommands(helpTextTree(t)) {
+		if !c.Runnable() || c.Name() == "help" || helpTextByCobra(c) {
 			continue
 		}
 		if strings.TrimSpace(c.Example) == "" {

@@ -109,6 +109,9 @@ func TestGenDocsWritesEverything(t *testing.T) {
 	if strings.Contains(rootMD, "secret") || strings.Contains(rootMD, "gen-docs") {
 		t.Errorf("hidden commands leak into demo.md:\n%s", rootMD)
 	}
+	if !strings.Contains(rootMD, "Demo does things.\n\n```\n  demo alpha   indented line kept as is\n```") {
+		t.Errorf("demo.md does not fence the indented paragraph:\n%s", rootMD)
+	}
 	if !strings.Contains(rootMD, "-v, --version") {
 		t.Errorf("demo.md lacks the --version flag:\n%s", rootMD)
 	}

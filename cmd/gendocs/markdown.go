@@ -44,7 +44,7 @@ func markdownPage(c *cobra.Command) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "## %s\n\n%s\n\n", c.CommandPath(), c.Short)
 	if c.Long != "" {
-		fmt.Fprintf(&b, "### Synopsis\n\n%s\n\n", fence(c.Long, c.IsAdditionalHelpTopicCommand()))
+		fmt.Fprintf(&b, "### Synopsis\n\n%s\n\n", markdownParagraphs(c.Long))
 	}
 	if c.Runnable() {
 		fmt.Fprintf(&b, "```\n%s\n```\n\n", c.UseLine())
@@ -74,14 +74,17 @@ func markdownPage(c *cobra.Command) []byte {
 	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
 }
 
-// fence keeps column-aligned help topics (tables of codes and variables)
-// readable by putting them in a code block.
-func fence(text string, aligned bool) string {
-	text = strings.TrimRight(text, "\n")
-	if aligned {
-		return "```\n" + text + "\n```"
+// markdownParagraphs keeps prose as it is and puts paragraphs with indented
+// lines (tables of codes, variables, commands) in code blocks, where
+// Markdown keeps their alignment instead of joining the lines.
+func markdownParagraphs(text string) string {
+	paras := strings.Split(strings.TrimRight(text, "\n"), "\n\n")
+	for i, p := range paras {
+		if preformatted(p) {
+			paras[i] = "```\n" + p + "\n```"
+		}
 	}
-	return text
+	return strings.Join(paras, "\n\n")
 }
 
 func link(c *cobra.Command) string {
