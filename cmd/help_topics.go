@@ -4,25 +4,31 @@ import "github.com/spf13/cobra"
 
 const exitCodesHelp = `wwcli exits with:
   0    success
-  1    failure: network, I/O, or a check that did not pass (verify-domain, sign --verify, doctor)
+  1    failure: network, I/O, or a check that did not pass
+       (verify-domain, sign --verify, doctor, callback checks)
   2    usage: bad flags, arguments or input
-  3    WeCom answered errcode != 0 (after retries); the explanation is on stderr
+  3    WeCom answered errcode != 0 (after retries); the explanation
+       is on stderr
   4    credentials missing, or the keyring unavailable
   130  interrupted (Ctrl-C)`
 
 const environmentHelp = `Environment variables (flags win over them):
-  WWCLI_CORP_ID, WWCLI_SECRET, WWCLI_AGENT_ID   credentials for CI (a positional CORPID SECRET wins)
+  WWCLI_CORP_ID, WWCLI_SECRET, WWCLI_AGENT_ID
+                         credentials for CI (positional CORPID SECRET wins)
   WWCLI_PROFILE          profile name (default "default")
   WWCLI_BASE_URL         API base URL (default https://qyapi.weixin.qq.com)
-  WWCLI_SANDBOX=1        run against the in-process sandbox (same as --sandbox)
-  WWCLI_CONFIG_DIR       config directory (default: the user config dir + /wwcli)
-  WWCLI_CACHE_DIR        token cache directory (default: the user cache dir + /wwcli)
+  WWCLI_SANDBOX=1        run against the in-process sandbox (as --sandbox)
+  WWCLI_CONFIG_DIR       config directory (default: user config dir/wwcli)
+  WWCLI_CACHE_DIR        token cache directory (default: user cache dir/wwcli)
   WWCLI_KEYRING=off      never touch the OS keyring (D-Bus)
   WWCLI_KEYRING_TIMEOUT  bound on every keyring call (default 3s)
-  WWCLI_CALLBACK_TOKEN, WWCLI_CALLBACK_AES_KEY  callback Token and EncodingAESKey
+  WWCLI_CALLBACK_TOKEN, WWCLI_CALLBACK_AES_KEY, WWCLI_CALLBACK_RECEIVE_ID
+                         callback Token, EncodingAESKey and receive id
   WWCLI_NO_INPUT         never prompt
-  NO_COLOR, CLICOLOR=0, TERM=dumb               no colour
-  HTTPS_PROXY, HTTP_PROXY, NO_PROXY             proxies`
+  NO_COLOR, CLICOLOR=0, TERM=dumb
+                         no colour
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+                         proxies`
 
 // addHelpTopics adds `wwcli help exit-codes` and `wwcli help environment`.
 func addHelpTopics(root *cobra.Command) {

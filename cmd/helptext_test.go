@@ -40,14 +40,6 @@ func helpTextCommands(c *cobra.Command) []*cobra.Command {
 	return cmds
 }
 
-// tooWideToday lists help topics whose Long (in help_topics.go) still has
-// lines over 80 columns. Rewrap them and delete the entry: the test fails
-// if an entry is no longer needed, so the list can only shrink.
-var tooWideToday = map[string]bool{
-	"wwcli environment": true,
-	"wwcli exit-codes":  true,
-}
-
 // helpTextByCobra reports commands whose help text cobra writes (the completion
 // scripts' instructions), which wwcli cannot rewrap.
 func helpTextByCobra(c *cobra.Command) bool {
@@ -57,7 +49,6 @@ func helpTextByCobra(c *cobra.Command) bool {
 func TestHelpTextFitsEightyColumns(t *testing.T) {
 	for _, c := range helpTextCommands(helpTextTree(t)) {
 		path := c.CommandPath()
-		wide := false
 		if c.Short == "" {
 			t.Errorf("%s: Short is empty", path)
 		}
@@ -68,16 +59,9 @@ func TestHelpTextFitsEightyColumns(t *testing.T) {
 			for i, line := range strings.Split(text, "\n") {
 				line = strings.ReplaceAll(line, "\t", "        ")
 				if w := runewidth.StringWidth(line); w > maxLineColumns && !helpTextByCobra(c) {
-					wide = true
-					if tooWideToday[path] {
-						continue
-					}
 					t.Errorf("%s: %s line %d is %d columns (max %d): %q", path, field, i+1, w, maxLineColumns, line)
 				}
 			}
-		}
-		if tooWideToday[path] && !wide {
-			t.Errorf("%s now fits 80 columns: remove it from tooWideToday", path)
 		}
 	}
 }
@@ -92,6 +76,26 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 		if strings.TrimSpace(c.Example) == "" {
 			t.Errorf("%s has no Example; add one or two lines showing typical use", c.CommandPath())
+		}
+	}
+}
+
+// TestHelpOutputFitsEightyColumns renders each command's --help as users see
+// it (flag lists included) and checks no line is wider than 80 columns.
+func TestHelpOutputFitsEightyColumns(t *testing.T) {
+	for _, c := range helpTextCommands(helpTextTree(t)) {
+		if helpTextByCobra(c) {
+			continue
+		}
+		var b strings.Builder
+		c.SetOut(&b)
+		if err := c.Usage(); err != nil {
+			t.Fatalf("%s: %v", c.CommandPath(), err)
+		}
+		for i, line := range strings.Split(b.String(), "\n") {
+			if w := runewidth.StringWidth(line); w > maxLineColumns {
+				t.Errorf("%s --help line %d is %d columns (max %d): %q", c.CommandPath(), i+1, w, maxLineColumns, line)
+			}
 		}
 	}
 }

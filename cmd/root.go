@@ -42,8 +42,29 @@ func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int
 		fmt.Fprintln(io.ErrOut, "interrupted")
 		return cmdutil.ExitInterrupted
 	}
-	printError(f, root, err)
+	err = cobraUsageError(err)
+	printError(f, root, args, err)
 	return cmdutil.ExitCode(err)
+}
+
+// cobraUsagePrefixes start the errors cobra itself returns for bad usage
+// (unknown subcommand, wrong number of arguments, missing required flag);
+// they are plain errors, so they are marked as usage errors (exit 2) here.
+var cobraUsagePrefixes = []string{"unknown command ", "accepts ", "requires at least ", "requires at most ",
+	"invalid argument ", "required flag(s) ", "if any flags in the group "}
+
+func cobraUsageError(err error) error {
+	var fe *cmdutil.FlagError
+	var ee *cmdutil.ExitError
+	if errors.As(err, &fe) || errors.As(err, &ee) {
+		return err
+	}
+	for _, p := range cobraUsagePrefixes {
+		if strings.HasPrefix(err.Error(), p) {
+			return &cmdutil.FlagError{Err: err}
+		}
+	}
+	return err
 }
 
 // NewRootCmd builds the whole command tree around f.
@@ -69,6 +90,7 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 		},
 	}
 	root.SetVersionTemplate(build.Current().String() + "\n")
+	root.SetUsageTemplate(usageTemplate)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -113,7 +135,7 @@ func applyGlobalEnv(cmd *cobra.Command, f *cmdutil.Factory) error {
 }
 
 // printError is the only place errors reach the user.
-func printError(f *cmdutil.Factory, root *cobra.Command, err error) {
+func printError(f *cmdutil.Factory, root *cobra.Command, args []string, err error) {
 	theme := ui.New(f.IO.ErrOut, f.IO.ColorErr())
 	prefix := "error:"
 	if theme.Color() {
@@ -123,7 +145,7 @@ func printError(f *cmdutil.Factory, root *cobra.Command, err error) {
 	if errors.As(err, &fe) {
 		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", prefix, fe.Error())
 		cmdPath := root.CommandPath()
-		if c, _, findErr := root.Find(os.Args[1:]); findErr == nil && c != nil {
+		if c, _, findErr := root.Find(args); findErr == nil && c != nil {
 			cmdPath = c.CommandPath()
 		}
 		fmt.Fprintf(f.IO.ErrOut, "Run '%s --help' for usage.\n", cmdPath)

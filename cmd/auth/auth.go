@@ -11,7 +11,7 @@ import (
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "auth <command>",
-		Short: "Store, show and remove app credentials (secrets in the OS keyring)",
+		Short: "Store, show and remove credentials (secrets in the OS keyring)",
 		Long: `Profiles keep a corp id, an agent id and a base URL in the config file and
 the app secret in the OS keyring (never in the config file). Other commands
 use the profile named by --profile or WWCLI_PROFILE, else "default".`,

@@ -40,7 +40,7 @@ type LoginOptions struct {
 func newCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{f: f, ReadPassword: term.ReadPassword}
 	cmd := &cobra.Command{
-		Use:   "login --corp-id ID [--agent-id N] [--secret-stdin | --secret-file F]",
+		Use:   "login --corp-id ID [--agent-id N] [--secret-stdin]",
 		Short: "Verify an app secret and store it in the OS keyring",
 		Long: `Verify the app secret with /cgi-bin/gettoken (unless --no-verify) and store
 it: the secret in the OS keyring, the corp id, agent id and base URL in the

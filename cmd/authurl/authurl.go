@@ -57,7 +57,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "authurl --redirect-uri URL [flags]",
-		Short: "Build an OAuth2 or web-login URL (optionally as a terminal QR code)",
+		Short: "Build an OAuth2 or web-login URL, optionally as a QR code",
 		Long: `Build the URL that starts a WeCom login and print it alone on stdout.
 
 Kinds:

@@ -40,7 +40,7 @@ func NewServeCmd(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	opts := &ServeOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run a callback URL that verifies, decrypts and prints every message",
+		Short: "Serve a callback URL: verify, decrypt and print each message",
 		Long: `Serve a WeCom callback URL locally (put a tunnel or reverse proxy in
 front of it).
 

@@ -31,7 +31,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	opts := &Options{f: f}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
-		Short: "Run a local WeCom-compatible API server (demo corp, fault injection)",
+		Short: "Run a local WeCom-compatible API server",
 		Long: fmt.Sprintf(`Serve a local server that answers like qyapi.weixin.qq.com: the same paths,
 parameters, JSON shapes, errcodes and errmsg format. Use it to develop and test
 login and JS-SDK flows offline. The first line on stdout is the base URL; the

@@ -44,7 +44,7 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{f: f}
 	cmd := &cobra.Command{
-		Use:   "verify-domain HOST[:PORT] (--file PATH | --name WW_verify_XXXXXXXXXXXXXXXX.txt [--content C])",
+		Use:   "verify-domain HOST[:PORT] (--file PATH | --name NAME)",
 		Short: "Check that a domain serves its WeCom verification file",
 		Long: `Check that HOST serves the domain-ownership file the admin console asks for
 (可信域名 → 域名归属认证) at its root, the way WeCom fetches it.
@@ -225,7 +225,7 @@ func configure(opts *Options, warn func(string, ...any)) (domaincheck.Config, er
 		}
 		cfg.Expected = []byte(token)
 	}
-	if !domaincheck.NamePattern.MatchString(cfg.Name) {
+	if !domaincheck.HasUsualName(cfg.Name) {
 		warn("%q does not look like WW_verify_ + 16 letters or digits + .txt: check it against the admin console", cfg.Name)
 	}
 	if opts.File != "" && hasToken && !bytes.Equal(cfg.Expected, []byte(token)) {

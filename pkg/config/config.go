@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 
 	"github.com/wwcli/wwcli/pkg/credstore"
@@ -97,11 +96,16 @@ func (c *Config) Names() []string {
 	return names
 }
 
-var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
-// ValidProfileName checks a profile name (it becomes a keyring account).
+// ValidProfileName checks a profile name (it becomes a keyring account):
+// 1-64 of [A-Za-z0-9._-], starting with a letter or digit. Plain loops, not
+// a regexp: compiling one at start-up would slow every wwcli command.
 func ValidProfileName(name string) error {
-	if !profileName.MatchString(name) {
+	ok := len(name) >= 1 && len(name) <= 64 && isAlnum(name[0])
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = isAlnum(c) || c == '.' || c == '_' || c == '-'
+	}
+	if !ok {
 		return fmt.Errorf("invalid profile name %q: use 1-64 letters, digits, '.', '_' or '-'", name)
 	}
 	return nil
@@ -109,10 +113,22 @@ func ValidProfileName(name string) error {
 
 // corpIDPattern: WeCom corp ids are "ww" or "wx" followed by 16 hex digits
 // in practice; we only warn on other shapes, never refuse.
-var corpIDPattern = regexp.MustCompile(`^w[wx][0-9a-f]{16}$`)
-
 // LooksLikeCorpID reports whether id has the usual corp id shape.
-func LooksLikeCorpID(id string) bool { return corpIDPattern.MatchString(id) }
+func LooksLikeCorpID(id string) bool {
+	if len(id) != 18 || id[0] != 'w' || (id[1] != 'w' && id[1] != 'x') {
+		return false
+	}
+	for i := 2; i < len(id); i++ {
+		if c := id[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
 
 // SecretAccount is the credstore account of a profile's app secret.
 func SecretAccount(profile string) string { return profile }

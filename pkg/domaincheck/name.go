@@ -3,14 +3,17 @@ package domaincheck
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"strconv"
 	"strings"
 )
 
-// NamePattern is the shape of every observed verification file name: the
-// 16 is observed, not documented, so a mismatch is only a warning.
-var NamePattern = regexp.MustCompile(`^WW_verify_[A-Za-z0-9]{16}\.txt$`)
+// HasUsualName reports whether name has the shape of every observed
+// verification file name, WW_verify_ + 16 letters or digits + .txt. The 16
+// is observed, not documented, so a mismatch is only a warning.
+func HasUsualName(name string) bool {
+	tok, ok := TokenFromName(name)
+	return ok && len(tok) == 16
+}
 
 const namePrefix, nameSuffix = "WW_verify_", ".txt"
 

@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-func TestNamePatternOnObservedNames(t *testing.T) {
+func TestHasUsualNameOnObservedNames(t *testing.T) {
 	// Names seen in the wild (wecom-api.md §6.1).
 	for _, tok := range []string{"gPO4DZteSvyQZNRk", "6sik8XFNVixfjUNp", "YnFHxjvF3Gtkueuq", "4cGCrBYqlrxt0MJj", "DDzKZAh4svwfgX39"} {
 		name := "WW_verify_" + tok + ".txt"
-		if !NamePattern.MatchString(name) {
+		if !HasUsualName(name) {
 			t.Errorf("%s does not match", name)
 		}
 		if got, ok := TokenFromName(name); !ok || got != tok {
@@ -17,7 +17,7 @@ func TestNamePatternOnObservedNames(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"WW_verify_short.txt", "WW_verify_AbCdEfGh12345678.TXT", "MP_verify_AbCdEfGh12345678.txt", "WW_verify_AbCdEfGh1234567-.txt", "WW_verify_AbCdEfGh12345678.txt\n"} {
-		if NamePattern.MatchString(name) {
+		if HasUsualName(name) {
 			t.Errorf("%q matches", name)
 		}
 	}

@@ -50,12 +50,7 @@ func DevtoolURL(code int) string { return DevtoolBase + strconv.Itoa(code) }
 // Lookup finds an API errcode in the embedded table. Negative library codes
 // other than -1 live in Callback.
 func Lookup(code int) (Entry, bool) {
-	t := loadTable()
-	i, ok := t.index[code]
-	if !ok {
-		return Entry{}, false
-	}
-	return t.entries[i], true
+	return lookupRow(errcodesTSV, fixes[:], code)
 }
 
 // Explain never fails: unknown codes still get the devtool URL. Negative

@@ -74,6 +74,38 @@ func parseTable(tsv string, fixList []fix) *table {
 	return t
 }
 
+// lookupRow finds one code without building the table: explaining a single
+// error (the common case, on every failing command) then costs one string
+// search instead of parsing 1,256 rows. Like parseTable, the first row of a
+// code wins.
+func lookupRow(tsv string, fixList []fix, code int) (Entry, bool) {
+	key := strconv.Itoa(code) + "\t"
+	rest := tsv
+	for {
+		i := strings.Index(rest, key)
+		if i < 0 {
+			return Entry{}, false
+		}
+		if i > 0 && rest[i-1] != '\n' { // the code must start a line
+			rest = rest[i+len(key):]
+			continue
+		}
+		line, _, _ := strings.Cut(rest[i+len(key):], "\n")
+		zh, en, ok := strings.Cut(strings.TrimSuffix(line, "\r"), "\t")
+		if !ok {
+			return Entry{}, false
+		}
+		e := Entry{Code: code, ZH: strings.TrimSpace(zh), EN: strings.TrimSpace(en)}
+		for _, f := range fixList {
+			if f.code == code {
+				e.Fix = f.text
+				break
+			}
+		}
+		return e, true
+	}
+}
+
 // List returns every API errcode in the official page order, then the
 // callback library codes.
 func List() []Entry {

@@ -163,3 +163,28 @@ func TestListAndSearch(t *testing.T) {
 		t.Error("search without matches or words must be empty")
 	}
 }
+
+// The single-code fast path must agree with the parsed table for every code,
+// and know nothing the table does not.
+func TestLookupRowAgreesWithTable(t *testing.T) {
+	tab := parseTable(errcodesTSV, fixes[:])
+	for _, want := range tab.entries {
+		got, ok := Lookup(want.Code)
+		if !ok || got != want {
+			t.Fatalf("Lookup(%d) = %+v, %v; table has %+v", want.Code, got, ok, want)
+		}
+	}
+	for _, code := range []int{1, 4000, 600, 99999999, -40001} {
+		if _, ok := Lookup(code); ok {
+			t.Errorf("Lookup(%d) found a code that is not in the table", code)
+		}
+	}
+	// "0001\t" inside another line, or a code that only prefixes another, must not match.
+	tsv := "code\tzh\ten\n40001\tA\ta\n140001\tB\tb\n"
+	if e, ok := lookupRow(tsv, nil, 40001); !ok || e.ZH != "A" {
+		t.Fatalf("got %+v %v", e, ok)
+	}
+	if _, ok := lookupRow(tsv, nil, 1); ok {
+		t.Fatal("matched inside another code")
+	}
+}

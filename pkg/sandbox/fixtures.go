@@ -9,6 +9,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The built-in demo corp. The values look like real WeCom credentials (a
@@ -140,7 +141,9 @@ func DemoFixtures() *Fixtures {
 	}
 }
 
-var userIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
+// userIDPattern is compiled on first use, not at start-up: every wwcli
+// command links the sandbox, and most never validate fixtures.
+var userIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`) })
 
 // LoadFixtures reads fixtures as JSON and validates them. Errors name the
 // offending field, e.g. `corps[0].apps[1].secret: must not be empty`.
@@ -259,7 +262,7 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 	users := map[string]bool{}
 	for i, u := range c.Users {
 		where := fmt.Sprintf("%s.users[%d]", at, i)
-		if !userIDPattern.MatchString(u.UserID) {
+		if !userIDPattern().MatchString(u.UserID) {
 			return fmt.Errorf("%s.userid: %q must be 1-64 characters of A-Z a-z 0-9 _ . @ -", where, u.UserID)
 		}
 		if users[u.UserID] {
