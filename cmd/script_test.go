@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	vdscript "github.com/wwcli/wwcli/cmd/verifydomain/scripttest"
 )
 
 // TestMain lets testscript run the real wwcli main in-process as `wwcli`.
@@ -42,8 +44,13 @@ func TestScripts(t *testing.T) {
 // the feature it serves, e.g. script_sandbox_test.go).
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){}
-	for name, fn := range sandboxScriptCommands() {
-		cmds[name] = fn
+	for _, set := range []map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		sandboxScriptCommands(),
+		vdscript.Commands(), // vdserve: web servers for verify-domain
+	} {
+		for name, fn := range set {
+			cmds[name] = fn
+		}
 	}
 	return cmds
 }

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/wwcli/wwcli/pkg/credstore"
+	"github.com/wwcli/wwcli/pkg/atomicfile"
 )
 
 // DefaultProfile is used when neither --profile nor WWCLI_PROFILE is set.
@@ -83,7 +83,7 @@ func (c *Config) Save() error {
 	if err != nil {
 		return err
 	}
-	return credstore.WriteFileAtomic(c.path, append(b, '\n'))
+	return atomicfile.Write(c.path, append(b, '\n'))
 }
 
 // Names returns the profile names, sorted.

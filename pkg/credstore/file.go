@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/wwcli/wwcli/pkg/atomicfile"
 )
 
 // fileStore keeps secrets in a 0600 JSON file. It exists only for users
@@ -74,35 +75,5 @@ func (s *fileStore) save(m map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(s.path, b)
-}
-
-// WriteFileAtomic writes b to path with mode 0600 via a temporary file and
-// rename, so a crash never leaves a half-written file behind.
-func WriteFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(s.path, b)
 }

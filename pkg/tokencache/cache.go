@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/wwcli/wwcli/pkg/atomicfile"
 )
 
 // formatVersion guards against reading files written by a future layout.
@@ -220,23 +222,7 @@ func (c *Cache) write(e Entry) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(c.Dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), c.path(e.ID))
+	return atomicfile.Write(c.path(e.ID), b)
 }
 
 func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
