@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
@@ -33,12 +32,10 @@ type LoginOptions struct {
 	// CallbackSecretsFile, WWCLI_CALLBACK_TOKEN/WWCLI_CALLBACK_AES_KEY, or prompts.
 	Callback            bool
 	CallbackSecretsFile string
-	// ReadPassword reads a line without echo (x/term; replaced in tests).
-	ReadPassword func(fd int) ([]byte, error)
 }
 
 func newCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{f: f, ReadPassword: term.ReadPassword}
+	opts := &LoginOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "login --corp-id ID [--agent-id N] [--secret-stdin]",
 		Short: "Verify an app secret and store it in the OS keyring",
@@ -186,13 +183,9 @@ func readLoginSecret(opts *LoginOptions) (string, error) {
 	case opts.SecretFile != "":
 		b, err = os.ReadFile(opts.SecretFile)
 	case f.IO.CanPrompt():
-		in, ok := f.IO.StdinFile()
-		if !ok {
-			return "", cmdutil.FlagErrorf("cannot prompt: use --secret-stdin or --secret-file")
-		}
-		fmt.Fprint(f.IO.ErrOut, "App secret (input hidden): ")
-		b, err = opts.ReadPassword(int(in.Fd()))
-		fmt.Fprintln(f.IO.ErrOut)
+		var typed string
+		typed, err = f.IO.ReadSecret("App secret (input hidden): ")
+		b = []byte(typed)
 	default:
 		return "", cmdutil.FlagErrorf("no terminal to ask for the secret: use --secret-stdin or --secret-file FILE")
 	}
@@ -232,25 +225,15 @@ func readCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
 }
 
 func promptCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
-	in, ok := opts.f.IO.StdinFile()
-	if !ok {
-		return nil, cb.ErrNoSecrets
-	}
-	ask := func(label string) (string, error) {
-		fmt.Fprint(opts.f.IO.ErrOut, label)
-		b, err := opts.ReadPassword(int(in.Fd()))
-		fmt.Fprintln(opts.f.IO.ErrOut)
-		return strings.TrimSpace(string(b)), err
-	}
-	token, err := ask("Callback Token (input hidden): ")
+	token, err := opts.f.IO.ReadSecret("Callback Token (input hidden): ")
 	if err != nil {
 		return nil, err
 	}
-	key, err := ask("Callback EncodingAESKey (input hidden): ")
+	key, err := opts.f.IO.ReadSecret("Callback EncodingAESKey (input hidden): ")
 	if err != nil {
 		return nil, err
 	}
-	return &cb.Secrets{Token: token, EncodingAESKey: key, Source: "prompt"}, nil
+	return &cb.Secrets{Token: strings.TrimSpace(token), EncodingAESKey: strings.TrimSpace(key), Source: "prompt"}, nil
 }
 
 // dropCachedTokens forgets tokens of corpID (best effort: a cache that

@@ -6,12 +6,15 @@ package iostreams
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 )
 
 // IOStreams is the three standard streams plus what we know about them.
@@ -25,6 +28,7 @@ type IOStreams struct {
 	colorForced                    bool // CLICOLOR_FORCE
 	neverPrompt                    bool
 	width                          int
+	readSecret                     func() (string, error) // test override of the terminal
 }
 
 // System builds IOStreams for the real process, reading the environment
@@ -118,8 +122,22 @@ func (s *IOStreams) TerminalWidth() int {
 	return s.width
 }
 
-// StdinFile returns stdin as an *os.File when it is one (for masked input).
-func (s *IOStreams) StdinFile() (*os.File, bool) {
+// ReadSecret writes prompt to stderr and reads one line from the terminal
+// without echoing it. It needs CanPrompt(); tests replace the reader with
+// SetSecretReader.
+func (s *IOStreams) ReadSecret(prompt string) (string, error) {
+	fmt.Fprint(s.ErrOut, prompt)
+	defer fmt.Fprintln(s.ErrOut) // the user's Enter was not echoed either
+	if s.readSecret != nil {
+		return s.readSecret()
+	}
 	f, ok := s.In.(*os.File)
-	return f, ok
+	if !ok {
+		return "", errors.New("stdin is not a terminal")
+	}
+	b, err := term.ReadPassword(int(f.Fd()))
+	return string(b), err
 }
+
+// SetSecretReader replaces the terminal in ReadSecret (for tests).
+func (s *IOStreams) SetSecretReader(read func() (string, error)) { s.readSecret = read }

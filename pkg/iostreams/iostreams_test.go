@@ -70,3 +70,16 @@ func TestForcedColourWithoutTTY(t *testing.T) {
 		t.Fatal("CLICOLOR_FORCE should enable colour on a pipe")
 	}
 }
+
+func TestReadSecret(t *testing.T) {
+	s, _, _, errOut := Test()
+	if _, err := s.ReadSecret("Secret: "); err == nil {
+		t.Fatal("a buffer is not a terminal: ReadSecret must fail")
+	}
+	s.SetSecretReader(func() (string, error) { return "typed", nil })
+	errOut.Reset()
+	got, err := s.ReadSecret("Secret: ")
+	if err != nil || got != "typed" || errOut.String() != "Secret: \n" {
+		t.Fatalf("got %q %v, stderr %q", got, err, errOut.String())
+	}
+}
