@@ -171,3 +171,27 @@ func TestUnavailableKeyringKeepsProfile(t *testing.T) {
 		t.Fatalf("status: %s", h.out.String())
 	}
 }
+
+// Logging in again without --callback keeps the callback secrets, and moves
+// them along when the secret storage changes.
+func TestReloginKeepsCallbackSecrets(t *testing.T) {
+	h := newHarness(t, "app-secret", "tok", "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "app-secret-2")
+	ctx := context.Background()
+	if err := runLogin(ctx, &LoginOptions{f: h.f, CorpID: "ww1436e0e65a779aee", NoVerify: true, Callback: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runLogin(ctx, &LoginOptions{f: h.f, CorpID: "ww1436e0e65a779aee", NoVerify: true, InsecureStorage: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := h.f.Config()
+	if p := cfg.Profiles["default"]; !p.Callback || p.SecretStorage != config.StorageFile {
+		t.Fatalf("profile %+v", p)
+	}
+	file, _ := h.f.SecretStore(config.StorageFile)
+	if v, _ := file.Get(ctx, config.CallbackTokenAccount("default")); v != "tok" {
+		t.Fatalf("callback token not moved to the file store: %q", v)
+	}
+	if _, err := h.keyring.Get(ctx, config.CallbackTokenAccount("default")); err != credstore.ErrNotFound {
+		t.Fatal("the old copy should be removed once moved")
+	}
+}

@@ -141,7 +141,8 @@ func runLogin(ctx context.Context, opts *LoginOptions) error {
 		}
 	}
 	prev := cfg.Profiles[name]
-	p := &config.Profile{CorpID: opts.CorpID, AgentID: opts.AgentID, SecretStorage: storage, Callback: cbSecrets != nil}
+	keepCallback := cbSecrets == nil && prev != nil && prev.Callback && carryCallbackSecrets(ctx, f, name, prev.SecretStorage, store)
+	p := &config.Profile{CorpID: opts.CorpID, AgentID: opts.AgentID, SecretStorage: storage, Callback: cbSecrets != nil || keepCallback}
 	if f.Global.BaseURL != "" {
 		p.BaseURL = f.Global.BaseURL
 	}
@@ -154,6 +155,10 @@ func runLogin(ctx context.Context, opts *LoginOptions) error {
 	if prev != nil && prev.SecretStorage != storage {
 		if old, err := f.SecretStore(prev.SecretStorage); err == nil {
 			_ = old.Delete(ctx, config.SecretAccount(name))
+			if keepCallback {
+				_ = old.Delete(ctx, config.CallbackTokenAccount(name))
+				_ = old.Delete(ctx, config.CallbackKeyAccount(name))
+			}
 		}
 	}
 	dropCachedTokens(f, opts.CorpID)
@@ -197,6 +202,31 @@ func readLoginSecret(opts *LoginOptions) (string, error) {
 		return "", cmdutil.FlagErrorf("the secret is empty")
 	}
 	return secret, nil
+}
+
+// carryCallbackSecrets keeps the callback secrets of a profile that is
+// logged in again without --callback: they stay where they are, or are
+// copied to the new store when the storage changes. When they cannot be
+// copied they are left in the old store, untouched, and the user is told.
+func carryCallbackSecrets(ctx context.Context, f *cmdutil.Factory, name, oldStorage string, to credstore.Store) bool {
+	old, err := f.SecretStore(oldStorage)
+	if err != nil {
+		return false
+	}
+	if old.Location() == to.Location() {
+		return true
+	}
+	for _, account := range []string{config.CallbackTokenAccount(name), config.CallbackKeyAccount(name)} {
+		v, err := old.Get(ctx, account)
+		if err == nil {
+			err = to.Set(ctx, account, v)
+		}
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: the callback secrets stay in %s (%v); run 'wwcli auth login --callback' to store them again\n", old.Location(), err)
+			return false
+		}
+	}
+	return true
 }
 
 // readCallbackSecrets gets the callback Token and EncodingAESKey for
