@@ -8,9 +8,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/wwcli/wwcli/pkg/domaincheck/domainchecktest"
 )
 
 const (
@@ -212,38 +213,14 @@ func TestHTTPSCases(t *testing.T) {
 	})
 }
 
-// silentListener accepts connections and never answers, until closed.
+// silentListener accepts connections and never answers, until the test ends.
 func silentListener(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, stop, err := domainchecktest.SilentListener()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	t.Cleanup(stop)
 	return port
 }
 

@@ -12,9 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/wwcli/wwcli/pkg/domaincheck/domainchecktest"
 )
 
 // Commands returns the script commands:
@@ -115,32 +116,8 @@ func vdserve(ts *testscript.TestScript, neg bool, args []string) {
 
 // silent listens on 127.0.0.1 and holds every connection without a byte.
 func silent(ts *testscript.TestScript) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, stop, err := domainchecktest.SilentListener()
 	ts.Check(err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ts.Defer(stop)
 	return port
 }
