@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
@@ -18,27 +17,13 @@ import (
 // real Secret Service (run through shared/ci/with-keyring.sh) and a sandbox
 // on loopback standing in for WeCom.
 func TestKeyringLoginTokenStatusLogout(t *testing.T) {
-	srv := sandbox.New(sandbox.Options{})
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	dir := t.TempDir()
-	env := map[string]string{
-		"WWCLI_CONFIG_DIR":         filepath.Join(dir, "config"),
-		"WWCLI_CACHE_DIR":          filepath.Join(dir, "cache"),
-		"WWCLI_BASE_URL":           base,
+	w := newInProcess(t, map[string]string{
 		"WWCLI_PROFILE":            "keyring-e2e",
 		"DBUS_SESSION_BUS_ADDRESS": os.Getenv("DBUS_SESSION_BUS_ADDRESS"),
 		"XDG_RUNTIME_DIR":          os.Getenv("XDG_RUNTIME_DIR"),
-	}
-	run := func(stdin string, args ...string) (int, string, string) {
-		io, in, out, errOut := iostreams.Test()
-		in.WriteString(stdin)
-		code := Run(args, io, func(k string) string { return env[k] })
-		return code, out.String(), errOut.String()
-	}
+	})
+	srv, run := w.srv, w.run
+	dir := filepath.Dir(w.env["WWCLI_CONFIG_DIR"])
 
 	code, _, stderr := run(sandbox.DemoAppSecret+"\n", "auth", "login", "--corp-id", sandbox.DemoCorpID, "--agent-id", "1000002", "--secret-stdin")
 	if code != 0 || !strings.Contains(stderr, "OS keyring") {

@@ -1,36 +1,25 @@
 package cmd
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
 // `wwcli sign` without --ticket signs with the same cached ticket that
 // `wwcli ticket` prints (corp, or app with --agent), fetching nothing new.
 func TestSignWithoutTicketUsesCachedTicket(t *testing.T) {
-	srv := sandbox.New(sandbox.Options{})
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	dir := t.TempDir()
-	env := map[string]string{
-		"WWCLI_CONFIG_DIR": filepath.Join(dir, "config"), "WWCLI_CACHE_DIR": filepath.Join(dir, "cache"),
-		"WWCLI_BASE_URL": base, "WWCLI_KEYRING": "off",
-		"WWCLI_CORP_ID": sandbox.DemoCorpID, "WWCLI_SECRET": sandbox.DemoAppSecret, "WWCLI_AGENT_ID": "1000002",
-	}
+	p := newInProcess(t, map[string]string{"WWCLI_KEYRING": "off",
+		"WWCLI_CORP_ID": sandbox.DemoCorpID, "WWCLI_SECRET": sandbox.DemoAppSecret, "WWCLI_AGENT_ID": "1000002"})
+	srv := p.srv
 	run := func(args ...string) string {
 		t.Helper()
-		io, _, out, errOut := iostreams.Test()
-		if code := Run(args, io, func(k string) string { return env[k] }); code != 0 {
+		code, out, errOut := p.run("", args...)
+		if code != 0 {
 			t.Fatalf("wwcli %v: exit %d: %s", args, code, errOut)
 		}
-		return strings.TrimSpace(out.String())
+		return strings.TrimSpace(out)
 	}
 	for _, kind := range [][]string{nil, {"--agent"}} {
 		ticket := run(append([]string{"ticket"}, kind...)...)
