@@ -1,8 +1,12 @@
 package cmd
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -47,10 +51,39 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 	for _, set := range []map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		sandboxScriptCommands(),
 		vdscript.Commands(), // vdserve: web servers for verify-domain
+		{"exits": exitsCommand},
 	} {
 		for name, fn := range set {
 			cmds[name] = fn
 		}
 	}
 	return cmds
+}
+
+// exitsCommand is `exits N PROG ARGS...`: run PROG (as exec would) and
+// assert its exit code is exactly N. stdout and stderr are kept for the
+// following stdout/stderr assertions. `! exits` is not allowed: name the code.
+func exitsCommand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("exits takes no '!': name the exit code you expect")
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: exits N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: %q is not an exit code", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
 }
