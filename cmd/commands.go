@@ -9,7 +9,6 @@ import (
 	"github.com/wwcli/wwcli/cmd/callback"
 	"github.com/wwcli/wwcli/cmd/doctor"
 	"github.com/wwcli/wwcli/cmd/errcode"
-	"github.com/wwcli/wwcli/cmd/gendocs"
 	"github.com/wwcli/wwcli/cmd/sandbox"
 	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/ticket"
@@ -33,7 +32,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(ticket.NewCmd(f, nil))
 	root.AddCommand(auth.NewCmd(f))
 	root.AddCommand(sign.NewCmd(f, signTicketFetcher(f), nil))
-	root.AddCommand(gendocs.NewCmd(f, nil))
 	root.AddCommand(api.NewCmd(f, nil))
 	root.AddCommand(doctor.NewCmd(f, nil))
 }

@@ -1,4 +1,4 @@
-package gendocs
+package main
 
 import (
 	"strings"
@@ -11,7 +11,8 @@ func unroff(s string) string {
 	for i, l := range lines {
 		lines[i] = strings.TrimPrefix(l, `\&`)
 	}
-	return strings.ReplaceAll(strings.Join(lines, "\n"), `\e`, `\`)
+	s = strings.ReplaceAll(strings.Join(lines, "\n"), `\-`, "-")
+	return strings.ReplaceAll(s, `\e`, `\`)
 }
 
 // FuzzRoffText: help text can hold anything (URLs, regexps, Windows paths);
@@ -19,7 +20,7 @@ func unroff(s string) string {
 // unchanged.
 func FuzzRoffText(f *testing.F) {
 	for _, seed := range []string{
-		"", ".TH fake", "'quoted", `C:\Users\me`, "a\n.b\n'c", `\fBbold\fR`, "...", "line\\", "\\&.x",
+		"", ".TH fake", "'quoted", `C:\Users\me`, "--json", `\-`, "a\n.b\n'c", `\fBbold\fR`, "...", "line\\", "\\&.x",
 	} {
 		f.Add(seed)
 	}

@@ -1,4 +1,4 @@
-package gendocs
+package main
 
 import (
 	"os"
@@ -11,15 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/iostreams"
 )
 
 // demoTree is a small tree with every kind of node gen-docs meets: a
 // runnable command with flags, a hidden command, help topics and a group.
-func demoTree(t *testing.T) (*cobra.Command, *cmdutil.Factory) {
-	t.Helper()
-	io, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IO: io, Getenv: func(string) string { return "" }}
+func demoTree() *cobra.Command {
 	root := &cobra.Command{
 		Use:     "demo <command> [flags]",
 		Short:   "Demo tool",
@@ -42,48 +38,51 @@ func demoTree(t *testing.T) (*cobra.Command, *cmdutil.Factory) {
 	hidden := &cobra.Command{Use: "secret", Short: "Hidden", Hidden: true, Run: func(*cobra.Command, []string) {}}
 	topic := &cobra.Command{Use: "exit-codes", Short: "Exit codes", Long: "0  ok\n2  usage"}
 	env := &cobra.Command{Use: "environment", Short: "Environment", Long: "DEMO_X  a variable"}
-	root.AddCommand(alpha, group, hidden, topic, env, NewCmd(f, nil))
-	return root, f
+	root.AddCommand(alpha, group, hidden, topic, env)
+	return root
 }
 
-func run(t *testing.T, root *cobra.Command, args ...string) error {
-	t.Helper()
-	root.SetArgs(args)
-	root.SetOut(&strings.Builder{})
-	root.SetErr(&strings.Builder{})
-	root.SilenceErrors, root.SilenceUsage = true, true
-	return root.Execute()
-}
-
-func TestNewCmdBindsFlags(t *testing.T) {
-	root, f := demoTree(t)
-	var got *Options
-	root.RemoveCommand(findCmd(t, root, "gen-docs"))
-	root.AddCommand(NewCmd(f, func(o *Options) error { got = o; return nil }))
-	if err := run(t, root, "gen-docs", "--completions", "c", "--markdown", "m", "--man", "n"); err != nil {
-		t.Fatal(err)
-	}
-	if got.CompletionsDir != "c" || got.MarkdownDir != "m" || got.ManDir != "n" || got.Root != root {
-		t.Fatalf("options = %+v", got)
+func TestRunNeedsADirectory(t *testing.T) {
+	for _, args := range [][]string{nil, {"--markdown", t.TempDir(), "extra"}, {"--bogus"}} {
+		var stderr strings.Builder
+		if code := run(args, &stderr); code != cmdutil.ExitUsage {
+			t.Errorf("gen-docs %q exited %d, want %d", args, code, cmdutil.ExitUsage)
+		}
+		if !strings.Contains(stderr.String(), "--markdown") {
+			t.Errorf("gen-docs %q: stderr %q does not name the flags to pass", args, stderr.String())
+		}
 	}
 }
 
-func TestNewCmdNeedsADirectory(t *testing.T) {
-	root, _ := demoTree(t)
-	err := run(t, root, "gen-docs")
-	if err == nil || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-		t.Fatalf("err = %v (exit %d), want a usage error", err, cmdutil.ExitCode(err))
+// TestRunWritesWwcliDocs runs the program as scripts/gen-docs does, on
+// wwcli's own tree; the gen-docs program itself must not appear in it.
+func TestRunWritesWwcliDocs(t *testing.T) {
+	dir := t.TempDir()
+	var stderr strings.Builder
+	code := run([]string{"--completions", filepath.Join(dir, "c"), "--markdown", filepath.Join(dir, "md"),
+		"--man", filepath.Join(dir, "man")}, &stderr)
+	if code != cmdutil.ExitOK {
+		t.Fatalf("gen-docs exited %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(err.Error(), "--markdown") {
-		t.Fatalf("error %q does not name the flags to pass", err)
+	for _, sub := range []string{"c", "md", "man"} {
+		if !strings.Contains(stderr.String(), "files to "+filepath.Join(dir, sub)+"\n") {
+			t.Errorf("stderr %q does not report %s", stderr.String(), sub)
+		}
+	}
+	for _, file := range []string{"c/wwcli.bash", "md/wwcli.md", "md/wwcli_exit-codes.md", "man/wwcli.1", "man/wwcli-sign.1"} {
+		if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
+			t.Error(err)
+		}
+	}
+	if strings.Contains(read(t, dir, "md/wwcli.md"), "gen-docs") {
+		t.Error("wwcli.md mentions gen-docs: it is no wwcli command any more")
 	}
 }
 
 func TestGenDocsWritesEverything(t *testing.T) {
-	root, _ := demoTree(t)
 	dir := t.TempDir()
-	if err := run(t, root, "gen-docs", "--completions", filepath.Join(dir, "c"),
-		"--markdown", filepath.Join(dir, "md"), "--man", filepath.Join(dir, "man")); err != nil {
+	if _, err := Generate(demoTree(), Dirs{Completions: filepath.Join(dir, "c"),
+		Markdown: filepath.Join(dir, "md"), Man: filepath.Join(dir, "man")}); err != nil {
 		t.Fatal(err)
 	}
 	assertFiles(t, filepath.Join(dir, "c"), "demo.bash", "demo.fish", "demo.ps1", "demo.zsh")
@@ -106,7 +105,7 @@ func TestGenDocsWritesEverything(t *testing.T) {
 		}
 	}
 	rootMD := read(t, dir, "md/demo.md")
-	if strings.Contains(rootMD, "secret") || strings.Contains(rootMD, "gen-docs") {
+	if strings.Contains(rootMD, "secret") {
 		t.Errorf("hidden commands leak into demo.md:\n%s", rootMD)
 	}
 	if !strings.Contains(rootMD, "Demo does things.\n\n```\n  demo alpha   indented line kept as is\n```") {
@@ -120,7 +119,7 @@ func TestGenDocsWritesEverything(t *testing.T) {
 	if first := strings.SplitN(man, "\n", 2)[0]; first != `.TH "DEMO" "1" "" "demo" "demo manual"` {
 		t.Errorf(".TH line = %q, want no date", first)
 	}
-	for _, want := range []string{".SH EXIT STATUS\n.nf\n0  ok", ".SH ENVIRONMENT\n.nf\nDEMO_X", "\\fBdemo-alpha\\fR(1)",
+	for _, want := range []string{".SH EXIT STATUS\n.nf\n0  ok", ".SH ENVIRONMENT\n.nf\nDEMO_X", "\\fBdemo\\-alpha\\fR(1)", "demo alpha \\-\\-json",
 		".nf\n  demo alpha   indented line kept as is\n.fi"} {
 		if !strings.Contains(man, want) {
 			t.Errorf("demo.1 lacks %q:\n%s", want, man)
@@ -140,8 +139,7 @@ func TestGenerationIsDeterministic(t *testing.T) {
 		"completions": Completions, "markdown": Markdown, "man": ManPages,
 	}
 	for name, gen := range gens {
-		rootA, _ := demoTree(t)
-		rootB, _ := demoTree(t)
+		rootA, rootB := demoTree(), demoTree()
 		prepareTree(rootA)
 		prepareTree(rootB)
 		a, errA := gen(rootA)
@@ -166,15 +164,6 @@ func TestWriteDirRemovesStaleOwnFilesOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertFiles(t, dir, "demo.md", "notes.txt")
-}
-
-func findCmd(t *testing.T, root *cobra.Command, name string) *cobra.Command {
-	t.Helper()
-	c, _, err := root.Find([]string{name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func assertFiles(t *testing.T, dir string, want ...string) {

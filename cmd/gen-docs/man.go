@@ -1,4 +1,4 @@
-package gendocs
+package main
 
 import (
 	"bytes"
@@ -158,10 +158,13 @@ func preformatted(p string) bool {
 	return false
 }
 
-// roffText escapes text so roff prints it literally: backslashes, and
-// control characters (a dot or an apostrophe) at the start of a line.
+// roffText escapes text so roff prints it literally: backslashes, control
+// characters (a dot or an apostrophe) at the start of a line, and every
+// "-" as "\-", which groff renders as the ASCII hyphen-minus on terminals
+// (a plain "-" may become U+2010, and a pasted "‐‐json" is no flag).
 func roffText(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\e`)
+	s = strings.ReplaceAll(s, "-", `\-`)
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {

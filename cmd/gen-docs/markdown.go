@@ -1,4 +1,4 @@
-package gendocs
+package main
 
 import (
 	"bytes"
