@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Warning is something the user should know about a signature that was
@@ -142,19 +144,26 @@ func defaultPort(scheme string) string {
 	return ""
 }
 
-// asciiHost lowercases the host and writes non-ASCII labels as punycode
-// ("xn--..."), as browsers do. Ideographic full stops separate labels too.
+// browserIDNA is UTS #46 processing as the WHATWG URL standard's "domain
+// to ASCII" does it (what location.href shows): case, width and
+// compatibility mapping with NFC ("ＡＢＣ" -> "abc", ideographic full stops
+// -> "."), nontransitional (ß stays ß and is punycoded), no STD3 or hyphen
+// rules and no DNS length limit; joiners and the bidi rule are checked.
+var browserIDNA = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.StrictDomainName(false),
+	idna.CheckHyphens(false), idna.BidiRule(), idna.VerifyDNSLength(false))
+
+// asciiHost writes host as a browser does: lowercase, IDN labels in
+// punycode ("xn--..."). A host a browser would reject is still made ASCII
+// (lowercase, plain punycode), so the advice can show it.
 func asciiHost(host string) string {
-	host = strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61", ".").Replace(host)
-	labels := strings.Split(strings.ToLower(host), ".")
-	for i, l := range labels {
-		if HasNonASCII(l) && utf8.ValidString(l) {
-			if p, ok := punycode(l); ok {
-				labels[i] = "xn--" + p
-			}
-		}
+	if strings.HasPrefix(host, "[") { // IPv6 literal
+		return strings.ToLower(host)
 	}
-	return strings.Join(labels, ".")
+	if a, err := browserIDNA.ToASCII(host); err == nil {
+		return a
+	}
+	a, _ := idna.Punycode.ToASCII(strings.ToLower(host))
+	return a
 }
 
 func percentEncodeNonASCII(s string) string {
@@ -174,90 +183,4 @@ func percentEncodeNonASCII(s string) string {
 		b.WriteByte(hexDigits[c&15])
 	}
 	return b.String()
-}
-
-// punycode encodes one label per RFC 3492 (the part after "xn--").
-func punycode(label string) (string, bool) {
-	const (
-		base, tmin, tmax, skew, damp = 36, 1, 26, 38, 700
-		initialBias, initialN        = 72, 128
-		maxDelta                     = 1 << 30 // far beyond any DNS label
-	)
-	runes := []rune(label)
-	var out []byte
-	for _, r := range runes {
-		if r < 0x80 {
-			out = append(out, byte(r))
-		}
-	}
-	basic := len(out)
-	handled := basic
-	if basic > 0 {
-		out = append(out, '-')
-	}
-	n, delta, bias := rune(initialN), 0, initialBias
-	for handled < len(runes) {
-		m := rune(0x7fffffff)
-		for _, r := range runes {
-			if r >= n && r < m {
-				m = r
-			}
-		}
-		delta += int(m-n) * (handled + 1)
-		if delta > maxDelta {
-			return "", false
-		}
-		n = m
-		for _, r := range runes {
-			if r < n {
-				delta++
-			}
-			if r != n {
-				continue
-			}
-			q := delta
-			for k := base; ; k += base {
-				t := k - bias
-				if t < tmin {
-					t = tmin
-				} else if t > tmax {
-					t = tmax
-				}
-				if q < t {
-					break
-				}
-				out = append(out, punyDigit(t+(q-t)%(base-t)))
-				q = (q - t) / (base - t)
-			}
-			out = append(out, punyDigit(q))
-			bias = punyAdapt(delta, handled+1, handled == basic, base, tmin, tmax, skew, damp)
-			delta = 0
-			handled++
-		}
-		delta++
-		n++
-	}
-	return string(out), true
-}
-
-func punyDigit(d int) byte {
-	if d < 26 {
-		return byte('a' + d)
-	}
-	return byte('0' + d - 26)
-}
-
-func punyAdapt(delta, points int, first bool, base, tmin, tmax, skew, damp int) int {
-	if first {
-		delta /= damp
-	} else {
-		delta /= 2
-	}
-	delta += delta / points
-	k := 0
-	for delta > (base-tmin)*tmax/2 {
-		delta /= base - tmin
-		k += base
-	}
-	return k + (base-tmin+1)*delta/(delta+skew)
 }

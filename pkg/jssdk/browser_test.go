@@ -5,19 +5,26 @@ import (
 	"testing"
 )
 
-func TestPunycodeRFCSamples(t *testing.T) {
+// TestASCIIHost: expected values are what WHATWG URL (node's new URL) gives
+// for these hosts; RFC 3492 section 7.1 samples (A) and (L) check punycode.
+func TestASCIIHost(t *testing.T) {
 	for in, want := range map[string]string{
-		"例子":      "fsqu00a",
-		"münchen": "mnchen-3ya",
-		"bücher":  "bcher-kva",
-		"中文":      "fiq228c",
-		// RFC 3492 section 7.1 (L) and (A)
-		"3年b組金八先生":          "3b-ww4c5e180e575a65lsy2b",
-		"ليهمابتكلموشعربي؟": "egbpdaj6bu4bxfgehfvwxn",
+		"例子.com":                "xn--fsqu00a.com",
+		"ＡＢＣ.com":               "abc.com",          // fullwidth letters map to ASCII
+		"Ｅxample。ＣＯＭ":           "example.com",      // and an ideographic full stop to "."
+		"Straße.de":             "xn--strae-oqa.de", // nontransitional: ß is kept, not "ss"
+		"faß.DE":                "xn--fa-hia.de",
+		"MÜNCHEN.de":            "xn--mnchen-3ya.de", // uppercase non-ASCII lowercased first
+		"ﬁnance.com":            "finance.com",       // compatibility ligature
+		"例子.中国":                 "xn--fsqu00a.xn--fiqs8s",
+		"xn--Mnchen-3ya.de":     "xn--mnchen-3ya.de",
+		"a_b.com":               "a_b.com", // no STD3 rules, as in browsers
+		"[::1]":                 "[::1]",
+		"ليهمابتكلموشعربي؟.com": "xn--egbpdaj6bu4bxfgehfvwxn.com",
+		"3年b組金八先生.jp":           "xn--3b-ww4c5e180e575a65lsy2b.jp",
 	} {
-		got, ok := punycode(in)
-		if !ok || got != want {
-			t.Errorf("punycode(%q) = %q, %v; want %q", in, got, ok, want)
+		if got := asciiHost(in); got != want {
+			t.Errorf("asciiHost(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -32,6 +39,8 @@ func TestBrowserForm(t *testing.T) {
 		"https://example.com:8443/a":            "https://example.com:8443/a",
 		"http://例子.com/页面?a=中文":                 "http://xn--fsqu00a.com/%E9%A1%B5%E9%9D%A2?a=%E4%B8%AD%E6%96%87",
 		"https://MÜNCHEN.de/Straße":             "https://xn--mnchen-3ya.de/Stra%C3%9Fe",
+		"https://Straße.de/":                    "https://xn--strae-oqa.de/",
+		"https://ＡＢＣ.com:443/x":                 "https://abc.com/x",
 		"https://例子。com/":                       "https://xn--fsqu00a.com/",
 		"https://user:pä@example.com/":          "https://user:p%C3%A4@example.com/",
 		"https://[::1]:443/x":                   "https://[::1]/x",

@@ -175,10 +175,15 @@ const (
 )
 
 var (
-	cjk        = []rune("中文例子页面测试企业微信签名")
-	latin      = []rune("éüñçåø")
-	emoji      = []rune("😀🚀")
-	hostLabels = []string{"例子", "企业微信", "münchen", "café", "测试"}
+	cjk   = []rune("中文例子页面测试企业微信签名")
+	latin = []rune("éüñçåø")
+	emoji = []rune("😀🚀")
+	// IDN labels, also the ones UTS #46 maps before punycode: uppercase,
+	// fullwidth letters, ß (kept by nontransitional processing), ligatures.
+	hostLabels = []string{"例子", "企业微信", "münchen", "café", "测试", "MÜNCHEN", "Café", "ＡＢＣ", "Ｅxample",
+		"Straße", "faß", "ﬁnance", "例子。ＣＯＭ"}
+	// ASCII hosts that are already punycode, in any case.
+	punyHosts = []string{"xn--fsqu00a.com", "XN--FSQU00A.COM", "xn--Mnchen-3ya.de", "xn--strae-oqa.DE"}
 )
 
 func pick(r *rand.Rand, set string, n int) string {
@@ -216,6 +221,8 @@ func randomCase(r *rand.Rand, nonASCII bool) oracleCase {
 		host = "127.0.0.1"
 	case 1:
 		host = "localhost"
+	case 2:
+		host = punyHosts[r.IntN(len(punyHosts))]
 	default:
 		host = pick(r, lower, 1+r.IntN(10)) + "." + pick(r, lower+"0123456789-", r.IntN(6)) + "x." + []string{"com", "cn", "qq.com"}[r.IntN(3)]
 	}
