@@ -22,10 +22,6 @@ func TestSaveLoadRoundTripNeverHoldsSecrets(t *testing.T) {
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := os.Stat(c.Path())
-	if st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", st.Mode().Perm())
-	}
 	c2, err := Load(dir)
 	if err != nil || c2.Profiles["default"].AgentID != "1000002" {
 		t.Fatalf("%+v %v", c2, err)
