@@ -14,7 +14,7 @@ import (
 )
 
 // A real keyring round trip: login → token → status → logout against a
-// real Secret Service (run through shared/ci/with-keyring.sh) and a sandbox
+// real Secret Service (run through scripts/with-keyring.sh) and a sandbox
 // on loopback standing in for WeCom.
 func TestKeyringLoginTokenStatusLogout(t *testing.T) {
 	w := newInProcess(t, map[string]string{

@@ -43,7 +43,7 @@ func ValidateAESKey(encodingAESKey string) error {
 
 // DecodeAESKey turns an EncodingAESKey into the 32-byte AES key. It decodes
 // as WeCom does (base64 of key+"="), without Go's strict check of the unused
-// low bits: real keys are random and usually have them set (wecom-api §9.8).
+// low bits: real keys are random and usually have them set.
 func DecodeAESKey(encodingAESKey string) ([]byte, error) {
 	if err := ValidateAESKey(encodingAESKey); err != nil {
 		return nil, err

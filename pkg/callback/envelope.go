@@ -130,7 +130,7 @@ func RequestBody(format Format, toUserName, agentID, encrypt string) ([]byte, er
 	return nil, errorf(CodeIllegalProtocol, "format must be xml or json, not %q", format)
 }
 
-// ReplyBody renders a passive reply envelope (wecom-api §9.5).
+// ReplyBody renders a passive reply envelope (https://developer.work.weixin.qq.com/document/path/90968).
 func ReplyBody(format Format, encrypt, msgSignature, timestamp, nonce string) ([]byte, error) {
 	switch format {
 	case FormatXML:

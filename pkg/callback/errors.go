@@ -10,7 +10,7 @@ import (
 )
 
 // Code is one of the library return codes of the official WXBizMsgCrypt
-// samples (wecom-api §9.6). They are not API errcodes.
+// samples (https://developer.work.weixin.qq.com/document/path/90968). They are not API errcodes.
 type Code int
 
 // The official codes. Names follow the samples so they can be searched.

@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Exit codes, as fixed in ARCHITECTURE.md and listed by `wwcli help exit-codes`.
+// Exit codes, as fixed in docs/architecture.md and listed by `wwcli help exit-codes`.
 const (
 	ExitOK          = 0   // success
 	ExitFailure     = 1   // network, I/O, or a check that did not pass

@@ -10,7 +10,7 @@ import (
 )
 
 // Runs against a real Secret Service: .ci/run calls it through
-// shared/ci/with-keyring.sh (a private D-Bus session + gnome-keyring).
+// scripts/with-keyring.sh (a private D-Bus session + gnome-keyring).
 func TestRealKeyringRoundTrip(t *testing.T) {
 	s := NewKeyring(os.Getenv)
 	ctx := context.Background()

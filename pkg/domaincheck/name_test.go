@@ -6,7 +6,7 @@ import (
 )
 
 func TestHasUsualNameOnObservedNames(t *testing.T) {
-	// Names seen in the wild (wecom-api.md §6.1).
+	// Names seen in the wild (admin-console screenshots and WeCom staff answers).
 	for _, tok := range []string{"gPO4DZteSvyQZNRk", "6sik8XFNVixfjUNp", "YnFHxjvF3Gtkueuq", "4cGCrBYqlrxt0MJj", "DDzKZAh4svwfgX39"} {
 		name := "WW_verify_" + tok + ".txt"
 		if !HasUsualName(name) {

@@ -22,7 +22,8 @@ const (
 	KindQRConnect Kind = "qrconnect"
 )
 
-// Endpoints of each kind (wecom-api.md §5.1, §5.2).
+// Endpoints of each kind: in-app OAuth2 (https://developer.work.weixin.qq.com/document/path/91022) and
+// web login (https://developer.work.weixin.qq.com/document/path/98152).
 const (
 	OAuthEndpoint     = "https://open.weixin.qq.com/connect/oauth2/authorize"
 	WebEndpoint       = "https://login.work.weixin.qq.com/wwlogin/sso/login"

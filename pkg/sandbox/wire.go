@@ -20,8 +20,8 @@ type apiError struct {
 
 func errf(code int, text string) *apiError { return &apiError{code: code, text: text} }
 
-// Short English texts. Where wecom-api.md records the text WeCom really
-// sends it is used verbatim; the rest are the sandbox's own wording.
+// Short English texts. Where the errmsg WeCom really sends is known (marked
+// "observed") it is used verbatim; the rest are the sandbox's own wording.
 var (
 	errInvalidCredential = errf(40001, "invalid credential")                                // observed
 	errInvalidCorpID     = errf(40013, "invalid corpid")                                    // wording unverified

@@ -20,7 +20,7 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, e.Msg)
 }
 
-// ExitCode: every WeCom failure exits 3 (ARCHITECTURE.md).
+// ExitCode: every WeCom failure exits 3 (docs/architecture.md).
 func (e *APIError) ExitCode() int { return 3 }
 
 // Explain is the text printed on failure: meaning, parsed hint and from
