@@ -20,13 +20,13 @@ var (
 // WeCom requires (errcodes 42027-42051) and returns the card.
 func ReadCard(flag string, data []byte, types []string) (json.RawMessage, error) {
 	data = bytes.TrimSpace(data)
+	if !json.Valid(data) {
+		return nil, Errorf("%s: not valid JSON", flag)
+	}
 	var probe struct {
 		Card json.RawMessage `json:"template_card"`
 	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, Errorf("%s: not valid JSON (%v)", flag, err)
-	}
-	if len(probe.Card) > 0 {
+	if json.Unmarshal(data, &probe) == nil && len(probe.Card) > 0 {
 		data = probe.Card
 	}
 	return data, CheckCard(flag, data, types)

@@ -146,7 +146,7 @@ func Check(flag, name string, data []byte, rule Rule) error {
 			return Errorf("%s %s: not a readable AMR file (WeCom voice must be AMR)", flag, name)
 		}
 		if d > rule.MaxAMR {
-			return Errorf("%s %s lasts %s; WeCom allows at most %s for %s", flag, name, d.Round(100*time.Millisecond), rule.MaxAMR, rule.What)
+			return Errorf("%s %s lasts %s; WeCom allows at most %s for %s", flag, name, d.Round(10*time.Millisecond), rule.MaxAMR, rule.What)
 		}
 	}
 	return nil

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/msgspec"
 	"github.com/wwcli/wwcli/pkg/pacer"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -114,6 +117,7 @@ func (s *Sender) Send(ctx context.Context, body []byte) (Answer, error) {
 		if s.now().Add(hold).After(deadline) {
 			return Answer{Raw: raw}, &RateLimitError{Waited: s.now().Sub(start), Wait: s.Wait, Err: err}
 		}
+		told = true // the wait that follows is the one announced here
 		s.notify(fmt.Sprintf("warning: the robot refused the message with 45009 (rate limit); sending it again in %s (a refused message was not posted, so it cannot arrive twice)", hold.Round(time.Millisecond)))
 		if s.Pacer != nil {
 			if herr := s.Pacer.Hold(ctx, s.Target, hold); herr == nil {
@@ -175,4 +179,17 @@ func (s *Sender) sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// ParseRate reads --rate N/DURATION (e.g. 20/1m, WeCom's limit; 10/1m
+// leaves room for another sender; 20/2s matches a sandbox with a short
+// window).
+func ParseRate(s string) (int, time.Duration, error) {
+	n, d, ok := strings.Cut(s, "/")
+	count, err := strconv.Atoi(n)
+	window, derr := time.ParseDuration(d)
+	if !ok || err != nil || derr != nil || count < 1 || window < 10*time.Millisecond {
+		return 0, 0, msgspec.Errorf("--rate %q: use MESSAGES/DURATION, e.g. 20/1m (WeCom's limit per robot)", s)
+	}
+	return count, window, nil
 }
