@@ -140,13 +140,13 @@ func TestPrepareBody(t *testing.T) {
 		t.Fatalf("%s %v", p.Body(""), err)
 	}
 	for b, want := range map[string]string{
-		`[1]`:                                 "not a JSON object",
-		`{"msgtype":"fax"}`:                   "robots take text, markdown",
-		`{"msgtype":"text"}`:                  `no "text" object`,
-		`{"msgtype":"text","text":{}}`:        "44004",
-		`{"msgtype":"file","file":{}}`:        "media_id is required",
-		`{"msgtype":"news","news":{}}`:        "1 to 8 articles",
-		`{"msgtype":"image","image":{"base64":"iVBORw0KGgpyZXN0","md5":"00"}}`: "301019",
+		`[1]`:                          "not a JSON object",
+		`{"msgtype":"fax"}`:            "robots take text, markdown",
+		`{"msgtype":"text"}`:           `no "text" object`,
+		`{"msgtype":"text","text":{}}`: "44004",
+		`{"msgtype":"file","file":{}}`: "media_id is required",
+		`{"msgtype":"news","news":{}}`: "1 to 8 articles",
+		`{"msgtype":"image","image":{"base64":"iVBORw0KGgpyZXN0","md5":"00"}}`:    "301019",
 		`{"msgtype":"template_card","template_card":{"card_type":"text_notice"}}`: "main_title",
 	} {
 		_, err := Prepare(Input{Body: []byte(b)})
