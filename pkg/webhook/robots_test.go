@@ -22,8 +22,10 @@ func TestResolveKey(t *testing.T) {
 	ctx := context.Background()
 	const key = "693a91f6-7b1c-4bc4-97a0-0ec2f1fa5aaa"
 	src := KeySources{
-		ReadFile: func(string) (string, error) { return "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + key, nil },
-		Stored:   func(_ context.Context, name string) (string, error) { return "stored-" + name, nil },
+		ReadFile: func(string) (string, error) {
+			return "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + key, nil
+		},
+		Stored: func(_ context.Context, name string) (string, error) { return "stored-" + name, nil },
 	}
 	if _, _, err := ResolveKey(ctx, src); exitCode(err) != 4 || !strings.Contains(err.Error(), "WWCLI_WEBHOOK_KEY") ||
 		!strings.Contains(err.Error(), "--key-file") || !strings.Contains(err.Error(), "wwcli webhook add NAME") {
