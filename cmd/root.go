@@ -93,7 +93,10 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 	root.SetUsageTemplate(usageTemplate)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if typo := groupTypo(c); typo != nil {
+			return typo
+		}
 		return &cmdutil.FlagError{Err: err}
 	})
 
@@ -107,6 +110,7 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 
 	addCommands(root, f)
 	addHelpTopics(root)
+	strictGroups(root)
 	return root
 }
 

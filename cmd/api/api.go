@@ -87,7 +87,7 @@ answers errcode != 0, the explanation goes to stderr and wwcli exits 3.`,
 			return run(cmd.Context(), opts)
 		},
 	}
-	shared.AddCredFlags(cmd, &opts.Creds)
+	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) of the secret; unused by the call")
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default GET, or POST with a body)")
 	fl.StringArrayVarP(&opts.Fields, "field", "f", nil, "add `key=value` to the JSON body (POST) or the query (GET)")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,13 @@ type result struct {
 func newFactory(env map[string]string, stdin string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(stdin)
+	// Sealed from the developer's config: a config dir that does not exist.
+	if env == nil {
+		env = map[string]string{}
+	}
+	if env["WWCLI_CONFIG_DIR"] == "" {
+		env["WWCLI_CONFIG_DIR"] = filepath.Join(os.TempDir(), "wwcli-test-no-config", fmt.Sprint(time.Now().UnixNano()))
+	}
 	f := &cmdutil.Factory{IO: ios, Getenv: func(k string) string { return env[k] }, Now: func() time.Time { return time.Unix(1700000000, 0) }}
 	f.Global.Timeout = 5 * time.Second
 	return f, out, errOut

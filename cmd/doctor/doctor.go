@@ -86,7 +86,7 @@ never exits 4: missing credentials are a failed check like any other.`,
 			return run(cmd.Context(), opts)
 		},
 	}
-	shared.AddCredFlags(cmd, &opts.Creds)
+	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId), checked with agent/get")
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "also check this trusted domain (default: the app's redirect_domain)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON on stdout")
 	return cmd

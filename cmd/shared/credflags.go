@@ -1,4 +1,5 @@
-// Package shared holds cobra helpers several commands use.
+// Package shared holds the cobra helpers every command uses, so that the
+// same flag has the same name, meaning and help everywhere.
 package shared
 
 import (
@@ -7,17 +8,27 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 )
 
-// AddCredFlags binds the credential flags into in. The secret itself is
-// never a flag value: it comes from stdin, a file, env or the keyring.
-func AddCredFlags(cmd *cobra.Command, in *cmdutil.CredInput) {
+// AddCredFlags binds the one credential flag set into in. The secret itself
+// is never a flag value: it comes from stdin, a file, env or the keyring.
+// agentHelp is this command's own meaning of --agent-id.
+func AddCredFlags(cmd *cobra.Command, in *cmdutil.CredInput, agentHelp string) {
 	fl := cmd.Flags()
-	fl.StringVar(&in.CorpID, "corp-id", "", "corp id (企业ID); use with --secret-stdin or --secret-file")
-	fl.StringVar(&in.AgentID, "agent-id", "", "app agent id (AgentId), for agent tickets (env WWCLI_AGENT_ID)")
+	fl.StringVar(&in.CorpID, "corp-id", "", "corp id (企业ID); with --secret-stdin or --secret-file")
+	fl.StringVar(&in.AgentID, "agent-id", "", agentHelp+" (env WWCLI_AGENT_ID)")
 	fl.BoolVar(&in.SecretStdin, "secret-stdin", false, "read the app secret from stdin")
-	fl.StringVar(&in.SecretFile, "secret-file", "", "read the app secret from `FILE`")
+	fl.StringVar(&in.SecretFile, "secret-file", "", "read the app secret from `FILE` (mode 0600)")
 }
 
-// CredArgs accepts no positional arguments or exactly CORPID SECRET.
+// AddJSONFlags binds --json and --jq into e. fields says what --json prints,
+// e.g. "{access_token, expires_in, expires_at, cached}".
+func AddJSONFlags(cmd *cobra.Command, e *cmdutil.Exporter, fields string) {
+	fl := cmd.Flags()
+	fl.BoolVar(&e.JSON, "json", false, "print "+fields+" as JSON")
+	fl.StringVar(&e.JQ, "jq", "", "filter the JSON output with a jq `EXPR` (implies --json)")
+}
+
+// CredArgs accepts extra leading arguments followed by nothing or exactly
+// CORPID SECRET.
 func CredArgs(extra int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		n := len(args) - extra

@@ -49,7 +49,7 @@ an empty cache make one gettoken and one ticket request between them.`,
 			return run(cmd, opts)
 		},
 	}
-	shared.AddCredFlags(cmd, &opts.Creds)
+	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) for --agent; must be the secret's app")
 	cmd.Flags().BoolVar(&opts.Agent, "agent", false, "the app ticket (agent_config) instead of the corp ticket")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new ticket even if the cached one is fresh")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the cache")

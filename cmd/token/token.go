@@ -2,7 +2,7 @@
 package token
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"time"
 
@@ -10,20 +10,23 @@ import (
 
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 )
 
-// Options of `wwcli token`.
+// Options of `wwcli token`: only what run needs.
 type Options struct {
-	f       *cmdutil.Factory
-	Creds   cmdutil.CredInput
-	Refresh bool
-	NoCache bool
-	JSON    bool
+	IO      *iostreams.IOStreams
+	Session func(ctx context.Context, command string, in cmdutil.CredInput, noCache bool) (*cmdutil.Session, error)
+
+	Creds    cmdutil.CredInput
+	Refresh  bool
+	NoCache  bool
+	Exporter cmdutil.Exporter
 }
 
 // NewCmd builds `wwcli token`.
-func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{f: f}
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Session: f.Session}
 	cmd := &cobra.Command{
 		Use:   "token [CORPID SECRET]",
 		Short: "Print an access_token (cached across runs)",
@@ -36,26 +39,36 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 		Example: `  wwcli token
   curl "$API/cgi-bin/agent/get?agentid=1000002&access_token=$(wwcli token)"
   WWCLI_CORP_ID=ww... WWCLI_SECRET=... wwcli token --json
-  wwcli --sandbox token --json`,
+  wwcli --sandbox token --jq .expires_in`,
 		Args: shared.CredArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Creds.Args = args
-			if runF != nil {
-				return runF(opts)
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return run(cmd, opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
 		},
 	}
-	shared.AddCredFlags(cmd, &opts.Creds)
+	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) of the secret; unused by gettoken")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new token even if the cached one is fresh")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print {access_token, expires_in, expires_at, cached}")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{access_token, expires_in, expires_at, cached}")
 	return cmd
 }
 
-func run(cmd *cobra.Command, opts *Options) error {
-	ctx := cmd.Context()
-	s, err := opts.f.Session(ctx, "token", opts.Creds, opts.NoCache)
+// tokenJSON is what --json prints.
+type tokenJSON struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+	ExpiresAt   string `json:"expires_at"`
+	Cached      bool   `json:"cached"`
+}
+
+func run(ctx context.Context, opts *Options) error {
+	s, err := opts.Session(ctx, "token", opts.Creds, opts.NoCache)
 	if err != nil {
 		return err
 	}
@@ -63,14 +76,9 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if !opts.JSON {
-		_, err = fmt.Fprintln(opts.f.IO.Out, t.Value)
+	if !opts.Exporter.Enabled() {
+		_, err = fmt.Fprintln(opts.IO.Out, t.Value)
 		return err
 	}
-	return json.NewEncoder(opts.f.IO.Out).Encode(struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		ExpiresAt   string `json:"expires_at"`
-		Cached      bool   `json:"cached"`
-	}{t.Value, t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return opts.Exporter.Write(ctx, opts.IO, tokenJSON{t.Value, t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
 }

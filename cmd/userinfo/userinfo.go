@@ -109,7 +109,7 @@ from 'wwcli auth login'.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return cmdutil.FlagErrorf("%v (if that is the code, put -- before it: wwcli userinfo [flags] -- CODE)", err)
 	})
-	shared.AddCredFlags(cmd, &opts.Creds)
+	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) the code was issued for")
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Detail, "detail", false, "also fetch the member's details with the user_ticket (needs scope snsapi_privateinfo)")
 	fl.BoolVar(&opts.Legacy, "legacy", false, "use the legacy /cgi-bin/user/getuserinfo")

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"strconv"
 	"strings"
 
 	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/sandbox"
+	"github.com/wwcli/wwcli/pkg/secretinput"
 )
 
 // CredInput is what a command was given to identify the WeCom app.
@@ -45,6 +45,9 @@ or try it offline first: wwcli --sandbox %[1]s`
 // command's name for messages ("ticket").
 func (f *Factory) ResolveCredentials(ctx context.Context, command string, in CredInput) (Credentials, error) {
 	agentID := firstNonEmpty(in.AgentID, f.Getenv("WWCLI_AGENT_ID"))
+	if err := ValidateAgentID(agentID); err != nil {
+		return Credentials{}, err
+	}
 	switch len(in.Args) {
 	case 0:
 	case 2:
@@ -150,28 +153,36 @@ func (f *Factory) withProfileAgent(c Credentials) Credentials {
 	return c
 }
 
-// readSecret reads --secret-stdin or --secret-file, trimming the newline
-// editors and `echo` add.
+// readSecret reads --secret-stdin or --secret-file through the one strict
+// secret reader (pkg/secretinput).
 func (f *Factory) readSecret(in CredInput) (secret, source string, err error) {
 	if in.SecretStdin && in.SecretFile != "" {
 		return "", "", FlagErrorf("use either --secret-stdin or --secret-file, not both")
 	}
-	var b []byte
 	if in.SecretStdin {
 		source = "--secret-stdin"
-		b, err = io.ReadAll(io.LimitReader(f.IO.In, 64<<10))
+		secret, err = secretinput.ReadStdin(f.IO.In)
 	} else {
 		source = "--secret-file"
-		b, err = os.ReadFile(in.SecretFile)
+		secret, err = secretinput.ReadFile(in.SecretFile, func(msg string) { f.Warnf("%s", msg) })
 	}
 	if err != nil {
-		return "", "", Errorf(ExitCredentials, "reading the secret from %s: %v", source, err)
-	}
-	secret = strings.TrimSpace(string(b))
-	if secret == "" {
-		return "", "", Errorf(ExitCredentials, "%s gave an empty secret", source)
+		return "", "", Errorf(ExitCredentials, "%s: %v", source, err)
 	}
 	return secret, source, nil
+}
+
+// ValidateAgentID is the one check of an app's AgentId: a positive number
+// (WeCom's agentid is an integer such as 1000002).
+func ValidateAgentID(s string) error {
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return FlagErrorf("agent id %q is not a number: copy AgentId from 管理后台 → 应用管理 → the app (e.g. --agent-id 1000002)", s)
+	}
+	return nil
 }
 
 func checkCreds(corpID, secret string) error {

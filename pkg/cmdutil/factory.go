@@ -3,7 +3,6 @@ package cmdutil
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -41,6 +40,24 @@ type Factory struct {
 	sandboxURL   string
 	sandboxClose func() error
 	debugWarned  bool
+	warned       map[string]bool
+	httpClient   *http.Client
+}
+
+// Warnf prints "warning: ..." to stderr, once per distinct message, so a
+// warning met on several paths of one command is said once.
+func (f *Factory) Warnf(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	f.mu.Lock()
+	if f.warned == nil {
+		f.warned = map[string]bool{}
+	}
+	seen := f.warned[msg]
+	f.warned[msg] = true
+	f.mu.Unlock()
+	if !seen {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+msg)
+	}
 }
 
 // Close releases what the factory started (the in-process sandbox).
@@ -74,16 +91,7 @@ func (f *Factory) Config() (*config.Config, error) {
 }
 
 // CacheDir is WWCLI_CACHE_DIR, else the user cache dir + /wwcli.
-func (f *Factory) CacheDir() (string, error) {
-	if d := f.Getenv("WWCLI_CACHE_DIR"); d != "" {
-		return d, nil
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find a cache directory (%v); set WWCLI_CACHE_DIR", err)
-	}
-	return filepath.Join(base, "wwcli"), nil
-}
+func (f *Factory) CacheDir() (string, error) { return config.CacheDir(f.Getenv) }
 
 // SecretStore returns the store for a profile's storage kind.
 func (f *Factory) SecretStore(storage string) (credstore.Store, error) {
@@ -112,10 +120,16 @@ func (f *Factory) KeyringStore() credstore.Store {
 
 // HTTPClient bounds every request by --timeout and honours the standard
 // proxy variables (HTTPS_PROXY, NO_PROXY, ...).
+// It is built once per process, so connections are reused across calls.
 func (f *Factory) HTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
-	return &http.Client{Timeout: f.Global.Timeout, Transport: tr}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.httpClient == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.Proxy = http.ProxyFromEnvironment
+		f.httpClient = &http.Client{Timeout: f.Global.Timeout, Transport: tr}
+	}
+	return f.httpClient
 }
 
 // SandboxURL starts the in-process sandbox once and returns its base URL.

@@ -45,7 +45,7 @@ func Dir(getenv func(string) string) (string, error) {
 	if d := getenv("WWCLI_CONFIG_DIR"); d != "" {
 		return d, nil
 	}
-	base, err := os.UserConfigDir()
+	base, err := userDir(getenv, false)
 	if err != nil {
 		return "", fmt.Errorf("cannot find a config directory (%v); set WWCLI_CONFIG_DIR", err)
 	}

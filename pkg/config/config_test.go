@@ -89,3 +89,22 @@ func TestProfileNamesAndCorpIDs(t *testing.T) {
 		t.Fatal(n)
 	}
 }
+
+func TestDirsComeFromTheInjectedEnvironmentOnly(t *testing.T) {
+	env := map[string]string{"HOME": "/home/alice"}
+	getenv := func(k string) string { return env[k] }
+	dir, err := Dir(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := CacheDir(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(dir, "/home/alice") || !strings.HasPrefix(cache, "/home/alice") {
+		t.Fatalf("dirs must come from the injected HOME: %s, %s", dir, cache)
+	}
+	if _, err := Dir(func(string) string { return "" }); err == nil {
+		t.Fatal("no HOME and no WWCLI_CONFIG_DIR: an error, never the real home")
+	}
+}
