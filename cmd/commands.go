@@ -10,6 +10,8 @@ import (
 	"github.com/wwcli/wwcli/cmd/doctor"
 	"github.com/wwcli/wwcli/cmd/errcode"
 	"github.com/wwcli/wwcli/cmd/gendocs"
+	"github.com/wwcli/wwcli/cmd/media"
+	"github.com/wwcli/wwcli/cmd/message"
 	"github.com/wwcli/wwcli/cmd/sandbox"
 	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/ticket"
@@ -17,6 +19,7 @@ import (
 	"github.com/wwcli/wwcli/cmd/userinfo"
 	"github.com/wwcli/wwcli/cmd/verifydomain"
 	"github.com/wwcli/wwcli/cmd/version"
+	"github.com/wwcli/wwcli/cmd/webhook"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 )
 
@@ -36,4 +39,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(gendocs.NewCmd(f, nil))
 	root.AddCommand(api.NewCmd(f, nil))
 	root.AddCommand(doctor.NewCmd(f, nil))
+	root.AddCommand(webhook.NewCmd(f))
+	root.AddCommand(message.NewCmd(f))
+	root.AddCommand(media.NewCmd(f))
 }

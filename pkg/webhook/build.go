@@ -77,7 +77,7 @@ func (p *Prepared) Body(mediaID string) []byte {
 	if p.Upload == nil {
 		return p.body
 	}
-	b, _ := encode(envelope(p.Type, media{MediaID: mediaID}))
+	b, _ := envelope(p.Type, media{MediaID: mediaID})
 	return b
 }
 
@@ -104,9 +104,18 @@ type news struct {
 	Articles []msgspec.Article `json:"articles"`
 }
 
-// envelope is {"msgtype":T,"T":payload}.
-func envelope(typ string, payload any) map[string]any {
-	return map[string]any{"msgtype": typ, typ: payload}
+// envelope is {"msgtype":T,"T":payload}, msgtype first as WeCom's docs
+// write it.
+func envelope(typ string, payload any) ([]byte, error) {
+	t, err := encode(typ)
+	if err != nil {
+		return nil, err
+	}
+	p, err := encode(payload)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(`{"msgtype":` + string(t) + `,` + string(t) + `:` + string(p) + `}`), nil
 }
 
 // encode marshals without HTML escaping: markdown's <font> and <@userid>
@@ -186,7 +195,7 @@ func Prepare(in Input) (*Prepared, error) {
 	default:
 		return nil, msgspec.Errorf("unknown robot message type %q: use one of %s", in.Type, strings.Join(Types, ", "))
 	}
-	b, err := encode(envelope(in.Type, payload))
+	b, err := envelope(in.Type, payload)
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,10 @@ func (e *RateLimitError) Error() string {
 
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
+// Explain is what is printed: the reason and the fix, not the generic text
+// of errcode 45009 (which is about tokens and debug=1).
+func (e *RateLimitError) Explain() string { return e.Error() }
+
 // ExitCode: a rate limit is WeCom's refusal: 3.
 func (e *RateLimitError) ExitCode() int { return 3 }
 
@@ -135,7 +139,8 @@ func (s *Sender) acquire(ctx context.Context, deadline time.Time, told *bool) (*
 		return nil, nil
 	}
 	slot, waited, err := s.Pacer.Acquire(ctx, s.Target, deadline, func(d time.Duration) {
-		if !*told {
+		// Waits of a moment (another process is just finishing) are not news.
+		if !*told && d >= time.Second {
 			*told = true
 			s.notify(fmt.Sprintf("waiting %s for the robot's limit (%d messages per %s, shared by every wwcli on this machine)",
 				d.Round(time.Millisecond), s.Pacer.Limit, s.Pacer.Window))

@@ -75,7 +75,7 @@ func TestPrepareMentions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := string(p.Body("")); got != `{"markdown":{"content":"**失败** <font color=\"warning\">main</font>\n<@zhangsan> <@lisi>"},"msgtype":"markdown"}` {
+	if got := string(p.Body("")); got != `{"msgtype":"markdown","markdown":{"content":"**失败** <font color=\"warning\">main</font>\n<@zhangsan> <@lisi>"}}` {
 		t.Fatalf("markdown mentions go in the content, unescaped: %s", got)
 	}
 	_, err = Prepare(Input{Type: Markdown, Content: "x", Mentions: []string{"@all"}})
@@ -124,7 +124,7 @@ func TestPrepareFilesAndImages(t *testing.T) {
 	if err != nil || p.Upload == nil || p.Upload.Type != "file" || p.Upload.File.Name != "构建报告.pdf" {
 		t.Fatalf("%+v %v", p, err)
 	}
-	if got := string(p.Body("M1")); got != `{"file":{"media_id":"M1"},"msgtype":"file"}` {
+	if got := string(p.Body("M1")); got != `{"msgtype":"file","file":{"media_id":"M1"}}` {
 		t.Fatal(got)
 	}
 	_, err = Prepare(Input{Type: Voice, Path: report})
@@ -241,8 +241,21 @@ func TestSendPacesInsteadOf45009(t *testing.T) {
 	if srv.Count(SendPath) != 45 || len(srv.RobotMessages("")) != 45 {
 		t.Fatalf("POSTs %d, delivered %d: the pacer must avoid every 45009", srv.Count(SendPath), len(srv.RobotMessages("")))
 	}
-	if len(*notes) == 0 || !strings.Contains((*notes)[0], "waiting") {
-		t.Fatalf("a wait is announced: %q", *notes)
+	if len(*notes) != 0 {
+		t.Fatalf("waits under a second are not announced: %q", *notes)
+	}
+}
+
+func TestSendAnnouncesLongWaitsOnce(t *testing.T) {
+	s, _, notes := sender(t, 1200*time.Millisecond)
+	s.Pacer.Limit = 1
+	for i := 0; i < 2; i++ { // the second send waits for the first
+		if _, err := s.Send(context.Background(), hello); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(*notes) != 1 || !strings.Contains((*notes)[0], "waiting 1.") || !strings.Contains((*notes)[0], "(1 messages per 1.2s") {
+		t.Fatalf("notes %q", *notes)
 	}
 }
 
