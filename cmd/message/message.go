@@ -12,8 +12,8 @@ import (
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
-	"github.com/wwcli/wwcli/pkg/msgspec"
 	msg "github.com/wwcli/wwcli/pkg/message"
+	"github.com/wwcli/wwcli/pkg/msgspec"
 )
 
 // NewCmd builds `wwcli message`.

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -9,6 +10,7 @@ import (
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/secretinput"
 	wh "github.com/wwcli/wwcli/pkg/webhook"
@@ -68,6 +70,10 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	store, err := opts.Stores.StoreFor(storage)
 	if err != nil {
 		return err
+	}
+	// Find out whether the keyring works before asking for the key.
+	if _, err := store.Get(ctx, config.RobotAccount(opts.Name)); credstore.IsUnavailable(err) {
+		return cmdutil.Errorf(cmdutil.ExitCredentials, "cannot store the robot key: %v", keyringAdvice(err, opts.Name))
 	}
 	var raw string
 	if opts.IO.CanPrompt() {
@@ -188,4 +194,16 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Removed robot %q\n", opts.Name)
 	return nil
+}
+
+// keyringAdvice replaces the keyring's generic fixes with the robot's.
+func keyringAdvice(err error, name string) string {
+	var u *credstore.UnavailableError
+	if !errors.As(err, &u) {
+		return err.Error()
+	}
+	return fmt.Sprintf(`OS keyring unavailable: %s
+Fixes:
+  - CI and scripts: give the key as WWCLI_WEBHOOK_KEY or --key-file FILE instead of a stored robot
+  - or keep it in a 0600 file on purpose: wwcli webhook add %s --insecure-storage`, u.Reason, name)
 }

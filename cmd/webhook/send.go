@@ -65,9 +65,9 @@ sent), 3 WeCom refused it (errcode, or still rate-limited after --wait),
 		Example: `  wwcli --sandbox webhook send --text "build passed"
   wwcli --sandbox webhook send --text "deploy failed" --mention @all
   git log -1 --format=%B | wwcli --sandbox webhook send --markdown -
+  wwcli --sandbox webhook send --image chart.png --dry-run
   wwcli --sandbox webhook send --news "title=Changes,url=https://example.com"
-  wwcli webhook send --robot ci-alerts --file dist/report.html
-  wwcli webhook send --text hi --dry-run`,
+  wwcli webhook send --robot ci-alerts --file dist/report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, name := range wh.KindFlags() {

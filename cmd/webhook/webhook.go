@@ -29,8 +29,8 @@ The robot key is never a flag value. Give it as WWCLI_WEBHOOK_KEY (the key,
 or the whole webhook URL), --key-file FILE, or store it once with
 'wwcli webhook add NAME' and send with --robot NAME.`,
 		Example: `  wwcli --sandbox webhook send --text "build passed"
-  WWCLI_WEBHOOK_KEY=KEY wwcli webhook send --markdown @summary.md
-  wwcli webhook add ci-alerts`,
+  echo "**deploy** done" | wwcli --sandbox webhook send --markdown -
+  echo "$WEBHOOK_URL" | wwcli webhook add ci-alerts --insecure-storage`,
 	}
 	cmd.AddCommand(newCmdSend(f, nil))
 	cmd.AddCommand(newCmdUpload(f, nil))
@@ -83,16 +83,13 @@ func connector(f *cmdutil.Factory) func(ctx context.Context, k keyFlags) (*robot
 		if err != nil {
 			return nil, err
 		}
-		base, err := f.APIBaseURL(cmdutil.Credentials{})
+		// A session without credentials: the factory's client (base URL,
+		// timeout, proxies, --debug log) with no token ever fetched.
+		s, err := f.SessionFor(cmdutil.Credentials{}, true)
 		if err != nil {
 			return nil, err
 		}
-		c := wecom.New(base, f.HTTPClient())
-		c.Now = f.Now
-		if f.Global.Debug {
-			c.Log = f.IO.ErrOut
-		}
-		return &robotClient{Client: c, Key: key, Source: source, Base: base}, nil
+		return &robotClient{Client: s.Client, Key: key, Source: source, Base: s.BaseURL}, nil
 	}
 }
 
