@@ -172,3 +172,30 @@ func manyUsers(n int) []string {
 	}
 	return out
 }
+
+func TestRequestInput(t *testing.T) {
+	text := []Given{{Flag: "text", Value: "hi"}}
+	in, err := Request{Kinds: text, To: []string{"a"}}.Input(nil, "1000002")
+	if err != nil || in.Type != Text || in.Content != "hi" || in.AgentID != 1000002 {
+		t.Fatalf("%+v %v", in, err)
+	}
+	in, err = Request{Kinds: []Given{{Flag: "textcard", Value: "Build"}}, Description: "d", URL: "https://e"}.Input(nil, "1")
+	if err != nil || in.Type != TextCard || in.Title != "Build" {
+		t.Fatalf("%+v %v", in, err)
+	}
+	for _, c := range []struct {
+		r     Request
+		agent string
+		want  string
+	}{
+		{Request{}, "1", "give a message: one of --text"},
+		{Request{Kinds: append(text, Given{Flag: "file", Value: "f"})}, "1", "not both --text and --file"},
+		{Request{Kinds: text, Title: "t"}, "1", "--title and --description go with --textcard or --video"},
+		{Request{Kinds: text, URL: "https://e"}, "1", "--url and --btntxt go with --textcard"},
+		{Request{Kinds: []Given{{Flag: "textcard", Value: "a"}}, Title: "b"}, "1", "drop --title"},
+		{Request{Kinds: text}, "abc", `agent id "abc"`},
+	} {
+		_, err := c.r.Input(nil, c.agent)
+		inputErr(t, err, c.want)
+	}
+}
