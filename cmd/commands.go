@@ -9,6 +9,8 @@ import (
 	"github.com/wwcli/wwcli/cmd/callback"
 	"github.com/wwcli/wwcli/cmd/doctor"
 	"github.com/wwcli/wwcli/cmd/errcode"
+	"github.com/wwcli/wwcli/cmd/media"
+	"github.com/wwcli/wwcli/cmd/message"
 	"github.com/wwcli/wwcli/cmd/sandbox"
 	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/ticket"
@@ -16,6 +18,7 @@ import (
 	"github.com/wwcli/wwcli/cmd/userinfo"
 	"github.com/wwcli/wwcli/cmd/verifydomain"
 	"github.com/wwcli/wwcli/cmd/version"
+	"github.com/wwcli/wwcli/cmd/webhook"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 )
 
@@ -34,4 +37,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(sign.NewCmd(f, signTicketFetcher(f), nil))
 	root.AddCommand(api.NewCmd(f, nil))
 	root.AddCommand(doctor.NewCmd(f, nil))
+	root.AddCommand(webhook.NewCmd(f))
+	root.AddCommand(message.NewCmd(f))
+	root.AddCommand(media.NewCmd(f))
 }

@@ -24,6 +24,7 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_KEYRING_TIMEOUT  bound on every keyring call (default 3s)
   WWCLI_CALLBACK_TOKEN, WWCLI_CALLBACK_AES_KEY, WWCLI_CALLBACK_RECEIVE_ID
                          callback Token, EncodingAESKey and receive id
+  WWCLI_WEBHOOK_KEY      a group robot's key, or its whole webhook URL
   WWCLI_NO_INPUT         never prompt
   NO_COLOR, CLICOLOR=0, TERM=dumb
                          no colour

@@ -50,6 +50,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){}
 	for _, set := range []map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		sandboxScriptCommands(),
+		webhookScriptCommands(),
 		vdscript.Commands(), // vdserve: web servers for verify-domain
 		{"exits": exitsCommand},
 	} {

@@ -53,6 +53,9 @@ func newFactory(env map[string]string, stdin string) (*cmdutil.Factory, *bytes.B
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(stdin)
 	// Sealed from the developer's config: a config dir that does not exist.
+	if env == nil {
+		env = map[string]string{}
+	}
 	if env["WWCLI_CONFIG_DIR"] == "" {
 		env["WWCLI_CONFIG_DIR"] = filepath.Join(os.TempDir(), "wwcli-test-no-config", fmt.Sprint(time.Now().UnixNano()))
 	}

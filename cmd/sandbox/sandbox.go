@@ -42,6 +42,7 @@ Demo corp %s (--fixtures FILE replaces it):
   app 2, agent %d         %s
   mini program, agent %d  %s
   contact sync                 %s
+  group robot ci-alerts, key   %s
   members: zhangsan 张三, lisi 李四, wangwu 王五, zhaoliu 赵六,
            chenxiaoming 陈小明, alice
 
@@ -54,7 +55,7 @@ See docs/sandbox.md.
 with the demo corp instead.`,
 			wwsandbox.DemoCorpID, wwsandbox.DemoAgentID, wwsandbox.DemoAppSecret,
 			wwsandbox.DemoApp2AgentID, wwsandbox.DemoApp2Secret,
-			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret),
+			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --fixtures corp.json --trusted-ip 10.0.0.5

@@ -36,6 +36,7 @@ type Profile struct {
 // Config is the whole config file.
 type Config struct {
 	Profiles map[string]*Profile `json:"profiles"`
+	Robots   map[string]*Robot   `json:"robots,omitempty"` // robots.go
 	path     string
 }
 

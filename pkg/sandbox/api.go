@@ -11,8 +11,9 @@ import (
 
 // route is one WeCom endpoint.
 type route struct {
-	postOnly bool // WeCom wants POST with a JSON body; GET answers 40058
-	auth     bool // needs ?access_token=
+	postOnly bool  // WeCom wants POST with a JSON body; GET answers 40058
+	auth     bool  // needs ?access_token=
+	maxBody  int64 // 0 = maxBody; uploads take more
 	handle   func(c *call) (object, *apiError)
 }
 
@@ -25,6 +26,10 @@ type call struct {
 	now  time.Time
 	tok  *token
 	body []byte
+	// emptyErrMsg: success answers errmsg "" (media/upload does).
+	emptyErrMsg bool
+	// download, when set by the handler, is sent as raw bytes instead of JSON.
+	download *download
 }
 
 var errPostOnly = errf(40058, "invalid request method, this API must be called with POST") // sandbox wording
@@ -50,6 +55,12 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/getcallbackip":              {auth: true, handle: s.callbackIP},
 		"/cgi-bin/get_api_domain_ip":          {auth: true, handle: s.apiDomainIP},
 		"/cgi-bin/message/send":               {auth: true, postOnly: true, handle: s.messageSend},
+		"/cgi-bin/message/recall":             {auth: true, postOnly: true, handle: s.messageRecall},
+		"/cgi-bin/webhook/send":               {postOnly: true, maxBody: maxRobotBody, handle: s.webhookSend},
+		"/cgi-bin/webhook/upload_media":       {postOnly: true, maxBody: maxUploadBody, handle: s.webhookUpload},
+		"/cgi-bin/media/upload":               {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUpload},
+		"/cgi-bin/media/uploadimg":            {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUploadImg},
+		"/cgi-bin/media/get":                  {auth: true, handle: s.mediaGet},
 	}
 }
 
@@ -109,8 +120,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	var body []byte
 	if r.Method == http.MethodPost {
+		limit := int64(maxBody)
+		if rt, ok := s.routes[path]; ok && rt.maxBody > 0 {
+			limit = rt.maxBody
+		}
 		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, err = io.ReadAll(io.LimitReader(r.Body, limit))
 		if err != nil {
 			finish(http.StatusBadRequest, 0)
 			http.Error(w, "cannot read request body", http.StatusBadRequest)
@@ -119,10 +134,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	status, resp := s.dispatch(r, path, ip, body)
+	status, resp, dl := s.dispatch(r, path, ip, body)
 	entry.Time = s.nowLocked()
 	s.mu.Unlock()
 
+	if dl != nil {
+		dl.serve(w, r)
+		finish(http.StatusOK, 0)
+		return
+	}
 	writeJSON(w, status, resp)
 	code := 0
 	if len(resp) > 0 && resp[0].K == "errcode" {
@@ -150,16 +170,25 @@ func (s *Server) writeFault(w http.ResponseWriter, f *Fault, ip string) (status,
 	return status, f.ErrCode
 }
 
-// dispatch answers one request. Called with s.mu held.
-func (s *Server) dispatch(r *http.Request, path, ip string, body []byte) (int, object) {
+// dispatch answers one request: JSON, or a download to send as is.
+// Called with s.mu held.
+func (s *Server) dispatch(r *http.Request, path, ip string, body []byte) (int, object, *download) {
+	status, resp, c := s.answer(r, path, ip, body)
+	if c != nil && c.download != nil {
+		return status, nil, c.download
+	}
+	return status, resp, nil
+}
+
+func (s *Server) answer(r *http.Request, path, ip string, body []byte) (int, object, *call) {
 	now := s.nowLocked()
-	fail := func(e *apiError) (int, object) {
-		return http.StatusOK, object{{"errcode", e.code}, {"errmsg", errmsg(e.code, e.text, newHint(now.Unix()), ip)}}
+	fail := func(e *apiError) (int, object, *call) {
+		return http.StatusOK, object{{"errcode", e.code}, {"errmsg", errmsg(e.code, e.text, newHint(now.Unix()), ip)}}, nil
 	}
 	rt, ok := s.routes[path]
 	if !ok {
 		return http.StatusNotFound, object{{"errcode", http.StatusNotFound},
-			{"errmsg", "sandbox: " + path + " is not implemented; see docs/sandbox.md for the endpoints"}}
+			{"errmsg", "sandbox: " + path + " is not implemented; see docs/sandbox.md for the endpoints"}}, nil
 	}
 	if rt.postOnly && r.Method != http.MethodPost {
 		return fail(errPostOnly)
@@ -199,7 +228,11 @@ func (s *Server) dispatch(r *http.Request, path, ip string, body []byte) (int, o
 	if apiErr != nil {
 		return fail(apiErr)
 	}
-	return http.StatusOK, append(object{{"errcode", 0}, {"errmsg", "ok"}}, resp...)
+	ok200 := "ok"
+	if c.emptyErrMsg {
+		ok200 = ""
+	}
+	return http.StatusOK, append(object{{"errcode", 0}, {"errmsg", ok200}}, resp...), c
 }
 
 // allowDebug enforces WeCom's debug=1 cap: 5 calls per minute per key.

@@ -310,12 +310,43 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		if method(http.MethodGet) {
 			writeJSON(w, http.StatusOK, object{{"messages", nonNilSlice(s.Messages())}})
 		}
+	case "/_sandbox/robots":
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, s.robotsInfo(r.URL.Query().Get("robot")))
+		case http.MethodPost:
+			var req struct {
+				Window string `json:"window"`
+			}
+			if !decode(&req) {
+				return
+			}
+			d, err := time.ParseDuration(req.Window)
+			if err == nil {
+				err = s.SetRobotWindow(d)
+			}
+			if err != nil {
+				bad(http.StatusBadRequest, "window %q: use a Go duration from 10ms to 1h, e.g. 2s", req.Window)
+				return
+			}
+			writeJSON(w, http.StatusOK, s.robotsInfo(""))
+		default:
+			method(http.MethodGet, http.MethodPost)
+		}
 	case "/_sandbox/reset":
 		if method(http.MethodPost) {
 			s.Reset()
 			writeJSON(w, http.StatusOK, object{{"ok", true}})
 		}
 	default:
+		if id, ok := strings.CutPrefix(r.URL.Path, "/_sandbox/images/"); ok && method(http.MethodGet) {
+			if d := s.permanentImage(id); d != nil {
+				d.serve(w, r)
+				return
+			}
+			bad(http.StatusNotFound, "no uploaded image %q", id)
+			return
+		}
 		bad(http.StatusNotFound, "unknown control endpoint %s; see docs/sandbox.md", r.URL.Path)
 	}
 }
@@ -343,8 +374,12 @@ func (s *Server) info() object {
 		for _, u := range c.Users {
 			users = append(users, u.UserID)
 		}
+		robots := make([]string, 0, len(c.Robots))
+		for _, r := range c.Robots {
+			robots = append(robots, r.Name)
+		}
 		corps = append(corps, object{{"corpid", c.CorpID}, {"name", c.Name}, {"apps", apps},
-			{"contact_secret", c.ContactSecret != ""}, {"users", users}})
+			{"contact_secret", c.ContactSecret != ""}, {"users", users}, {"robots", robots}})
 	}
 	return object{{"corps", corps}, {"token_ttl", int(s.opts.TokenTTL / time.Second)}, {"now", s.Now().UTC().Format(time.RFC3339)}}
 }

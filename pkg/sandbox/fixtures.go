@@ -30,6 +30,12 @@ const (
 	DemoMiniProgramAppID   = "wx7c2e9a4b1d3f5a68"
 
 	DemoContactSecret = "DemoContactSyncSecret-wwcli-sandbox-0123456" // 通讯录同步 secret
+
+	// Group robots (群机器人), shaped like real webhook keys.
+	DemoRobotName  = "ci-alerts"
+	DemoRobotKey   = "5a8f2c1d-9e0b-4a47-8d2c-000000000001"
+	DemoRobot2Name = "deploys"
+	DemoRobot2Key  = "5a8f2c1d-9e0b-4a47-8d2c-000000000002"
 )
 
 // Fixtures is the sandbox's world: corps with their apps, departments and
@@ -49,6 +55,13 @@ type Corp struct {
 	Apps          []App        `json:"apps"`
 	Departments   []Department `json:"departments"`
 	Users         []User       `json:"users"`
+	Robots        []Robot      `json:"robots,omitempty"`
+}
+
+// Robot is a group robot of one group chat: webhook/send?key=KEY.
+type Robot struct {
+	Name string `json:"name"` // how the control API and tests refer to it
+	Key  string `json:"key"`
 }
 
 // App is a self-built application (应用) of a corp.
@@ -135,6 +148,7 @@ func DemoFixtures() *Fixtures {
 				{UserID: "alice", Name: "Alice Smith", Department: []int64{2}, Position: "Engineer",
 					Gender: "2", Email: "alice@example.com"},
 			},
+			Robots: []Robot{{Name: DemoRobotName, Key: DemoRobotKey}, {Name: DemoRobot2Name, Key: DemoRobot2Key}},
 		}},
 		CallbackIPs:  []string{"101.226.103.0/25", "140.207.54.0/25", "182.254.11.0/24"},
 		APIDomainIPs: []string{"182.254.11.176", "182.254.78.66", "140.207.189.33"},
@@ -202,8 +216,12 @@ func (fx *Fixtures) Validate() error {
 		return errors.New("fixtures: corps: at least one corp is required")
 	}
 	corpIDs := map[string]bool{}
+	robots := map[string]bool{}
 	for i := range fx.Corps {
 		if err := validateCorp(&fx.Corps[i], fmt.Sprintf("corps[%d]", i), corpIDs); err != nil {
+			return fmt.Errorf("fixtures: %w", err)
+		}
+		if err := validateRobots(fx.Corps[i].Robots, fmt.Sprintf("corps[%d]", i), robots); err != nil {
 			return fmt.Errorf("fixtures: %w", err)
 		}
 	}

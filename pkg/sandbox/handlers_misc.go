@@ -59,14 +59,18 @@ func nonNil(list []string) []string {
 
 // Message is one message/send call the sandbox accepted.
 type Message struct {
-	MsgID    string          `json:"msgid"`
-	Time     time.Time       `json:"time"`
-	CorpID   string          `json:"corpid"`
-	AgentID  int64           `json:"agentid"`
-	MsgType  string          `json:"msgtype"`
-	ToUsers  []string        `json:"to_users"` // resolved recipients (members)
-	ToPartys []int64         `json:"to_partys,omitempty"`
-	Body     json.RawMessage `json:"body"` // the request body as sent
+	MsgID        string          `json:"msgid"`
+	Time         time.Time       `json:"time"`
+	CorpID       string          `json:"corpid"`
+	AgentID      int64           `json:"agentid"`
+	MsgType      string          `json:"msgtype"`
+	ToUsers      []string        `json:"to_users"` // resolved recipients (members)
+	ToPartys     []int64         `json:"to_partys,omitempty"`
+	Body         json.RawMessage `json:"body"` // the request body as sent
+	ResponseCode string          `json:"response_code,omitempty"`
+	RecalledAt   *time.Time      `json:"recalled_at,omitempty"`
+	// Duplicates counts identical sends WeCom's duplicate check filtered.
+	Duplicates int `json:"duplicates,omitempty"`
 }
 
 var msgTypes = []string{"text", "image", "voice", "video", "file", "textcard", "news", "mpnews",
@@ -106,6 +110,10 @@ func (s *Server) messageSend(c *call) (object, *apiError) {
 	if (req.MsgType == "text" && (req.Text == nil || req.Text.Content == "")) ||
 		(req.MsgType == "markdown" && (req.Markdown == nil || req.Markdown.Content == "")) {
 		return nil, errEmptyContent
+	}
+	opts, e := s.checkMessage(c, req.MsgType)
+	if e != nil {
+		return nil, e
 	}
 	if strings.TrimSpace(req.ToUser+req.ToParty+req.ToTag) == "" {
 		return nil, errAllEmpty
@@ -157,13 +165,26 @@ func (s *Server) messageSend(c *call) (object, *apiError) {
 		return nil, errAllInvalid
 	}
 
+	if dup := s.duplicateOf(ci.CorpID, agentID, c.body, opts, c.now); dup != nil {
+		dup.Duplicates++
+		return s.sendAnswer(dup.MsgID, dup.ResponseCode, badUsers, badParties, badTags), nil
+	}
 	s.msgSeq++
 	msgID := fmt.Sprintf("sandbox_msg_%d_%s", s.msgSeq, randomString(9))
+	responseCode := ""
+	if opts.interactive {
+		responseCode = randomString(24)
+	}
 	s.messages = append(s.messages, Message{MsgID: msgID, Time: c.now, CorpID: ci.CorpID, AgentID: agentID,
-		MsgType: req.MsgType, ToUsers: toUsers, ToPartys: toParties, Body: json.RawMessage(slices.Clone(c.body))})
+		MsgType: req.MsgType, ToUsers: toUsers, ToPartys: toParties, Body: json.RawMessage(slices.Clone(c.body)),
+		ResponseCode: responseCode})
 	if len(s.messages) > maxMessages {
 		s.messages = append([]Message(nil), s.messages[len(s.messages)-maxMessages:]...)
 	}
+	return s.sendAnswer(msgID, responseCode, badUsers, badParties, badTags), nil
+}
+
+func (s *Server) sendAnswer(msgID, responseCode string, badUsers, badParties, badTags []string) object {
 	resp := object{}
 	if len(badUsers) > 0 {
 		resp = append(resp, field{"invaliduser", strings.Join(badUsers, "|")})
@@ -174,7 +195,11 @@ func (s *Server) messageSend(c *call) (object, *apiError) {
 	if len(badTags) > 0 {
 		resp = append(resp, field{"invalidtag", strings.Join(badTags, "|")})
 	}
-	return append(resp, field{"msgid", msgID}), nil
+	resp = append(resp, field{"msgid", msgID})
+	if responseCode != "" {
+		resp = append(resp, field{"response_code", responseCode})
+	}
+	return resp
 }
 
 func splitRecipients(s string) []string {

@@ -58,6 +58,8 @@ type Server struct {
 	log      []LogEntry
 	messages []Message
 	msgSeq   int
+	robotState
+	mediaState
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -112,6 +114,7 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, fx: opts.Fixtures, corps: map[string]*corpIndex{}, done: make(chan struct{})}
+	s.robotKeys = map[string]*robotRef{}
 	for i := range s.fx.Corps {
 		c := &s.fx.Corps[i]
 		ci := &corpIndex{Corp: c, apps: map[int64]*App{}, secrets: map[string]*App{},
@@ -130,6 +133,9 @@ func New(opts Options) *Server {
 			ci.depts[c.Departments[j].ID] = &c.Departments[j]
 		}
 		s.corps[c.CorpID] = ci
+		for j := range c.Robots {
+			s.robotKeys[c.Robots[j].Key] = &robotRef{Robot: &c.Robots[j], corp: ci}
+		}
 	}
 	s.routes = s.apiRoutes()
 	s.resetState()
@@ -147,6 +153,8 @@ func (s *Server) resetState() {
 	s.log = nil
 	s.messages = nil
 	s.msgSeq = 0
+	s.resetRobots()
+	s.resetMedia()
 }
 
 // Handler serves /cgi-bin/... (the WeCom API) and /_sandbox/... (control).

@@ -147,7 +147,7 @@ func redactQuery(raw string) string {
 	for i, p := range parts {
 		k, _, _ := strings.Cut(p, "=")
 		switch strings.ToLower(k) {
-		case "corpsecret", "access_token", "code", "js_code", "secret", "provider_secret", "suite_secret", "user_ticket":
+		case "corpsecret", "access_token", "code", "js_code", "secret", "provider_secret", "suite_secret", "user_ticket", "key":
 			parts[i] = k + "=***"
 		}
 	}

@@ -1,7 +1,33 @@
 // Package wecom is a small client for the WeCom server API
 // (https://qyapi.weixin.qq.com). It knows the wire format — query
-// parameters, JSON bodies, errcode/errmsg — and which failures are worth
-// retrying. It knows nothing about terminals, caches or credentials.
+// parameters, JSON and multipart bodies, errcode/errmsg — and which
+// failures are worth retrying. It knows nothing about terminals, caches or
+// credentials.
+//
+// # Retries: a message is never sent twice
+//
+// A GET reads, so it is retried (at most 3 attempts, with backoff) on
+// errcode -1, HTTP 5xx and network errors other than timeouts.
+//
+// A POST may act (send a message, upload a file), so it is retried only
+// when a repeat provably cannot act twice:
+//
+//   - the request never left: no connection was made (DNS failure,
+//     connection refused, an unreachable host). Do retries these itself.
+//   - WeCom's answer says it refused the call: any errcode other than 0
+//     and -1 (45009 rate limit, 40014 stale token, ...). WeCom did not act,
+//     so a caller may send again; Do does not, because most refusals need
+//     a wait or a fix first (callers such as the robot pacer wait out 45009;
+//     Session resends once with a fresh token). See [Refused].
+//   - the request is a /cgi-bin/message/send whose body switches WeCom's
+//     duplicate check on ("enable_duplicate_check": 1): WeCom itself drops
+//     the repeat within duplicate_check_interval, so it is retried like a GET.
+//
+// Everything else that fails after a connection was made — a timeout after
+// the request was written, a connection cut while waiting, HTTP 5xx,
+// errcode -1 — may have been acted on. Do returns it at once, wrapped in
+// *DeliveryUnknownError ("delivery unknown: check ... before sending
+// again"), and never repeats it.
 package wecom
 
 import (
@@ -13,8 +39,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,15 +83,31 @@ type Request struct {
 	Path   string // e.g. /cgi-bin/gettoken
 	Query  url.Values
 	Body   any // nil for GET; []byte or json.RawMessage are sent as is
+	// ContentType of a []byte Body that is not JSON (multipart uploads).
+	ContentType string
 }
 
 // Do sends req and decodes the JSON answer into out (which may be nil).
 // It returns the raw body too, so callers such as `wwcli api` can print it
-// untouched. A WeCom failure (errcode != 0) comes back as *APIError.
+// untouched. A WeCom failure (errcode != 0) comes back as *APIError; see
+// the package documentation for which failures are retried.
 func (c *Client) Do(ctx context.Context, req Request, out any) (json.RawMessage, error) {
+	var body []byte
+	if req.Body != nil {
+		var err error
+		if body, err = encodeBody(req.Body); err != nil {
+			return nil, err
+		}
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	dedupe := dedupeOn(req.Path, body)
+	repeatable := method == http.MethodGet || dedupe
 	var lastErr error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		raw, err := c.once(ctx, req)
+		raw, connected, err := c.once(ctx, method, req, body)
 		if err == nil {
 			if out != nil {
 				if jerr := json.Unmarshal(raw, out); jerr != nil {
@@ -73,8 +117,16 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (json.RawMessage,
 			return raw, nil
 		}
 		lastErr = err
-		if !retryable(err) || attempt == maxAttempts || ctx.Err() != nil {
-			break
+		retry := transient(err)
+		if !repeatable {
+			// A POST is repeated only when no connection was ever made.
+			retry = retry && !connected && isNetworkError(err)
+		}
+		if !retry || attempt == maxAttempts || ctx.Err() != nil {
+			if method != http.MethodGet && connected && mayHaveActed(err) {
+				return raw, &DeliveryUnknownError{Path: req.Path, Err: err, Deduplicated: dedupe}
+			}
+			return raw, err
 		}
 		if serr := c.sleep(ctx, backoff(attempt)); serr != nil {
 			return nil, serr
@@ -83,29 +135,31 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (json.RawMessage,
 	return nil, lastErr
 }
 
-func (c *Client) once(ctx context.Context, req Request) (json.RawMessage, error) {
+// once makes one attempt. connected reports whether a connection to the
+// server was obtained, i.e. whether any byte of the request may have left.
+func (c *Client) once(ctx context.Context, method string, req Request, body []byte) (raw json.RawMessage, connected bool, err error) {
 	u, err := c.url(req)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	method := req.Method
-	if method == "" {
-		method = http.MethodGet
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
-	var body io.Reader
-	if req.Body != nil {
-		b, err := encodeBody(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		body = bytes.NewReader(b)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	var gotConn atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
+	})
+	hreq, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, fmt.Errorf("building request for %s: %v", req.Path, err)
+		return nil, false, fmt.Errorf("building request for %s: %v", req.Path, err)
 	}
 	if body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
+		ct := req.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		hreq.Header.Set("Content-Type", ct)
 	}
 	hreq.Header.Set("User-Agent", "wwcli")
 	start := c.now()
@@ -113,17 +167,17 @@ func (c *Client) once(ctx context.Context, req Request) (json.RawMessage, error)
 	resp, err := c.HTTP.Do(hreq)
 	if err != nil {
 		c.logf("← network error after %s", c.now().Sub(start).Round(time.Millisecond))
-		return nil, &NetworkError{Path: req.Path, Err: redactError(err, u)}
+		return nil, gotConn.Load(), &NetworkError{Path: req.Path, Err: redactError(err, u)}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	raw, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, &NetworkError{Path: req.Path, Err: redactError(err, u)}
+		return nil, true, &NetworkError{Path: req.Path, Err: redactError(err, u)}
 	}
 	elapsed := c.now().Sub(start).Round(time.Millisecond)
 	if resp.StatusCode >= 500 {
 		c.logf("← HTTP %d (%s)", resp.StatusCode, elapsed)
-		return nil, &HTTPError{Path: req.Path, Status: resp.StatusCode}
+		return nil, true, &HTTPError{Path: req.Path, Status: resp.StatusCode}
 	}
 	var env struct {
 		ErrCode *int   `json:"errcode"`
@@ -131,7 +185,7 @@ func (c *Client) once(ctx context.Context, req Request) (json.RawMessage, error)
 	}
 	if err := json.Unmarshal(raw, &env); err != nil {
 		c.logf("← HTTP %d, not JSON (%s)", resp.StatusCode, elapsed)
-		return nil, &HTTPError{Path: req.Path, Status: resp.StatusCode, NotJSON: true}
+		return nil, true, &HTTPError{Path: req.Path, Status: resp.StatusCode, NotJSON: true}
 	}
 	code := 0
 	if env.ErrCode != nil { // success bodies may omit errcode entirely
@@ -139,12 +193,12 @@ func (c *Client) once(ctx context.Context, req Request) (json.RawMessage, error)
 	}
 	c.logf("← HTTP %d errcode=%d (%s)", resp.StatusCode, code, elapsed)
 	if code != 0 {
-		return raw, &APIError{Code: code, Msg: env.ErrMsg, Path: req.Path}
+		return raw, true, &APIError{Code: code, Msg: env.ErrMsg, Path: req.Path}
 	}
 	if resp.StatusCode >= 400 {
-		return raw, &HTTPError{Path: req.Path, Status: resp.StatusCode}
+		return raw, true, &HTTPError{Path: req.Path, Status: resp.StatusCode}
 	}
-	return raw, nil
+	return raw, true, nil
 }
 
 func (c *Client) url(req Request) (*url.URL, error) {
@@ -220,10 +274,10 @@ func backoff(attempt int) time.Duration {
 	return base + time.Duration(rand.Int64N(int64(base/4)))
 }
 
-// retryable: only transient failures. Configuration errors (40001, 40013,
-// 60020, …) and rate limits (45009, 45033) would fail again or make things
-// worse, so they are never retried.
-func retryable(err error) bool {
+// transient: failures that may go away by themselves. Configuration errors
+// (40001, 40013, 60020, …) and rate limits (45009, 45033) would fail again
+// or make things worse, so they are never retried here.
+func transient(err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Code == -1
@@ -232,6 +286,36 @@ func retryable(err error) bool {
 	if errors.As(err, &httpErr) {
 		return httpErr.Status >= 500
 	}
+	return isNetworkError(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+func isNetworkError(err error) bool {
 	var netErr *NetworkError
-	return errors.As(err, &netErr) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	return errors.As(err, &netErr)
+}
+
+// mayHaveActed: the failures after which WeCom may have done what was
+// asked: no answer at all, a gateway error, or "system busy".
+func mayHaveActed(err error) bool {
+	var httpErr *HTTPError
+	if errors.As(err, &httpErr) {
+		return httpErr.Status >= 500
+	}
+	return isNetworkError(err) || IsCode(err, -1)
+}
+
+// dedupeOn reports whether body is a message/send with WeCom's duplicate
+// check switched on, which makes a repeat harmless.
+func dedupeOn(path string, body []byte) bool {
+	if strings.TrimRight(path, "/") != "/cgi-bin/message/send" || len(body) == 0 {
+		return false
+	}
+	var m struct {
+		Check json.RawMessage `json:"enable_duplicate_check"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	v := strings.Trim(string(m.Check), `"`)
+	return v == "1" || v == "true"
 }

@@ -70,8 +70,98 @@ func (e *NetworkError) Error() string {
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 
-// secretParams are query parameters that must never be shown.
-var secretParams = []string{"access_token", "corpsecret", "secret", "provider_secret", "suite_secret", "suite_access_token", "provider_access_token"}
+// DeliveryUnknownError is a POST that failed after it may have reached
+// WeCom (a timeout after the request was written, HTTP 5xx, errcode -1):
+// WeCom may or may not have acted on it, so it is never repeated blindly.
+type DeliveryUnknownError struct {
+	Path string
+	Err  error
+	// Deduplicated: the body had WeCom's duplicate check on, so sending the
+	// same body again within its interval cannot deliver twice.
+	Deduplicated bool
+}
+
+func (e *DeliveryUnknownError) Error() string {
+	var what string
+	var httpErr *HTTPError
+	var apiErr *APIError
+	var netErr *NetworkError
+	switch {
+	case errors.As(e.Err, &httpErr):
+		what = fmt.Sprintf("HTTP %d", httpErr.Status)
+	case errors.As(e.Err, &apiErr):
+		what = fmt.Sprintf("errcode %d (%s)", apiErr.Code, firstClause(apiErr.Msg))
+	case isTimeout(e.Err):
+		what = "no answer before the timeout (--timeout)"
+	case errors.As(e.Err, &netErr):
+		what = fmt.Sprintf("the connection failed (%v)", netErr.Err)
+	default:
+		what = e.Err.Error()
+	}
+	return fmt.Sprintf("%s: delivery unknown: %s (%s after the request was sent; wwcli never resends what may have arrived)",
+		e.Path, deliveryAdvice(e.Path, e.Deduplicated), what)
+}
+
+// Explain keeps the errcode explanation of a -1 answer next to the advice.
+func (e *DeliveryUnknownError) Explain() string {
+	var apiErr *APIError
+	if errors.As(e.Err, &apiErr) {
+		return e.Path + ": delivery unknown: " + deliveryAdvice(e.Path, e.Deduplicated) + "\n" + apiErr.Explain()
+	}
+	return e.Error()
+}
+
+func (e *DeliveryUnknownError) Unwrap() error { return e.Err }
+
+// ExitCode: 3 when WeCom answered an errcode (-1), else 1 (network).
+func (e *DeliveryUnknownError) ExitCode() int {
+	var coder interface{ ExitCode() int }
+	if errors.As(e.Err, &coder) {
+		return coder.ExitCode()
+	}
+	return 1
+}
+
+// deliveryAdvice says what to look at before sending again.
+func deliveryAdvice(path string, deduplicated bool) string {
+	switch {
+	case strings.HasSuffix(path, "/webhook/send"):
+		return "check the group before sending again"
+	case strings.HasSuffix(path, "/message/send") && deduplicated:
+		return "sending the same message again within its duplicate-check interval is safe (WeCom drops the repeat)"
+	case strings.HasSuffix(path, "/message/send"):
+		return "check the recipients' chats before sending again"
+	case strings.Contains(path, "upload"):
+		return "uploading again is safe (it only makes another media_id)"
+	}
+	return "WeCom may have acted on it; check before sending again"
+}
+
+func firstClause(msg string) string {
+	head, _, _ := strings.Cut(msg, ", hint:")
+	return head
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// Refused reports whether err is WeCom's answer that it did not act on the
+// call (any errcode but -1): sending the same request again cannot do it
+// twice. Whether it can succeed is another matter (45009 needs a wait).
+func Refused(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	var du *DeliveryUnknownError
+	return apiErr.Code != -1 && !errors.As(err, &du)
+}
+
+// secretParams are query parameters that must never be shown; key is a
+// group robot's webhook key.
+var secretParams = []string{"access_token", "corpsecret", "secret", "provider_secret", "suite_secret", "suite_access_token", "provider_access_token", "key"}
 
 // RedactURL returns u as a string with secret query parameters masked.
 func RedactURL(u *url.URL) string {

@@ -1,0 +1,169 @@
+package message
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wwcli/wwcli/pkg/msgspec"
+	"github.com/wwcli/wwcli/pkg/wecom"
+)
+
+// Given is one message-kind flag the user set (name without dashes).
+type Given struct {
+	Flag  string
+	Value string
+}
+
+// kindFlags maps the kind flags to message types, in help order.
+var kindFlags = []struct{ flag, typ string }{
+	{"text", Text}, {"markdown", Markdown}, {"image", Image}, {"voice", Voice}, {"video", Video},
+	{"file", File}, {"textcard", TextCard}, {"news", News}, {"template-card", TemplateCard}, {"body", ""},
+}
+
+// KindFlags are the flag names of the message kinds.
+func KindFlags() []string {
+	out := make([]string, len(kindFlags))
+	for i, k := range kindFlags {
+		out[i] = k.flag
+	}
+	return out
+}
+
+// Request is what `wwcli message send` was given, before reading files.
+type Request struct {
+	Kinds              []Given
+	News               []string
+	To, ToParty, ToTag []string
+	Title, Description string // textcard (--textcard is the title), video
+	URL, ButtonText    string // textcard
+	Safe               bool
+	Dedupe             time.Duration
+	Truncate           bool
+}
+
+// Input reads the request's arguments into an Input for Prepare; agentID
+// is the resolved --agent-id / WWCLI_AGENT_ID / profile value.
+func (r Request) Input(stdin io.Reader, agentID string) (Input, error) {
+	kinds := r.Kinds
+	if len(kinds) != 1 {
+		names := make([]string, 0, len(kindFlags))
+		for _, k := range kindFlags {
+			names = append(names, "--"+k.flag)
+		}
+		if len(kinds) == 0 {
+			return Input{}, msgspec.Errorf("give a message: one of %s", strings.Join(names, ", "))
+		}
+		return Input{}, msgspec.Errorf("give one message kind at a time, not both --%s and --%s", kinds[0].Flag, kinds[1].Flag)
+	}
+	k := kinds[0]
+	in := Input{To: r.To, ToParty: r.ToParty, ToTag: r.ToTag, Safe: r.Safe, Dedupe: r.Dedupe, Truncate: r.Truncate,
+		Title: r.Title, Description: r.Description, URL: r.URL, ButtonText: r.ButtonText}
+	if agentID != "" {
+		n, err := strconv.ParseInt(agentID, 10, 64)
+		if err != nil || n <= 0 {
+			return Input{}, msgspec.Errorf("agent id %q: the app's AgentId is a positive integer", agentID)
+		}
+		in.AgentID = n
+	}
+	for _, kf := range kindFlags {
+		if kf.flag == k.Flag {
+			in.Type = kf.typ
+		}
+	}
+	if k.Flag != "textcard" && k.Flag != "video" && (r.Title != "" || r.Description != "") {
+		return Input{}, msgspec.Errorf("--title and --description go with --textcard or --video")
+	}
+	if k.Flag != "textcard" && (r.URL != "" || r.ButtonText != "") {
+		return Input{}, msgspec.Errorf("--url and --btntxt go with --textcard")
+	}
+	var err error
+	switch k.Flag {
+	case "text", "markdown":
+		in.Content, err = msgspec.ReadText("--"+k.Flag, k.Value, stdin)
+	case "image", "voice", "video", "file":
+		in.Media = k.Value
+	case "textcard":
+		if r.Title != "" {
+			return Input{}, msgspec.Errorf("--textcard TITLE is the title: drop --title")
+		}
+		in.Title = k.Value
+	case "news":
+		in.Articles, err = msgspec.ParseArticles("--news", r.News, msgspec.NewsRules{MiniProgram: true})
+	case "template-card":
+		in.Card, err = msgspec.ReadFileArg("--template-card", k.Value, stdin)
+	case "body":
+		in.Body, err = msgspec.ReadFileArg("--body", k.Value, stdin)
+	}
+	return in, err
+}
+
+// Caller sends an authenticated request (cmdutil.Session.Call).
+type Caller interface {
+	Call(ctx context.Context, req wecom.Request, out any) (json.RawMessage, error)
+}
+
+// Uploaded is WeCom's answer to an upload.
+type Uploaded struct {
+	Raw     json.RawMessage
+	MediaID string // media/upload
+	URL     string // media/uploadimg
+}
+
+// UploadFile sends u and returns its media_id (or URL when permanent).
+func UploadFile(ctx context.Context, c Caller, u *Upload) (Uploaded, error) {
+	req, err := u.Request()
+	if err != nil {
+		return Uploaded{}, err
+	}
+	var out struct {
+		MediaID string `json:"media_id"`
+		URL     string `json:"url"`
+	}
+	raw, err := c.Call(ctx, req, &out)
+	if err != nil {
+		return Uploaded{Raw: raw}, err
+	}
+	if out.MediaID == "" && out.URL == "" {
+		return Uploaded{Raw: raw}, fmt.Errorf("%s answered without a media_id", req.Path)
+	}
+	return Uploaded{Raw: raw, MediaID: out.MediaID, URL: out.URL}, nil
+}
+
+// Send uploads p's media when needed, sends p and reads the answer. It
+// returns the answer even when the error is a *PartialError.
+func Send(ctx context.Context, c Caller, p *Prepared) (Result, json.RawMessage, error) {
+	mediaID := ""
+	if p.Upload != nil {
+		up, err := UploadFile(ctx, c, p.Upload)
+		if err != nil {
+			return Result{}, up.Raw, err
+		}
+		mediaID = up.MediaID
+	}
+	raw, err := c.Call(ctx, wecom.Request{Method: http.MethodPost, Path: SendPath, Body: json.RawMessage(p.Body(mediaID))}, nil)
+	if err != nil {
+		return Result{}, raw, err
+	}
+	r, err := ParseResult(raw)
+	if err != nil {
+		return r, raw, err
+	}
+	if len(r.Skipped()) > 0 {
+		return r, raw, &PartialError{Result: r}
+	}
+	return r, raw, nil
+}
+
+// Recall withdraws a message sent within the last 24 hours.
+func Recall(ctx context.Context, c Caller, msgID string) (json.RawMessage, error) {
+	if strings.TrimSpace(msgID) == "" {
+		return nil, msgspec.Errorf("give the MSGID that 'wwcli message send' printed")
+	}
+	return c.Call(ctx, wecom.Request{Method: http.MethodPost, Path: RecallPath, Body: map[string]string{"msgid": msgID}}, nil)
+}

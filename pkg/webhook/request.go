@@ -1,0 +1,90 @@
+package webhook
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/wwcli/wwcli/pkg/msgspec"
+)
+
+// Given is one message-kind flag the user set: its name without dashes
+// ("text", "markdown-v2", "news") and its value.
+type Given struct {
+	Flag  string
+	Value string
+}
+
+// Request is what `wwcli webhook send` was given, before reading files.
+type Request struct {
+	Kinds          []Given  // every kind flag set; exactly one is allowed
+	News           []string // --news values (repeatable)
+	Mentions       []string
+	MentionMobiles []string
+	Truncate       bool
+}
+
+// kindFlags maps the flags to message types, in the order help lists them.
+var kindFlags = []struct{ flag, typ string }{
+	{"text", Text}, {"markdown", Markdown}, {"markdown-v2", MarkdownV2}, {"image", Image},
+	{"file", File}, {"voice", Voice}, {"news", News}, {"template-card", TemplateCard}, {"body", ""},
+}
+
+// KindFlags are the flag names of the message kinds.
+func KindFlags() []string {
+	out := make([]string, len(kindFlags))
+	for i, k := range kindFlags {
+		out[i] = k.flag
+	}
+	return out
+}
+
+// Input reads the request's arguments (text from "-" or "@FILE", JSON
+// files) into an Input for Prepare.
+func (r Request) Input(stdin io.Reader) (Input, error) {
+	kinds := r.Kinds
+	if len(kinds) != 1 {
+		names := make([]string, 0, len(kindFlags))
+		for _, k := range kindFlags {
+			names = append(names, "--"+k.flag)
+		}
+		if len(kinds) == 0 {
+			return Input{}, msgspec.Errorf("give a message: one of %s", strings.Join(names, ", "))
+		}
+		return Input{}, msgspec.Errorf("give one message kind at a time, not both --%s and --%s", kinds[0].Flag, kinds[1].Flag)
+	}
+	k := kinds[0]
+	in := Input{Mentions: r.Mentions, MentionMobiles: r.MentionMobiles, Truncate: r.Truncate}
+	for _, kf := range kindFlags {
+		if kf.flag == k.Flag {
+			in.Type = kf.typ
+		}
+	}
+	var err error
+	switch k.Flag {
+	case "text", "markdown", "markdown-v2":
+		in.Content, err = msgspec.ReadText("--"+k.Flag, k.Value, stdin)
+	case "image", "file", "voice":
+		in.Path = k.Value
+	case "news":
+		in.Articles, err = msgspec.ParseArticles("--news", r.News, msgspec.NewsRules{})
+	case "template-card":
+		in.Card, err = msgspec.ReadFileArg("--template-card", k.Value, stdin)
+	case "body":
+		in.Body, err = msgspec.ReadFileArg("--body", k.Value, stdin)
+	}
+	return in, err
+}
+
+// Deliver uploads the file of p when it needs one, then sends p.
+func (s *Sender) Deliver(ctx context.Context, p *Prepared) (Answer, error) {
+	mediaID := ""
+	if p.Upload != nil {
+		up, err := s.Upload(ctx, p.Upload)
+		if err != nil {
+			return up, err
+		}
+		mediaID = up.MediaID
+	}
+	return s.Send(ctx, p.Body(mediaID))
+}
