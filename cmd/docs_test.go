@@ -135,13 +135,17 @@ func TestNothingPointsOutsideTheRepository(t *testing.T) {
 	}
 }
 
-var markdownLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+var (
+	markdownLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	// code is where brackets are not links: fenced blocks and `spans`.
+	code = regexp.MustCompile("(?s)```.*?```|`[^`\n]*`")
+)
 
 // checkMarkdownLinks: a relative link must name a file or directory of the
 // repository.
 func checkMarkdownLinks(t *testing.T, file, text string) {
 	t.Helper()
-	for _, m := range markdownLink.FindAllStringSubmatch(text, -1) {
+	for _, m := range markdownLink.FindAllStringSubmatch(code.ReplaceAllString(text, ""), -1) {
 		target, _, _ := strings.Cut(m[1], "#")
 		if target == "" || strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
 			continue

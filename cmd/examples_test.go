@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"io/fs"
 	"net/http/httptest"
@@ -62,6 +64,7 @@ var knownBroken = map[string]string{
 	"wwcli auth login --corp-id ww… --agent-id 1000002   # masked prompt; verified with gettoken; secret → OS keyring": brokenPrompt,
 	"wwcli auth login --profile staging --corp-id ww... --secret-file ./secret.txt":                                    brokenKeyring,
 	"wwcli auth login --corp-id ww... --secret-file ./secret.txt":                                                      brokenKeyring,
+	"wwcli webhook add ci-alerts": brokenKeyring,
 	"pass show wecom/app | wwcli auth login --corp-id ww... --secret-stdin": "pass (the password store) is not " +
 		"installed on the runner; and the secret would go to the OS keyring: " + brokenKeyring,
 
@@ -73,6 +76,8 @@ var knownBroken = map[string]string{
 	"wwcli callback decrypt --msg-signature 0c3914... --timestamp 1476422779 --nonce 1597212914 body.xml":         brokenElided + " (exit 1, -40001)",
 
 	// defects
+	"wwcli --sandbox message recall MSGID": "exit 3, invalid msgid: the in-process sandbox forgets the " +
+		"message sent by the earlier step (each run has its own; issue 12 point 6)",
 	"wwcli errcode 'invalid credential, hint: [...], more info at ...?e=40001'": "exit 2: the elided " +
 		"more-info link ('...?e=40001') is not recognised",
 	"wwcli api user/list_id -f limit=1000 --paginate --jq '.dept_user[].userid'": "exit 3: errcode 48002, " +
@@ -330,6 +335,7 @@ func startExampleEnv(t *testing.T) *exampleEnv {
 		"CORPID": sandbox.DemoCorpID, "CORP_ID": sandbox.DemoCorpID, "SECRET": sandbox.DemoAppSecret,
 		"TICKET": exampleTicket, "NONCE": exampleNonce, "TS": exampleTimestamp, "SIGNATURE": exampleSignature,
 		"URL": examplePageURL, "PAGE_URL": examplePageURL, "API": base,
+		"WEBHOOK_URL": base + "/cgi-bin/webhook/send?key=" + sandbox.DemoRobotKey,
 	}
 	echo, err := crypter.Seal([]byte("1616140317555161061"), exampleCallbackReceiveID, nil, "", "", time.Now())
 	if err != nil {
@@ -350,6 +356,12 @@ func startExampleEnv(t *testing.T) *exampleEnv {
 			t.Fatalf("logging in the %s profile: %v\n%s", profile, err, out)
 		}
 	}
+	robot := exec.Command("wwcli", "webhook", "add", sandbox.DemoRobotName, "--insecure-storage")
+	robot.Env = e.environ(t.TempDir(), e.configDir, nil)
+	robot.Stdin = strings.NewReader(e.vars["WEBHOOK_URL"] + "\n")
+	if out, err := robot.CombinedOutput(); err != nil {
+		t.Fatalf("adding the robot %s: %v\n%s", sandbox.DemoRobotName, err, out)
+	}
 	return e
 }
 
@@ -363,7 +375,14 @@ func exampleFiles(t *testing.T, crypter *cb.Crypter, vars map[string]string) map
  "departments":[{"id":1,"name":"Acme","parentid":0,"order":1}],
  "users":[{"userid":"liuyang","name":"刘洋","department":[1],"status":1}]}]}` + "\n"),
 		"secret.txt": []byte(sandbox.DemoAppSecret + "\n"),
+		"release.md": []byte("## Release 42\n\n- faster tickets\n"),
+		"report.pdf": examplePDF, "dist/report.pdf": examplePDF,
+		"dist/report.html": []byte("<!doctype html><title>report</title><p>all green</p>\n"),
+		"memo.amr":         append([]byte("#!AMR\n"), make([]byte, 64)...),
 		"home/Downloads/WW_verify_AbCdEfGh12345678.txt": []byte("AbCdEfGh12345678"),
+	}
+	for _, name := range []string{"logo.png", "chart.png", "banner.png"} {
+		files[name] = examplePNG(t)
 	}
 	msg := []byte("<xml><ToUserName><![CDATA[" + exampleCallbackReceiveID + "]]></ToUserName>" +
 		"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><AgentID>1000002</AgentID></xml>")
@@ -380,6 +399,23 @@ func exampleFiles(t *testing.T, crypter *cb.Crypter, vars map[string]string) map
 	}
 	vars["MSG_SIGNATURE"], vars["TIMESTAMP"], vars["NONCE_CALLBACK"] = sealed.MsgSignature, sealed.Timestamp, sealed.Nonce
 	return files
+}
+
+// examplePDF is the smallest file that starts like a PDF.
+var examplePDF = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+// examplePNG is a small valid PNG image.
+func examplePNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 // environ is the whole environment of a wwcli run: nothing of the
@@ -408,7 +444,7 @@ func (e *exampleEnv) environ(dir, configDir string, vars map[string]string) []st
 
 var (
 	// placeholderWord is a bare CORPID, ... (not $CODE, not WWCLI_SECRET).
-	placeholderWord = regexp.MustCompile(`(^|[^$\w{])(CORPID|SECRET|TICKET|CODE)\b`)
+	placeholderWord = regexp.MustCompile(`(^|[^$\w{])(CORPID|SECRET|TICKET|CODE|MSGID|MEDIA_ID)\b`)
 	corpIDEllipsis  = regexp.MustCompile(`\bww(\.\.\.|…)`)
 	secretEllipsis  = regexp.MustCompile(`\bWWCLI_SECRET=(\.\.\.|…)`)
 	loopbackURL     = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
@@ -466,6 +502,7 @@ func (e *exampleEnv) examplePlaceholders(t *testing.T, ex example) (string, map[
 	line = placeholderWord.ReplaceAllString(line, `$1"$$$2"`)
 	line = corpIDEllipsis.ReplaceAllString(line, sandbox.DemoCorpID)
 	line = secretEllipsis.ReplaceAllString(line, `WWCLI_SECRET="$$SECRET"`)
+	line = withEarlierSteps(line)
 	if isServer(line) {
 		line = strings.TrimSpace(strings.TrimSuffix(line, "&"))
 		if addrFlag.MatchString(line) {
@@ -482,6 +519,23 @@ func (e *exampleEnv) examplePlaceholders(t *testing.T, ex example) (string, map[
 	return line, vars
 }
 
+// withEarlierSteps makes the ids an example takes from an earlier step
+// ($MSGID, $MEDIA_ID) with that step, run the same way (with --sandbox
+// when the example has it).
+func withEarlierSteps(line string) string {
+	sandboxFlag := ""
+	if strings.HasPrefix(line, "wwcli --sandbox ") {
+		sandboxFlag = " --sandbox"
+	}
+	if strings.Contains(line, "$MSGID") {
+		line = "MSGID=$(wwcli" + sandboxFlag + " message send --to zhangsan --text example) && " + line
+	}
+	if strings.Contains(line, "$MEDIA_ID") {
+		line = "MEDIA_ID=$(wwcli" + sandboxFlag + " media upload chart.png) && " + line
+	}
+	return line
+}
+
 func (e *exampleEnv) run(t *testing.T, ex example) {
 	dir := t.TempDir()
 	for name, data := range e.files {
@@ -495,6 +549,9 @@ func (e *exampleEnv) run(t *testing.T, ex example) {
 	}
 	if err := os.Mkdir(filepath.Join(dir, "public"), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(ex.line, "git log") {
+		gitRepo(t, dir)
 	}
 	configDir := filepath.Join(dir, "config")
 	if err := copyDir(e.configDir, configDir); err != nil {
@@ -580,6 +637,21 @@ func runServer(cmd *exec.Cmd, stdout *bytes.Buffer) (int, error) {
 		err = fmt.Errorf("the first stdout line is %q, want the server's base URL", url)
 	}
 	return code, err
+}
+
+// gitRepo makes dir a git repository with one commit, for examples that
+// read the last commit message.
+func gitRepo(t *testing.T, dir string) {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q"},
+		{"-c", "user.name=wwcli", "-c", "user.email=wwcli@example.invalid", "commit", "-q", "--allow-empty", "-m", "Release 42"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GIT_CONFIG_NOSYSTEM=1"}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
 }
 
 func exitCode(err error) (int, error) {

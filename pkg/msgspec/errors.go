@@ -12,7 +12,7 @@ type InputError struct{ Msg string }
 
 func (e *InputError) Error() string { return e.Msg }
 
-// ExitCode: bad input exits 2 (ARCHITECTURE.md).
+// ExitCode: bad input exits 2 (docs/architecture.md).
 func (e *InputError) ExitCode() int { return 2 }
 
 // Errorf builds an InputError. Say what is wrong and how to fix it.
