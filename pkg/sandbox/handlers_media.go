@@ -276,8 +276,3 @@ func (s *Server) permanentImage(id string) *download {
 	}
 	return &download{name: m.name, contentType: m.contentType, data: m.data, modified: m.created}
 }
-
-// isMediaMsg: message types that carry a media_id of that upload type.
-func isMediaMsg(typ string) bool {
-	return typ == "image" || typ == "voice" || typ == "video" || typ == "file"
-}
