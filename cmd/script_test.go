@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -52,7 +53,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		sandboxScriptCommands(),
 		webhookScriptCommands(),
 		vdscript.Commands(), // vdserve: web servers for verify-domain
-		{"exits": exitsCommand},
+		{"exits": exitsCommand, "sleep": sleepCommand},
 	} {
 		for name, fn := range set {
 			cmds[name] = fn
@@ -87,4 +88,17 @@ func exitsCommand(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
+}
+
+// sleepCommand is `sleep DURATION` (at most 10s): for a server-side delay
+// that must be over before the next assertion.
+func sleepCommand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || d < 0 || d > 10*time.Second {
+		ts.Fatalf("sleep: %q is not a duration of at most 10s", args[0])
+	}
+	time.Sleep(d)
 }
