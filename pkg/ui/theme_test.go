@@ -37,3 +37,28 @@ func TestWriteCheck(t *testing.T) {
 		t.Fatal("status names")
 	}
 }
+
+func TestStatusJSONNames(t *testing.T) {
+	for _, s := range []Status{Pass, Warn, Fail, Info, Skip} {
+		b, err := s.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Status
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Fatalf("%s: round trip gave %v, %v", b, back, err)
+		}
+	}
+	var s Status
+	if err := s.UnmarshalText([]byte("ok")); err == nil {
+		t.Fatal("an unknown name must be an error")
+	}
+}
+
+func TestWriteCheckSkip(t *testing.T) {
+	var b bytes.Buffer
+	New(&b, false).WriteCheck(&b, Check{Status: Skip, Title: "gettoken", Detail: "needs credentials"})
+	if b.String() != "skip gettoken: needs credentials\n" {
+		t.Fatalf("got %q", b.String())
+	}
+}
