@@ -258,6 +258,9 @@ func Connect(ctx context.Context, cfg *Config, ips []net.IP, port string) (net.C
 	return nil, newCheck(CheckConnect, ui.Fail, "cannot connect to %s: %s", addr, describe(ctx, cfg, lastErr))
 }
 
+// InsecureHint ends the detail of a certificate that did not verify.
+const InsecureHint = " (use --insecure to check the rest anyway)"
+
 // Handshake is the TLS step on conn: the TLS connection (nil when the
 // handshake failed, or the certificate did not verify without
 // cfg.Insecure) and the check that says why. The certificate must be valid
@@ -284,7 +287,7 @@ func Handshake(ctx context.Context, cfg *Config, conn net.Conn) (net.Conn, Check
 		if cfg.Insecure {
 			return tconn, advice(CheckTLS, "certificate NOT verified (--insecure): %s", describeCertError(err, host))
 		}
-		return nil, newCheck(CheckTLS, ui.Fail, "%s (use --insecure to check the rest anyway)", describeCertError(err, host))
+		return nil, newCheck(CheckTLS, ui.Fail, "%s%s", describeCertError(err, host), InsecureHint)
 	}
 	return tconn, newCheck(CheckTLS, ui.Pass, "certificate valid for %s, issued by %s, expires %s (%s)", host, issuerName(leaf), expiry, tls.VersionName(state.Version))
 }
@@ -409,14 +412,17 @@ func (r *run) fetch(conn net.Conn) {
 	}
 }
 
-// describe turns network errors into short, plain reasons.
-func describe(ctx context.Context, cfg *Config, err error) string {
+func describe(ctx context.Context, cfg *Config, err error) string { return Describe(ctx, cfg.Timeout, err) }
+
+// Describe turns a network error into a short, plain reason; timeout is
+// the --timeout that bounded the work (0 when none did).
+func Describe(ctx context.Context, timeout time.Duration, err error) string {
 	if err == nil {
 		return "unknown error"
 	}
 	if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		if cfg.Timeout > 0 {
-			return fmt.Sprintf("timed out: no answer within %s (--timeout)", cfg.Timeout)
+		if timeout > 0 {
+			return fmt.Sprintf("timed out: no answer within %s (--timeout)", timeout)
 		}
 		return "timed out"
 	}
