@@ -367,7 +367,7 @@ func (d *doctor) checkToken(ctx context.Context, creds cmdutil.Credentials) Sess
 		d.failWith(CheckToken, err)
 		return nil
 	}
-	d.add(Check{Name: CheckToken, Status: ui.Pass, Detail: fmt.Sprintf("access_token valid for %ds (%s)", t.ExpiresIn, FormatDuration(time.Since(start)))})
+	d.add(Check{Name: CheckToken, Status: ui.Pass, Detail: fmt.Sprintf("access_token valid for %ds (%s)", t.ExpiresIn, ui.Duration(time.Since(start)))})
 	return s
 }
 

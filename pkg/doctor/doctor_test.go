@@ -379,20 +379,6 @@ func TestNoAgent(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		40 * time.Microsecond:   "<0.1ms",
-		400 * time.Microsecond:  "0.4ms",
-		3250 * time.Microsecond: "3.2ms",
-		42 * time.Millisecond:   "42ms",
-		1500 * time.Millisecond: "1.5s",
-	} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("%s: %s, want %s", d, got, want)
-		}
-	}
-}
-
 func TestDedentKeepsLayout(t *testing.T) {
 	got := dedent("\n    a\n      b\n    c\n")
 	if got != "a\n  b\nc" {

@@ -134,21 +134,21 @@ func (h *hostTrace) summary(proxy *url.URL, total time.Duration) string {
 		parts = append(parts, "via proxy "+proxy.Redacted())
 	}
 	if !h.dnsDone.IsZero() {
-		parts = append(parts, fmt.Sprintf("DNS %s → %s", FormatDuration(h.dnsDone.Sub(h.dnsStart)), strings.Join(h.addrs, ", ")))
+		parts = append(parts, fmt.Sprintf("DNS %s → %s", ui.Duration(h.dnsDone.Sub(h.dnsStart)), strings.Join(h.addrs, ", ")))
 	}
 	if !h.connDone.IsZero() {
-		parts = append(parts, "connect "+FormatDuration(h.connDone.Sub(h.connStart)))
+		parts = append(parts, "connect "+ui.Duration(h.connDone.Sub(h.connStart)))
 	}
 	if h.tlsState != nil && len(h.tlsState.PeerCertificates) > 0 {
-		parts = append(parts, fmt.Sprintf("TLS %s %s", FormatDuration(h.tlsDone.Sub(h.tlsStart)), h.tlsState.PeerCertificates[0].Subject.CommonName))
+		parts = append(parts, fmt.Sprintf("TLS %s %s", ui.Duration(h.tlsDone.Sub(h.tlsStart)), h.tlsState.PeerCertificates[0].Subject.CommonName))
 	}
 	if h.reused {
 		parts = append(parts, "connection reused")
 	}
 	if !h.firstByte.IsZero() && !h.requestSent.IsZero() {
-		parts = append(parts, "answer "+FormatDuration(h.firstByte.Sub(h.requestSent)))
+		parts = append(parts, "answer "+ui.Duration(h.firstByte.Sub(h.requestSent)))
 	}
-	parts = append(parts, "total "+FormatDuration(total))
+	parts = append(parts, "total "+ui.Duration(total))
 	return strings.Join(parts, "; ")
 }
 
@@ -199,19 +199,4 @@ func portOf(base string) string {
 		return p
 	}
 	return domaincheck.DefaultPort(u.Scheme)
-}
-
-// FormatDuration shows a latency at a useful precision: "0.4ms" below
-// 10 ms (a loopback connect is well under a millisecond), whole
-// milliseconds below a second, then seconds.
-func FormatDuration(d time.Duration) string {
-	switch {
-	case d < 100*time.Microsecond:
-		return "<0.1ms"
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Round(time.Millisecond)/time.Millisecond)
-	}
-	return d.Round(10 * time.Millisecond).String()
 }

@@ -412,7 +412,9 @@ func (r *run) fetch(conn net.Conn) {
 	}
 }
 
-func describe(ctx context.Context, cfg *Config, err error) string { return Describe(ctx, cfg.Timeout, err) }
+func describe(ctx context.Context, cfg *Config, err error) string {
+	return Describe(ctx, cfg.Timeout, err)
+}
 
 // Describe turns a network error into a short, plain reason; timeout is
 // the --timeout that bounded the work (0 when none did).

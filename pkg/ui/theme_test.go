@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNoColourIsPlainText(t *testing.T) {
@@ -60,5 +61,19 @@ func TestWriteCheckSkip(t *testing.T) {
 	New(&b, false).WriteCheck(&b, Check{Status: Skip, Title: "gettoken", Detail: "needs credentials"})
 	if b.String() != "skip gettoken: needs credentials\n" {
 		t.Fatalf("got %q", b.String())
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		40 * time.Microsecond:   "<0.1ms",
+		400 * time.Microsecond:  "0.4ms",
+		3250 * time.Microsecond: "3.2ms",
+		42 * time.Millisecond:   "42ms",
+		1500 * time.Millisecond: "1.5s",
+	} {
+		if got := Duration(d); got != want {
+			t.Errorf("%s: %s, want %s", d, got, want)
+		}
 	}
 }
