@@ -13,8 +13,8 @@ import (
 
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/oauth"
 	"github.com/wwcli/wwcli/pkg/qrterm"
 	"github.com/wwcli/wwcli/pkg/ui"
