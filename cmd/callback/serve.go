@@ -72,7 +72,8 @@ SIGTERM (docker stop, kill) stops the server cleanly with exit 0; Ctrl-C
 exits 130.`,
 		Example: `  wwcli callback serve
   wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
-  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom --jq .fields.MsgType`,
+  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom \
+    --jq .fields.MsgType`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.bind(cmd)
