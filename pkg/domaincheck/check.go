@@ -2,6 +2,10 @@
 // (WW_verify_XXXX.txt) the way WeCom would, and reports each step: DNS,
 // TCP connect, TLS, status, redirect, body and Content-Type. It does no
 // terminal output; the command turns the checks into lines or JSON.
+//
+// The DNS, connect and TLS steps are exported (Resolve, Connect,
+// Handshake) so that other checks (doctor's trusted domain) judge a host
+// exactly as verify-domain does.
 package domaincheck
 
 import (
