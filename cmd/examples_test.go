@@ -42,12 +42,6 @@ var knownBroken = map[string]string{
 	"wwcli sandbox --fixtures corp.json --trusted-ip 10.0.0.5":                                         brokenSIGTERM,
 	"wwcli sandbox                       # prints http://127.0.0.1:PORT, then logs requests to stderr": brokenSIGTERM,
 	"wwcli sandbox --addr 127.0.0.1:8081 &    # first stdout line: http://127.0.0.1:8081":              brokenSIGTERM,
-	"wwcli callback serve": brokenSIGTERM,
-	"wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback":                                 brokenSIGTERM,
-	"wwcli callback serve --forward-to http://127.0.0.1:3000/wecom":                                     brokenSIGTERM,
-	"wwcli callback serve --addr 127.0.0.1:8080 --path /wecom --forward-to http://127.0.0.1:3000/wecom": brokenSIGTERM,
-	"wwcli callback serve --forward-to http://127.0.0.1:3000/wecom | jq .fields.MsgType": "the first stdout " +
-		"line is the base URL, which jq cannot parse; a server in a pipeline cannot be stopped as one command",
 
 	// the network
 	"wwcli doctor --agent-id 1000002 --domain app.example.com":                                             brokenNetwork,
@@ -69,11 +63,7 @@ var knownBroken = map[string]string{
 		"installed on the runner; and the secret would go to the OS keyring: " + brokenKeyring,
 
 	// tools the runner does not have, values left out
-	"pbpaste | wwcli callback decrypt --json":                                                                     brokenClipboard,
-	"pbpaste | wwcli errcode             # a copied errmsg or response":                                           brokenClipboard,
-	"wwcli callback verify --msg-signature 012bc6... --timestamp 1476416373 --nonce 47744683 --echostr 'fsi1...'": brokenElided + " (exit 1, -40001)",
-	"wwcli callback verify --url 'https://example.com/cb?msg_signature=...'":                                      brokenElided + " (exit 2)",
-	"wwcli callback decrypt --msg-signature 0c3914... --timestamp 1476422779 --nonce 1597212914 body.xml":         brokenElided + " (exit 1, -40001)",
+	"pbpaste | wwcli errcode             # a copied errmsg or response": brokenClipboard,
 
 	// defects
 	"wwcli --sandbox message recall MSGID": "exit 3, invalid msgid: the in-process sandbox forgets the " +

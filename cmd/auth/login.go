@@ -233,16 +233,11 @@ func carryCallbackSecrets(ctx context.Context, f *cmdutil.Factory, name, oldStor
 // --callback and checks the key's shape before anything is stored.
 func readCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
 	f := opts.f
-	var sources []cb.SecretSource
-	if opts.CallbackSecretsFile != "" {
-		sources = append(sources, cb.FileSource{Path: opts.CallbackSecretsFile})
-	}
-	sources = append(sources, cb.EnvSource{Getenv: f.Getenv})
-	sec, err := cb.ResolveSecrets(sources)
-	if errors.Is(err, cb.ErrNoSecrets) && f.IO.CanPrompt() {
+	sec, err := f.CallbackSecretsGiven(opts.CallbackSecretsFile)
+	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) && f.IO.CanPrompt() {
 		sec, err = promptCallbackSecrets(opts)
 	}
-	if errors.Is(err, cb.ErrNoSecrets) {
+	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) {
 		return nil, cmdutil.FlagErrorf("--callback needs the Token and EncodingAESKey: --callback-secrets-file FILE, or WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY")
 	}
 	if err != nil {

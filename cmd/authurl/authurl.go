@@ -3,22 +3,31 @@
 package authurl
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/oauth"
 	"github.com/wwcli/wwcli/pkg/qrterm"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
-// Options of `wwcli authurl`.
+// Options of `wwcli authurl`: only what run needs.
 type Options struct {
-	f *cmdutil.Factory
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+	Warnf  func(format string, a ...any)
+	// Profile is the selected profile (nil when there is none); it is read
+	// only when --corp-id or --agent-id is missing.
+	Profile func() (*config.Profile, error)
 
 	RedirectURI string
 	Kind        string
@@ -29,32 +38,18 @@ type Options struct {
 	LoginType   string
 	Lang        string
 	QR          bool
-
-	// DefaultCorpID and DefaultAgentID supply the active profile's values
-	// when the flags are absent (filled in once profiles exist; "" = none).
-	DefaultCorpID  func() string
-	DefaultAgentID func() string
-}
-
-// profileField reads one field of the active profile ("" when there is none).
-func profileField(f *cmdutil.Factory, get func(*config.Profile) string) string {
-	cfg, err := f.Config()
-	if err != nil {
-		return ""
-	}
-	if p := cfg.Profiles[f.ProfileName()]; p != nil {
-		return get(p)
-	}
-	return ""
+	Exporter    cmdutil.Exporter
 }
 
 // NewCmd builds `wwcli authurl`. runF replaces the run function in tests.
-func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{
-		f:              f,
-		DefaultCorpID:  func() string { return profileField(f, func(p *config.Profile) string { return p.CorpID }) },
-		DefaultAgentID: func() string { return profileField(f, func(p *config.Profile) string { return p.AgentID }) },
-	}
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Getenv: f.Getenv, Warnf: f.Warnf, Profile: func() (*config.Profile, error) {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		return cfg.Profiles[f.ProfileName()], nil
+	}}
 	cmd := &cobra.Command{
 		Use:   "authurl --redirect-uri URL [flags]",
 		Short: "Build an OAuth2 or web-login URL, optionally as a QR code",
@@ -83,23 +78,36 @@ an agent id. Warnings: an IP or a port in the redirect host (trusted domains
 allow neither), a '#' in it, plain http.
 
 --qr also draws the URL as a QR code to scan with the WeCom app: on stdout
-after the URL when stdout is a terminal, else on stderr.`,
+after the URL when stdout is a terminal, else on stderr (always with --json),
+with a warning when it is wider than the terminal.
+
+--json prints {url, kind, appid, agent_id, redirect_uri, scope, state,
+login_type, lang, warnings}, the values read back from the URL itself.`,
 		Example: `  wwcli authurl --corp-id ww0123456789abcdef --agent-id 1000002 \
     --redirect-uri https://app.example.com/oauth/callback --state x1
   wwcli authurl --kind web --redirect-uri https://app.example.com/login --qr
   wwcli authurl --scope snsapi_privateinfo --agent-id 1000002 \
-    --redirect-uri https://app.example.com/cb`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return cmdutil.FlagErrorf("authurl takes no arguments; pass the callback as --redirect-uri %s", args[0])
+    --redirect-uri https://app.example.com/cb
+  wwcli authurl --corp-id ww0123456789abcdef --agent-id 1000002 \
+    --redirect-uri https://app.example.com/cb --jq .url`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return nil
+			case cmd.Flags().Changed("redirect-uri"):
+				// Usually a URL with spaces or an unquoted & split by the shell.
+				return cmdutil.FlagErrorf("authurl takes no arguments, got %q besides --redirect-uri; quote the redirect URI if it contains spaces or &", args[0])
 			}
-			return nil
+			return cmdutil.FlagErrorf("authurl takes no arguments; pass the callback as --redirect-uri %s", args[0])
 		},
-		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return run(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -112,6 +120,7 @@ after the URL when stdout is a terminal, else on stderr.`,
 	fl.StringVar(&opts.LoginType, "login-type", "", "web only: CorpApp (default; self-built or custom app) or ServiceApp (provider login)")
 	fl.StringVar(&opts.Lang, "lang", "", "web and qrconnect only: zh or en")
 	fl.BoolVar(&opts.QR, "qr", false, "also draw the URL as a QR code (stdout when it is a terminal, else stderr)")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{url, kind, appid, agent_id, redirect_uri, ...}")
 
 	complete := func(flag string, values ...string) {
 		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
@@ -123,21 +132,60 @@ after the URL when stdout is a terminal, else on stderr.`,
 	return cmd
 }
 
-func run(opts *Options) error {
-	ios := opts.f.IO
-	theme := ui.New(ios.ErrOut, ios.ColorErr())
+// urlJSON is what --json prints: the parameters as the URL carries them.
+type urlJSON struct {
+	URL         string        `json:"url"`
+	Kind        oauth.Kind    `json:"kind"`
+	AppID       string        `json:"appid"`
+	AgentID     string        `json:"agent_id,omitempty"`
+	RedirectURI string        `json:"redirect_uri"`
+	Scope       string        `json:"scope,omitempty"`
+	State       string        `json:"state"`
+	LoginType   string        `json:"login_type,omitempty"`
+	Lang        string        `json:"lang,omitempty"`
+	Warnings    []warningJSON `json:"warnings"`
+}
 
+type warningJSON struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func describeURL(raw string, kind oauth.Kind, warnings []oauth.Warning) (urlJSON, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return urlJSON{}, err
+	}
+	q := u.Query()
+	out := urlJSON{URL: raw, Kind: kind, AppID: q.Get("appid"), AgentID: q.Get("agentid"), RedirectURI: q.Get("redirect_uri"),
+		Scope: q.Get("scope"), State: q.Get("state"), LoginType: q.Get("login_type"), Lang: q.Get("lang"), Warnings: []warningJSON{}}
+	for _, w := range warnings {
+		out.Warnings = append(out.Warnings, warningJSON{w.Code, w.Msg})
+	}
+	return out, nil
+}
+
+func run(ctx context.Context, opts *Options) error {
 	kind, err := oauth.ParseKind(opts.Kind)
 	if err != nil {
 		return asUsage(err)
 	}
-	corpID := firstNonEmpty(opts.CorpID, call(opts.DefaultCorpID), opts.f.Getenv("WWCLI_CORP_ID"))
+	corpID, agentID := opts.CorpID, opts.AgentID
+	if corpID == "" || agentID == "" {
+		p, err := opts.Profile()
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			corpID, agentID = firstNonEmpty(corpID, p.CorpID), firstNonEmpty(agentID, p.AgentID)
+		}
+		corpID, agentID = firstNonEmpty(corpID, opts.Getenv("WWCLI_CORP_ID")), firstNonEmpty(agentID, opts.Getenv("WWCLI_AGENT_ID"))
+	}
 	if corpID == "" {
 		return cmdutil.FlagErrorf("no corp id: pass --corp-id ID (the CorpID from the admin console, 我的企业 → 企业信息), set WWCLI_CORP_ID, or save a profile with `wwcli auth login`")
 	}
-	agentID := firstNonEmpty(opts.AgentID, call(opts.DefaultAgentID), opts.f.Getenv("WWCLI_AGENT_ID"))
 
-	url, warnings, err := oauth.Build(oauth.Params{
+	link, warnings, err := oauth.Build(oauth.Params{
 		Kind:        kind,
 		CorpID:      corpID,
 		AgentID:     agentID,
@@ -151,24 +199,34 @@ func run(opts *Options) error {
 		return asUsage(err)
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(ios.ErrOut, "%s %s\n", theme.WarnIcon(), w.Msg)
+		opts.Warnf("%s", w.Msg)
 	}
-	if _, err := fmt.Fprintln(ios.Out, url); err != nil {
+	if opts.Exporter.Enabled() {
+		doc, err := describeURL(link, kind, warnings)
+		if err != nil {
+			return err
+		}
+		if err := opts.Exporter.Write(ctx, opts.IO, doc); err != nil {
+			return err
+		}
+	} else if _, err := fmt.Fprintln(opts.IO.Out, link); err != nil {
 		return err
 	}
 	if opts.QR {
-		return writeQR(opts, url, theme)
+		return writeQR(opts, link)
 	}
 	return nil
 }
 
 // writeQR draws url where a person can see it: stdout only when stdout is a
 // terminal, so a pipe still receives the URL alone.
-func writeQR(opts *Options, url string, theme *ui.Theme) error {
-	ios := opts.f.IO
+func writeQR(opts *Options, link string) error {
+	ios := opts.IO
+	theme := ui.New(ios.ErrOut, ios.ColorErr())
 	var target io.Writer = ios.ErrOut
 	color, tty := ios.ColorErr(), ios.IsStderrTTY()
-	if ios.IsStdoutTTY() {
+	// stdout holds the JSON document with --json: the code goes to stderr.
+	if ios.IsStdoutTTY() && !opts.Exporter.Enabled() {
 		target, color, tty = ios.Out, ios.ColorOut(), true
 	}
 	// With escape codes the code is black on white whatever the terminal
@@ -177,12 +235,12 @@ func writeQR(opts *Options, url string, theme *ui.Theme) error {
 	if color {
 		style = qrterm.Explicit
 	}
-	code, err := qrterm.Render(url, style)
+	code, err := qrterm.Render(link, style)
 	if err != nil {
 		return cmdutil.Errorf(cmdutil.ExitFailure, "cannot draw the QR code: %v", err)
 	}
-	if w, _ := qrterm.Width(url); tty && w > ios.TerminalWidth() {
-		fmt.Fprintf(ios.ErrOut, "%s the QR code is %d columns wide but the terminal has %d: widen it, or open the URL above directly\n", theme.WarnIcon(), w, ios.TerminalWidth())
+	if w, _ := qrterm.Width(link); tty && w > ios.TerminalWidth() {
+		opts.Warnf("the QR code is %d columns wide but the terminal has %d: it will not scan; widen the terminal, or open the URL directly", w, ios.TerminalWidth())
 	}
 	if tty && !color {
 		fmt.Fprintf(ios.ErrOut, "%s drawn for a dark background; on a light terminal the scan may fail (colour is off)\n", theme.Muted("QR:"))
@@ -199,13 +257,6 @@ func asUsage(err error) error {
 		return cmdutil.FlagErrorf("--%s %s", e.Field, e.Msg)
 	}
 	return err
-}
-
-func call(f func() string) string {
-	if f == nil {
-		return ""
-	}
-	return f()
 }
 
 func firstNonEmpty(values ...string) string {

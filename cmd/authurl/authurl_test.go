@@ -1,10 +1,16 @@
 package authurl
 
 import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
+	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/qrterm/qrtermtest"
 )
@@ -15,25 +21,43 @@ type result struct {
 }
 
 // exec runs `wwcli authurl args...` with env and tty settings, through
-// cobra like the real binary.
+// cobra like the real binary, on a factory sealed from the real config.
 func exec(t *testing.T, env map[string]string, setup func(*iostreams.IOStreams, *Options), args ...string) result {
 	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	f := &cmdutil.Factory{IO: ios, Getenv: func(k string) string { return env[k] }}
-	cmd := NewCmd(f, func(o *Options) error {
+	h := cmdutiltest.NewFactory(t)
+	for k, v := range env {
+		h.Env[k] = v
+	}
+	cmd := NewCmd(h.F, func(ctx context.Context, o *Options) error {
 		if setup != nil {
-			setup(ios, o)
+			setup(o.IO, o)
 		}
-		return run(o)
+		return run(ctx, o)
 	})
 	cmd.SetArgs(args)
-	cmd.SetOut(errOut)
-	cmd.SetErr(errOut)
+	cmd.SetOut(h.ErrOut)
+	cmd.SetErr(h.ErrOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	err := cmd.Execute()
 	if err != nil {
-		errOut.WriteString(err.Error() + "\n")
+		h.ErrOut.WriteString(err.Error() + "\n")
 	}
-	return result{out.String(), errOut.String(), cmdutil.ExitCode(err)}
+	return result{h.Out.String(), h.ErrOut.String(), cmdutil.ExitCode(err)}
+}
+
+func TestNewCmdParsesFlags(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	var got *Options
+	cmd := NewCmd(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--redirect-uri", "https://a.example/cb", "--kind", "web", "--corp-id", "ww1", "--agent-id", "2",
+		"--scope", "snsapi_base", "--state", "s", "--login-type", "CorpApp", "--lang", "en", "--qr", "--json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.RedirectURI != "https://a.example/cb" || got.Kind != "web" || got.CorpID != "ww1" || got.AgentID != "2" || got.Scope != "snsapi_base" ||
+		got.State != "s" || got.LoginType != "CorpApp" || got.Lang != "en" || !got.QR || !got.Exporter.JSON || got.Profile == nil {
+		t.Fatalf("parsed %+v", got)
+	}
 }
 
 const redirect = "https://app.example.com/oauth/callback"
@@ -49,8 +73,7 @@ func TestPrintsURLAlone(t *testing.T) {
 func TestCorpAndAgentSources(t *testing.T) {
 	env := map[string]string{"WWCLI_CORP_ID": "wwenv", "WWCLI_AGENT_ID": "3"}
 	profile := func(_ *iostreams.IOStreams, o *Options) {
-		o.DefaultCorpID = func() string { return "wwprofile" }
-		o.DefaultAgentID = func() string { return "2" }
+		o.Profile = func() (*config.Profile, error) { return &config.Profile{CorpID: "wwprofile", AgentID: "2"}, nil }
 	}
 	cases := []struct {
 		name  string
@@ -91,7 +114,7 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 		{[]string{"--kind", "web"}, "--agent-id web login with login_type CorpApp"},
 		{[]string{"--redirect-uri", "/relative"}, "--redirect-uri must be an absolute http(s) URL"},
 		{[]string{"--lang", "en"}, "--lang applies only"},
-		{[]string{"extra"}, "takes no arguments"},
+		{[]string{"extra"}, `got "extra" besides --redirect-uri; quote the redirect URI`},
 	} {
 		r := exec(t, nil, nil, append(append([]string{}, base...), c.args...)...)
 		if r.code != cmdutil.ExitUsage || r.out != "" || !strings.Contains(r.errOut, c.want) {
@@ -160,7 +183,76 @@ func TestQRDecodesToURL(t *testing.T) {
 func TestQRWidthWarning(t *testing.T) {
 	narrow := func(ios *iostreams.IOStreams, _ *Options) { ios.SetStdoutTTY(true) }
 	r := exec(t, map[string]string{}, narrow, "--corp-id", "ww1", "--redirect-uri", redirect+"?"+strings.Repeat("a", 200), "--qr")
-	if !strings.Contains(r.errOut, "columns wide but the terminal has 80") {
+	if !strings.Contains(r.errOut, "warning: the QR code is ") || !strings.Contains(r.errOut, "columns wide but the terminal has 80: it will not scan") {
 		t.Errorf("no width warning: %s", r.errOut)
+	}
+	r = exec(t, map[string]string{}, narrow, "--corp-id", "ww1", "--redirect-uri", redirect, "--qr")
+	if strings.Contains(r.errOut, "columns wide") {
+		t.Errorf("a code that fits is not warned about: %s", r.errOut)
+	}
+}
+
+func TestStrayArgumentIsNamed(t *testing.T) {
+	r := exec(t, nil, nil, "--corp-id", "ww1", "extra")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "pass the callback as --redirect-uri extra") {
+		t.Errorf("without --redirect-uri: %+v", r)
+	}
+	r = exec(t, nil, nil, "--corp-id", "ww1", "--redirect-uri", "https://a.com/", "extra")
+	if r.code != cmdutil.ExitUsage || strings.Contains(r.errOut, "--redirect-uri extra") || !strings.Contains(r.errOut, `got "extra" besides --redirect-uri`) {
+		t.Errorf("with --redirect-uri: %+v", r)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	r := exec(t, nil, nil, "--corp-id", "ww0123456789abcdef", "--agent-id", "1000002", "--redirect-uri", "http://app.example.com/cb?a=1&b=2", "--state", "x1", "--json")
+	if r.code != 0 || strings.Count(r.out, "\n") != 1 {
+		t.Fatalf("code %d out %q err %q", r.code, r.out, r.errOut)
+	}
+	var got urlJSON
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got.URL, "https://open.weixin.qq.com/connect/oauth2/authorize?appid=ww0123456789abcdef&") || got.Kind != "oauth" ||
+		got.AppID != "ww0123456789abcdef" || got.AgentID != "1000002" || got.RedirectURI != "http://app.example.com/cb?a=1&b=2" ||
+		got.Scope != "snsapi_base" || got.State != "x1" || len(got.Warnings) != 1 || got.Warnings[0].Code == "" {
+		t.Fatalf("%+v", got)
+	}
+	if strings.Contains(r.out, `\u0026`) {
+		t.Errorf("HTML-escaped: %s", r.out)
+	}
+	r = exec(t, nil, nil, "--corp-id", "ww1", "--agent-id", "1", "--kind", "web", "--redirect-uri", redirect, "--jq", ".login_type")
+	if r.code != 0 || r.out != "CorpApp\n" {
+		t.Errorf("--jq: %+v", r)
+	}
+	// With --json the QR code never lands in the JSON on stdout.
+	tty := func(ios *iostreams.IOStreams, _ *Options) { ios.SetStdoutTTY(true) }
+	r = exec(t, nil, tty, "--corp-id", "ww1", "--redirect-uri", redirect, "--json", "--qr")
+	if r.code != 0 || strings.Contains(r.out, "█") || !strings.Contains(r.errOut, "█") {
+		t.Errorf("--json --qr: %+v", r)
+	}
+}
+
+func TestCorruptConfigIsReported(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	dir, _ := h.F.ConfigDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := NewCmd(h.F, nil)
+	cmd.SetArgs([]string{"--redirect-uri", redirect})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.Execute()
+	if err == nil || strings.Contains(err.Error(), "no corp id") || !strings.Contains(err.Error(), "config") {
+		t.Fatalf("a corrupt config must not read as a missing corp id: %v", err)
+	}
+	// With both ids given the profile is not needed, nor read.
+	cmd = NewCmd(h.F, nil)
+	cmd.SetArgs([]string{"--redirect-uri", redirect, "--corp-id", "ww1", "--agent-id", "2"})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
 	}
 }

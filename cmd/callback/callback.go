@@ -3,6 +3,7 @@
 package callback
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 )
 
 // maxInput bounds what decrypt / encrypt read from a file or stdin.
@@ -54,6 +56,10 @@ receive id) exits 1.`,
 	return cmd
 }
 
+// SecretsFunc resolves the callback secrets from the secrets file (when
+// given), WWCLI_CALLBACK_* and the profile: cmdutil.Factory.CallbackSecrets.
+type SecretsFunc func(ctx context.Context, file string) (*cb.Secrets, error)
+
 // SecretOptions are the secret inputs every verb shares.
 type SecretOptions struct {
 	SecretsFile  string
@@ -71,16 +77,6 @@ func addReceiveIDFlag(cmd *cobra.Command, s *SecretOptions) {
 	cmd.Flags().StringVar(&s.ReceiveID, "receive-id", "", "expected receive id: corp id, suite id, or \"\" to skip the check (default from the secrets source)")
 }
 
-// secretSources lists where secrets are looked up, highest priority first.
-func secretSources(f *cmdutil.Factory, s SecretOptions) []cb.SecretSource {
-	var sources []cb.SecretSource
-	if s.SecretsFile != "" {
-		sources = append(sources, cb.FileSource{Path: s.SecretsFile})
-	}
-	sources = append(sources, cb.EnvSource{Getenv: f.Getenv}, profileSource{f: f})
-	return sources
-}
-
 const noSecretsHelp = `no callback Token / EncodingAESKey; give them one of three ways:
   --callback-secrets-file FILE   (JSON {"token":"…","encoding_aes_key":"…","receive_id":"…"}, chmod 600)
   WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY environment variables
@@ -88,9 +84,9 @@ const noSecretsHelp = `no callback Token / EncodingAESKey; give them one of thre
 
 // newCrypter resolves the secrets and builds a Crypter: exit 4 when they are
 // missing or unreadable, 2 when the key has the wrong shape.
-func newCrypter(f *cmdutil.Factory, s SecretOptions) (*cb.Crypter, error) {
-	sec, err := cb.ResolveSecrets(secretSources(f, s))
-	if errors.Is(err, cb.ErrNoSecrets) {
+func newCrypter(ctx context.Context, secrets SecretsFunc, s SecretOptions) (*cb.Crypter, error) {
+	sec, err := secrets(ctx, s.SecretsFile)
+	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) {
 		return nil, cmdutil.Errorf(cmdutil.ExitCredentials, "%s", noSecretsHelp)
 	}
 	if err != nil {
@@ -121,8 +117,8 @@ func cryptoError(err error) error {
 }
 
 // readInput reads FILE, or stdin for "-" / no argument, bounded in size.
-func readInput(f *cmdutil.Factory, args []string) ([]byte, error) {
-	var r io.Reader = f.IO.In
+func readInput(ios *iostreams.IOStreams, args []string) ([]byte, error) {
+	var r io.Reader = ios.In
 	name := "stdin"
 	if len(args) == 1 && args[0] != "-" {
 		file, err := os.Open(args[0])

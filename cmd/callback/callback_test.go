@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +19,7 @@ import (
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 )
 
 // Official vector V2 (py-sample DecryptMsg) and V1 (VerifyURL).
@@ -41,47 +40,45 @@ const (
 	v2Msg    = "<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName><CreateTime>1476422779</CreateTime><MsgType>text</MsgType><Content>你好</Content><MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>"
 )
 
-var vEnv = map[string]string{cb.EnvToken: vToken, cb.EnvAESKey: vKey, cb.EnvReceiveID: vCorp}
+var vEnv = map[string]string{cmdutil.EnvCallbackToken: vToken, cmdutil.EnvCallbackAESKey: vKey, cmdutil.EnvCallbackReceiveID: vCorp}
 
 type result struct {
 	code           int
 	stdout, stderr string
 }
 
-// newFactory returns a factory over buffers with env and a fixed clock.
-func newFactory(env map[string]string, stdin string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
-	ios, in, out, errOut := iostreams.Test()
-	in.WriteString(stdin)
-	// Sealed from the developer's config: a config dir that does not exist.
-	if env == nil {
-		env = map[string]string{}
+// newFactory returns a sealed factory over buffers with env added and a
+// fixed clock.
+func newFactory(t *testing.T, env map[string]string, stdin string) *cmdutiltest.Harness {
+	t.Helper()
+	h := cmdutiltest.NewFactory(t)
+	for k, v := range env {
+		h.Env[k] = v
 	}
-	if env["WWCLI_CONFIG_DIR"] == "" {
-		env["WWCLI_CONFIG_DIR"] = filepath.Join(os.TempDir(), "wwcli-test-no-config", fmt.Sprint(time.Now().UnixNano()))
-	}
-	f := &cmdutil.Factory{IO: ios, Getenv: func(k string) string { return env[k] }, Now: func() time.Time { return time.Unix(1700000000, 0) }}
-	f.Global.Timeout = 5 * time.Second
-	return f, out, errOut
+	h.In.WriteString(stdin)
+	h.F.Now = func() time.Time { return time.Unix(1700000000, 0) }
+	h.F.Global.Timeout = 5 * time.Second
+	return h
 }
 
 // execute runs `callback args...` under a root that maps errors like cmd.Main.
 func execute(t *testing.T, ctx context.Context, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
-	f, out, errOut := newFactory(env, stdin)
+	h := newFactory(t, env, stdin)
 	root := &cobra.Command{Use: "wwcli", SilenceErrors: true, SilenceUsage: true}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
-	root.SetOut(out)
-	root.SetErr(errOut)
-	root.AddCommand(NewCmd(f))
+	root.SetOut(h.Out)
+	root.SetErr(h.ErrOut)
+	root.AddCommand(NewCmd(h.F))
 	root.SetArgs(append([]string{"callback"}, args...))
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		errOut.WriteString(err.Error() + "\n")
+		h.ErrOut.WriteString(err.Error() + "\n")
 	}
-	return result{cmdutil.ExitCode(err), out.String(), errOut.String()}
+	return result{cmdutil.ExitCode(err), h.Out.String(), h.ErrOut.String()}
 }
 
 func (r result) expect(t *testing.T, code int, stdout, stderr string) {
@@ -118,7 +115,7 @@ func TestVerify(t *testing.T) {
 	execute(t, nil, vEnv, "", "verify", "--msg-signature", v1Sig, "--timestamp", "1", "--nonce", v1Nonce, "--echostr", v1Echo).expect(t, 1, "", "-40001")
 	execute(t, nil, vEnv, "", append(base, "--echostr", v1Echo, "--receive-id", "wwother")...).expect(t, 1, "", "-40005")
 	execute(t, nil, nil, "", append(base, "--echostr", v1Echo)...).expect(t, 4, "", "WWCLI_CALLBACK_TOKEN")
-	bad := map[string]string{cb.EnvToken: vToken, cb.EnvAESKey: vKey[:42] + "="}
+	bad := map[string]string{cmdutil.EnvCallbackToken: vToken, cmdutil.EnvCallbackAESKey: vKey[:42] + "="}
 	execute(t, nil, bad, "", append(base, "--echostr", v1Echo)...).expect(t, 2, "", "43 characters")
 }
 
@@ -150,7 +147,7 @@ func TestDecrypt(t *testing.T) {
 	execute(t, nil, vEnv, "not an envelope", "decrypt").expect(t, 2, "", "-40002")
 	execute(t, nil, vEnv, "<xml><Encrypt>@@@</Encrypt></xml>", "decrypt").expect(t, 2, "", "-40010")
 	execute(t, nil, vEnv, xmlBody, append([]string{"decrypt", "--receive-id", "wwother"}, params...)...).expect(t, 1, "", "-40005")
-	other := map[string]string{cb.EnvToken: vToken, cb.EnvAESKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}
+	other := map[string]string{cmdutil.EnvCallbackToken: vToken, cmdutil.EnvCallbackAESKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}
 	execute(t, nil, other, xmlBody, "decrypt").expect(t, 1, "", "-4000")
 	execute(t, nil, vEnv, "", "decrypt", filepath.Join(t.TempDir(), "missing")).expect(t, 2, "", "cannot read input")
 	execute(t, nil, vEnv, "", "decrypt", "a", "b").expect(t, 2, "", "accepts at most 1 arg")
@@ -190,13 +187,19 @@ func TestSecretsFileFlag(t *testing.T) {
 	if err := os.WriteFile(file, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wrong := map[string]string{cb.EnvToken: "wrong", cb.EnvAESKey: vKey}
+	wrong := map[string]string{cmdutil.EnvCallbackToken: "wrong", cmdutil.EnvCallbackAESKey: vKey}
 	args := []string{"verify", "--callback-secrets-file", file, "--msg-signature", v1Sig, "--timestamp", v1TS, "--nonce", v1Nonce, "--echostr", v1Echo}
 	execute(t, nil, wrong, "", args...).expect(t, 0, v1Plain, "")
+	// One rule for every secret file: readable by others works, with a warning.
 	if err := os.Chmod(file, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	execute(t, nil, wrong, "", args...).expect(t, 4, "", "chmod 600")
+	execute(t, nil, wrong, "", args...).expect(t, 0, v1Plain, "warning: secret file "+file+" can be read by other users (mode 0644); run: chmod 600 "+file)
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, bytes.Repeat([]byte(" "), 65<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	execute(t, nil, wrong, "", append([]string{"verify", "--callback-secrets-file", big}, args[3:]...)...).expect(t, 4, "", "more than a secret can be")
 }
 
 // lockedBuffer lets the test read serve's stdout while it runs.
@@ -220,7 +223,8 @@ func (l *lockedBuffer) String() string {
 // startServe runs `callback serve` on a free loopback port until the test ends.
 func startServe(t *testing.T, env map[string]string, extra ...string) (base string, out, errOut *lockedBuffer) {
 	t.Helper()
-	f, _, _ := newFactory(env, "")
+	h := newFactory(t, env, "")
+	f := h.F
 	f.IO.SetStdoutTTY(env["TEST_STDOUT_TTY"] == "1")
 	out, errOut = &lockedBuffer{}, &lockedBuffer{}
 	f.IO.Out, f.IO.ErrOut = out, errOut
@@ -232,9 +236,9 @@ func startServe(t *testing.T, env map[string]string, extra ...string) (base stri
 			noun.RemoveCommand(c)
 		}
 	}
-	noun.AddCommand(NewServeCmd(f, func(o *ServeOptions) error {
+	noun.AddCommand(NewServeCmd(f, func(ctx context.Context, o *ServeOptions) error {
 		o.Ready = func(addr string) { ready <- addr }
-		return runServe(o)
+		return runServe(ctx, o)
 	}))
 	root.AddCommand(noun)
 	root.SetArgs(append([]string{"callback", "serve", "--addr", "127.0.0.1:0"}, extra...))
@@ -272,9 +276,10 @@ func TestServeAndSend(t *testing.T) {
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 6 {
-		t.Fatalf("want one JSON line per message, got %d:\n%s", len(lines), out.String())
+	if len(lines) != 7 || lines[0] != base+"/wecom" {
+		t.Fatalf("want the callback URL, then one JSON line per message, got %d:\n%s", len(lines), out.String())
 	}
+	lines = lines[1:]
 	var m servedMessage
 	if err := json.Unmarshal([]byte(lines[5]), &m); err != nil {
 		t.Fatal(err)
@@ -286,7 +291,7 @@ func TestServeAndSend(t *testing.T) {
 	r := execute(t, nil, vEnv, "", "send", "--to", base+"/wecom", "--verify", "--json")
 	r.expect(t, 0, `"echo_ok":true`, "GET")
 	// Wrong Token: serve rejects with 400 and logs the code; send exits 1.
-	wrong := map[string]string{cb.EnvToken: "wrong", cb.EnvAESKey: vKey, cb.EnvReceiveID: vCorp}
+	wrong := map[string]string{cmdutil.EnvCallbackToken: "wrong", cmdutil.EnvCallbackAESKey: vKey, cmdutil.EnvCallbackReceiveID: vCorp}
 	execute(t, nil, wrong, "", "send", "--to", base+"/wecom").expect(t, 1, "", "400 Bad Request")
 	execute(t, nil, vEnv, "", "send", "--to", base+"/elsewhere").expect(t, 1, "", "404")
 	if s := errOut.String(); !strings.Contains(s, "-40001 ValidateSignature_Error") || !strings.Contains(s, "not the callback path") {

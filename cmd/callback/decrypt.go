@@ -1,28 +1,30 @@
 package callback
 
 import (
-	"encoding/json"
-	"fmt"
+	"context"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/ui"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 )
 
-// DecryptOptions of `wwcli callback decrypt`.
+// DecryptOptions of `wwcli callback decrypt`: only what run needs.
 type DecryptOptions struct {
-	f *cmdutil.Factory
+	IO      *iostreams.IOStreams
+	Secrets SecretsFunc
+	Warnf   func(format string, a ...any)
 	SecretOptions
-	Params cb.Params
-	Args   []string
-	JSON   bool
+	Params   cb.Params
+	Args     []string
+	Exporter cmdutil.Exporter
 }
 
 // NewDecryptCmd builds `wwcli callback decrypt`.
-func NewDecryptCmd(f *cmdutil.Factory, runF func(*DecryptOptions) error) *cobra.Command {
-	opts := &DecryptOptions{f: f}
+func NewDecryptCmd(f *cmdutil.Factory, runF func(context.Context, *DecryptOptions) error) *cobra.Command {
+	opts := &DecryptOptions{IO: f.IO, Secrets: f.CallbackSecrets, Warnf: f.Warnf}
 	cmd := &cobra.Command{
 		Use:   "decrypt [FILE|-]",
 		Short: "Decrypt a callback POST body (XML or JSON envelope)",
@@ -32,22 +34,26 @@ func NewDecryptCmd(f *cmdutil.Factory, runF func(*DecryptOptions) error) *cobra.
 With --msg-signature, --timestamp and --nonce (the request's query parameters)
 the signature is checked first. Without them the message is only decrypted and
 a warning says so; a passive reply envelope is checked with its own signature.`,
-		Example: `  wwcli callback decrypt --msg-signature 0c3914... \
-    --timestamp 1476422779 --nonce 1597212914 body.xml
-  pbpaste | wwcli callback decrypt --json`,
+		Example: `  wwcli callback decrypt --msg-signature "$MSG_SIGNATURE" \
+    --timestamp "$TIMESTAMP" --nonce "$NONCE" body.xml
+  wwcli callback decrypt --json < body.json
+  wwcli callback decrypt --jq .fields.MsgType body.xml`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return runDecrypt(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runDecrypt(cmd.Context(), opts)
 		},
 	}
 	paramsFlags(cmd, &opts.Params)
 	addReceiveIDFlag(cmd, &opts.SecretOptions)
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print {message, receive_id, signature, format, to_user_name, agent_id, fields}")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{message, receive_id, signature, format, to_user_name, agent_id, fields}")
 	return cmd
 }
 
@@ -62,15 +68,15 @@ type decryptResult struct {
 	Fields     map[string]string `json:"fields,omitempty"`
 }
 
-func runDecrypt(opts *DecryptOptions) error {
+func runDecrypt(ctx context.Context, opts *DecryptOptions) error {
 	if err := checkParams(opts.Params); err != nil {
 		return err
 	}
-	c, err := newCrypter(opts.f, opts.SecretOptions)
+	c, err := newCrypter(ctx, opts.Secrets, opts.SecretOptions)
 	if err != nil {
 		return err
 	}
-	body, err := readInput(opts.f, opts.Args)
+	body, err := readInput(opts.IO, opts.Args)
 	if err != nil {
 		return err
 	}
@@ -78,20 +84,16 @@ func runDecrypt(opts *DecryptOptions) error {
 	if err != nil {
 		return cryptoError(err)
 	}
-	ios := opts.f.IO
 	status := "valid"
 	if !o.SignatureChecked {
 		status = "not_checked"
-		t := ui.New(ios.ErrOut, ios.ColorErr())
-		fmt.Fprintln(ios.ErrOut, t.WarnIcon()+" signature not checked: pass --msg-signature, --timestamp and --nonce from the request URL to check it")
+		opts.Warnf("signature not checked: pass --msg-signature, --timestamp and --nonce from the request URL to check it")
 	}
-	if !opts.JSON {
-		_, err = ios.Out.Write(withNewline(o.Plaintext.Message))
+	if !opts.Exporter.Enabled() {
+		_, err = opts.IO.Out.Write(withNewline(o.Plaintext.Message))
 		return err
 	}
-	enc := json.NewEncoder(ios.Out)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(decryptResult{
+	return opts.Exporter.Write(ctx, opts.IO, decryptResult{
 		Message: string(o.Plaintext.Message), ReceiveID: o.Plaintext.ReceiveID, Signature: status,
 		Format: o.Envelope.Format, ToUserName: o.Envelope.ToUserName, AgentID: o.Envelope.AgentID,
 		Fields: cb.Fields(o.Plaintext.Message),

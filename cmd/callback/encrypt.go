@@ -1,20 +1,25 @@
 package callback
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 )
 
-// EncryptOptions of `wwcli callback encrypt`.
+// EncryptOptions of `wwcli callback encrypt`: only what run needs.
 type EncryptOptions struct {
-	f *cmdutil.Factory
+	IO      *iostreams.IOStreams
+	Secrets SecretsFunc
+	Now     func() time.Time
 	SecretOptions
 	Args      []string
 	Format    string
@@ -23,12 +28,12 @@ type EncryptOptions struct {
 	Random    string
 	AgentID   string
 	Reply     bool
-	JSON      bool
+	Exporter  cmdutil.Exporter
 }
 
 // NewEncryptCmd builds `wwcli callback encrypt`.
-func NewEncryptCmd(f *cmdutil.Factory, runF func(*EncryptOptions) error) *cobra.Command {
-	opts := &EncryptOptions{f: f}
+func NewEncryptCmd(f *cmdutil.Factory, runF func(context.Context, *EncryptOptions) error) *cobra.Command {
+	opts := &EncryptOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "encrypt [FILE|-]",
 		Short: "Encrypt a message into a signed callback envelope",
@@ -37,7 +42,8 @@ POST (XML or JSON) on stdout; the query string that signs it goes to stderr
 (and into --json). Use it to test your own callback handler.
 
 --reply builds a passive reply envelope instead (Encrypt, MsgSignature,
-TimeStamp, Nonce), as your handler would answer WeCom.
+TimeStamp, Nonce), as your handler would answer WeCom. An empty message is
+refused.
 --timestamp, --nonce and --random (16 characters or 32 hex digits) make the
 output deterministic, for tests.`,
 		Example: `  printf '%s' '<xml>...</xml>' | wwcli callback encrypt
@@ -47,10 +53,13 @@ output deterministic, for tests.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.bind(cmd)
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return runEncrypt(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runEncrypt(cmd.Context(), opts)
 		},
 	}
 	addReceiveIDFlag(cmd, &opts.SecretOptions)
@@ -60,7 +69,7 @@ output deterministic, for tests.`,
 	cmd.Flags().StringVar(&opts.Random, "random", "", "16-byte random prefix: 16 characters or 32 hex digits (default random)")
 	cmd.Flags().StringVar(&opts.AgentID, "agent-id", "", "AgentID field of the request envelope")
 	cmd.Flags().BoolVar(&opts.Reply, "reply", false, "build a passive reply envelope instead of a request")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print {body, encrypt, msg_signature, timestamp, nonce, query}")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{body, encrypt, msg_signature, timestamp, nonce, query}")
 	return cmd
 }
 
@@ -77,7 +86,7 @@ func isDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
-func runEncrypt(opts *EncryptOptions) error {
+func runEncrypt(ctx context.Context, opts *EncryptOptions) error {
 	format, err := cb.ParseFormat(opts.Format)
 	if err != nil {
 		return cmdutil.FlagErrorf("--format must be xml or json, not %q", opts.Format)
@@ -91,15 +100,22 @@ func runEncrypt(opts *EncryptOptions) error {
 			return cmdutil.FlagErrorf("--random must be 16 characters or 32 hex digits (got %d characters)", len(opts.Random))
 		}
 	}
-	c, err := newCrypter(opts.f, opts.SecretOptions)
+	c, err := newCrypter(ctx, opts.Secrets, opts.SecretOptions)
 	if err != nil {
 		return err
 	}
-	msg, err := readInput(opts.f, opts.Args)
+	msg, err := readInput(opts.IO, opts.Args)
 	if err != nil {
 		return err
 	}
-	s, err := c.Seal(msg, c.ReceiveID(), random, opts.Timestamp, opts.Nonce, opts.f.Now())
+	if len(msg) == 0 {
+		source := "stdin"
+		if len(opts.Args) == 1 && opts.Args[0] != "-" {
+			source = opts.Args[0]
+		}
+		return cmdutil.FlagErrorf("the message to encrypt is empty (%s holds no bytes): give the plaintext, e.g. printf '%%s' '<xml>...</xml>' | wwcli callback encrypt", source)
+	}
+	s, err := c.Seal(msg, c.ReceiveID(), random, opts.Timestamp, opts.Nonce, opts.Now())
 	if err != nil {
 		return cryptoError(err)
 	}
@@ -113,11 +129,9 @@ func runEncrypt(opts *EncryptOptions) error {
 		return cryptoError(err)
 	}
 	q := url.Values{"msg_signature": {s.MsgSignature}, "timestamp": {s.Timestamp}, "nonce": {s.Nonce}}.Encode()
-	ios := opts.f.IO
-	if opts.JSON {
-		enc := json.NewEncoder(ios.Out)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(encryptResult{Body: string(body), Encrypt: s.Encrypt, MsgSignature: s.MsgSignature, Timestamp: s.Timestamp, Nonce: s.Nonce, Query: q})
+	ios := opts.IO
+	if opts.Exporter.Enabled() {
+		return opts.Exporter.Write(ctx, ios, encryptResult{Body: string(body), Encrypt: s.Encrypt, MsgSignature: s.MsgSignature, Timestamp: s.Timestamp, Nonce: s.Nonce, Query: q})
 	}
 	if !opts.Reply {
 		fmt.Fprintf(ios.ErrOut, "query: ?%s\n", q)

@@ -3,7 +3,6 @@ package callback
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,27 +14,31 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
-// SendOptions of `wwcli callback send`.
+// SendOptions of `wwcli callback send`: only what run needs.
 type SendOptions struct {
-	f   *cmdutil.Factory
-	ctx context.Context // the command's context: Ctrl-C stops the work
+	IO      *iostreams.IOStreams
+	Secrets SecretsFunc
+	Now     func() time.Time
 	SecretOptions
-	To      string
-	Event   string
-	Format  string
-	AgentID string
-	Verify  bool
-	JSON    bool
+	To       string
+	Event    string
+	Format   string
+	AgentID  string
+	Verify   bool
+	Timeout  time.Duration // --timeout: bounds the request
+	Exporter cmdutil.Exporter
 }
 
 // NewSendCmd builds `wwcli callback send`.
-func NewSendCmd(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Command {
-	opts := &SendOptions{f: f}
+func NewSendCmd(f *cmdutil.Factory, runF func(context.Context, *SendOptions) error) *cobra.Command {
+	opts := &SendOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "send --to URL",
 		Short: "Sign, encrypt and POST a sample event to your callback handler",
@@ -54,11 +57,14 @@ answer is exactly the echo, with no extra bytes, and how long it took.`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.bind(cmd)
-			opts.ctx = cmd.Context()
-			if runF != nil {
-				return runF(opts)
+			opts.Timeout = f.Global.Timeout
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return runSend(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runSend(cmd.Context(), opts)
 		},
 	}
 	addReceiveIDFlag(cmd, &opts.SecretOptions)
@@ -67,7 +73,7 @@ answer is exactly the echo, with no extra bytes, and how long it took.`,
 	cmd.Flags().StringVar(&opts.Format, "format", "xml", "envelope and sample format: xml or json")
 	cmd.Flags().StringVar(&opts.AgentID, "agent-id", "1000002", "AgentID of the sample")
 	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "send a GET URL-verification request instead of a message")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print {status, duration_ms, body, reply, reply_signature} (or {status, duration_ms, echo_ok} with --verify)")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{status, duration_ms, body, reply, reply_signature} (--verify: echo_ok)")
 	return cmd
 }
 
@@ -83,7 +89,7 @@ type sendResult struct {
 // sampleMessage returns the plaintext for --event.
 func sampleMessage(opts *SendOptions, format cb.Format, receiveID string) ([]byte, error) {
 	if slices.Contains(cb.SampleKinds, opts.Event) {
-		return cb.SampleEvent(opts.Event, format, receiveID, opts.AgentID, opts.f.Now().Unix())
+		return cb.SampleEvent(opts.Event, format, receiveID, opts.AgentID, opts.Now().Unix())
 	}
 	data, err := os.ReadFile(opts.Event)
 	if err != nil {
@@ -95,11 +101,7 @@ func sampleMessage(opts *SendOptions, format cb.Format, receiveID string) ([]byt
 	return data, nil
 }
 
-func runSend(opts *SendOptions) error {
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
+func runSend(ctx context.Context, opts *SendOptions) error {
 	if opts.To == "" {
 		return cmdutil.FlagErrorf("--to is required, e.g. --to http://127.0.0.1:8080/")
 	}
@@ -111,7 +113,7 @@ func runSend(opts *SendOptions) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("--format must be xml or json, not %q", opts.Format)
 	}
-	c, err := newCrypter(opts.f, opts.SecretOptions)
+	c, err := newCrypter(ctx, opts.Secrets, opts.SecretOptions)
 	if err != nil {
 		return err
 	}
@@ -121,7 +123,7 @@ func runSend(opts *SendOptions) error {
 	} else if msg, err = sampleMessage(opts, format, c.ReceiveID()); err != nil {
 		return err
 	}
-	s, err := c.Seal(msg, c.ReceiveID(), nil, "", "", opts.f.Now())
+	s, err := c.Seal(msg, c.ReceiveID(), nil, "", "", opts.Now())
 	if err != nil {
 		return cryptoError(err)
 	}
@@ -150,7 +152,7 @@ func runSend(opts *SendOptions) error {
 	if err != nil {
 		return cmdutil.Errorf(cmdutil.ExitUsage, "cannot build the request: %v", err)
 	}
-	timeout := opts.f.Global.Timeout
+	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -170,20 +172,14 @@ func runSend(opts *SendOptions) error {
 		return cmdutil.Errorf(cmdutil.ExitFailure, "the handler's answer is larger than %d MiB", maxInput>>20)
 	}
 
-	ios := opts.f.IO
+	ios := opts.IO
 	t := ui.New(ios.ErrOut, ios.ColorErr())
 	result := sendResult{Status: res.StatusCode, DurationMS: elapsed.Milliseconds(), Body: string(respBody)}
-	ok := res.StatusCode >= 200 && res.StatusCode <= 299
-	icon := t.SuccessIcon()
-	if !ok {
-		icon = t.FailIcon()
-	}
-	fmt.Fprintf(ios.ErrOut, "%s %s %s → %s in %s\n", icon, req.Method, target.Redacted(), res.Status, elapsed.Round(time.Millisecond))
-
 	var failure error
+	var notes []string // printed after the status line
 	out := respBody
 	switch {
-	case !ok:
+	case res.StatusCode < 200 || res.StatusCode > 299:
 		failure = cmdutil.Errorf(cmdutil.ExitFailure, "the handler answered %s", res.Status)
 	case opts.Verify:
 		echoOK := bytes.Equal(respBody, msg)
@@ -206,16 +202,24 @@ func runSend(opts *SendOptions) error {
 				if o.SignatureChecked {
 					result.ReplySignature = "valid"
 				}
-				fmt.Fprintf(ios.ErrOut, "%s passive reply decrypted (signature %s)\n", t.SuccessIcon(), strings.ReplaceAll(result.ReplySignature, "_", " "))
+				notes = append(notes, fmt.Sprintf("%s passive reply decrypted (signature %s)", t.SuccessIcon(), strings.ReplaceAll(result.ReplySignature, "_", " ")))
 			}
 		}
 	default:
-		fmt.Fprintf(ios.ErrOut, "%s empty answer: no passive reply\n", t.Muted("-"))
+		notes = append(notes, t.Muted("-")+" empty answer: no passive reply")
 	}
-	if opts.JSON {
-		enc := json.NewEncoder(ios.Out)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(result); err != nil {
+	// The status line is green only when the whole exchange passed: a 200
+	// with the wrong echo is a failure.
+	icon := t.SuccessIcon()
+	if failure != nil {
+		icon = t.FailIcon()
+	}
+	fmt.Fprintf(ios.ErrOut, "%s %s %s → %s in %s\n", icon, req.Method, target.Redacted(), res.Status, ui.Duration(elapsed))
+	for _, n := range notes {
+		fmt.Fprintln(ios.ErrOut, n)
+	}
+	if opts.Exporter.Enabled() {
+		if err := opts.Exporter.Write(ctx, ios, result); err != nil {
 			return err
 		}
 	} else if len(out) > 0 {

@@ -3,66 +3,88 @@ package callback
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
-// ServeOptions of `wwcli callback serve`.
+// ServeOptions of `wwcli callback serve`: only what run needs.
 type ServeOptions struct {
-	f   *cmdutil.Factory
-	ctx context.Context // the command's context: Ctrl-C stops the work
+	IO      *iostreams.IOStreams
+	Secrets SecretsFunc
+	Now     func() time.Time
+	// Terminated delivers SIGTERM (tests send their own); stop releases it.
+	Terminated func() (sig <-chan os.Signal, stop func())
 	SecretOptions
 	Addr      string
 	Path      string
 	ForwardTo string
 	MaxBody   int64
+	Timeout   time.Duration // --timeout: bounds each forward to the app
+	Exporter  cmdutil.Exporter
 
 	// Ready, when set, is called with the listening address (tests).
 	Ready func(addr string)
 }
 
+// notifyTerm delivers the process's SIGTERM (docker stop, kill, systemd).
+func notifyTerm() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	return ch, func() { signal.Stop(ch) }
+}
+
 // NewServeCmd builds `wwcli callback serve`.
-func NewServeCmd(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{f: f}
+func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now, Terminated: notifyTerm}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a callback URL: verify, decrypt and print each message",
 		Long: `Serve a WeCom callback URL locally (put a tunnel or reverse proxy in
 front of it).
 
-GET verification requests are answered at once with the bare plaintext echo.
-POSTs are verified and decrypted; each message is printed on stdout as one
-JSON line (indented on a terminal) and answered with 200 and an empty body
-("no passive reply"). With --forward-to the plaintext is POSTed to your
-app; a non-empty answer from it is encrypted and returned to WeCom as the
-passive reply.
-Rejected requests get 400 and a log line on stderr with the -4000x code.`,
+The first stdout line is the callback URL to configure. GET verification
+requests are answered at once with the bare plaintext echo. POSTs are
+verified and decrypted; each message is printed on stdout as one JSON line
+(indented on a terminal; --jq filters each one) and answered with 200 and
+an empty body ("no passive reply"). With --forward-to the plaintext is
+POSTed to your app; a non-empty answer from it is encrypted and returned to
+WeCom as the passive reply.
+Rejected requests get 400 and a log line on stderr with the -4000x code.
+SIGTERM (docker stop, kill) stops the server cleanly with exit 0; Ctrl-C
+exits 130.`,
 		Example: `  wwcli callback serve
   wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
-  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom |
-    jq .fields.MsgType`,
+  wwcli callback serve --forward-to http://127.0.0.1:3000/wecom \
+    --jq .fields.MsgType`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.bind(cmd)
-			opts.ctx = cmd.Context()
-			if runF != nil {
-				return runF(opts)
+			opts.Timeout = f.Global.Timeout
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return runServe(opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runServe(cmd.Context(), opts)
 		},
 	}
 	addReceiveIDFlag(cmd, &opts.SecretOptions)
@@ -70,6 +92,7 @@ Rejected requests get 400 and a log line on stderr with the -4000x code.`,
 	cmd.Flags().StringVar(&opts.Path, "path", "/", "URL path of the callback")
 	cmd.Flags().StringVar(&opts.ForwardTo, "forward-to", "", "POST each decrypted message to this URL; its answer becomes the passive reply")
 	cmd.Flags().Int64Var(&opts.MaxBody, "max-body", cb.DefaultMaxBody, "largest POST body accepted, in bytes")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "each message (always JSON; --json is accepted)")
 	return cmd
 }
 
@@ -93,11 +116,7 @@ type forwardResult struct {
 	Replied    bool `json:"replied"`
 }
 
-func runServe(opts *ServeOptions) error {
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
+func runServe(ctx context.Context, opts *ServeOptions) error {
 	if !strings.HasPrefix(opts.Path, "/") {
 		return cmdutil.FlagErrorf("--path must start with /, e.g. --path /wecom/callback")
 	}
@@ -112,11 +131,11 @@ func runServe(opts *ServeOptions) error {
 		}
 		forward = u
 	}
-	c, err := newCrypter(opts.f, opts.SecretOptions)
+	c, err := newCrypter(ctx, opts.Secrets, opts.SecretOptions)
 	if err != nil {
 		return err
 	}
-	ios := opts.f.IO
+	ios := opts.IO
 	t := ui.New(ios.ErrOut, ios.ColorErr())
 	var outMu sync.Mutex // one JSON document per message, never interleaved
 	logf := func(format string, a ...any) {
@@ -124,7 +143,7 @@ func runServe(opts *ServeOptions) error {
 		defer outMu.Unlock()
 		fmt.Fprintf(ios.ErrOut, format+"\n", a...)
 	}
-	client := &http.Client{Timeout: opts.f.Global.Timeout}
+	client := &http.Client{Timeout: opts.Timeout}
 	if client.Timeout <= 0 {
 		client.Timeout = 10 * time.Second
 	}
@@ -132,7 +151,7 @@ func runServe(opts *ServeOptions) error {
 	h := &cb.Handler{
 		Crypter: c,
 		MaxBody: opts.MaxBody,
-		Now:     opts.f.Now,
+		Now:     opts.Now,
 		OnVerify: func(r *http.Request, echo []byte) {
 			logf("%s GET %s verification answered (%d bytes)", t.SuccessIcon(), r.URL.Path, len(echo))
 		},
@@ -157,12 +176,7 @@ func runServe(opts *ServeOptions) error {
 			}
 			outMu.Lock()
 			defer outMu.Unlock()
-			enc := json.NewEncoder(ios.Out)
-			enc.SetEscapeHTML(false)
-			if ios.IsStdoutTTY() {
-				enc.SetIndent("", "  ")
-			}
-			if err := enc.Encode(line); err != nil {
+			if err := opts.Exporter.Write(ctx, ios, line); err != nil {
 				return nil, err
 			}
 			return reply, nil
@@ -189,21 +203,38 @@ func runServe(opts *ServeOptions) error {
 		return cmdutil.Errorf(cmdutil.ExitFailure, "cannot listen on %s: %v (is another server using it? try --addr 127.0.0.1:0)", opts.Addr, err)
 	}
 	addr := ln.Addr().String()
+	term, stopNotify := opts.Terminated()
+	defer stopNotify()
+	// The callback URL first, alone on stdout: what a script or a tunnel reads.
+	outMu.Lock()
+	_, err = fmt.Fprintf(ios.Out, "http://%s%s\n", addr, opts.Path)
+	outMu.Unlock()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	logf("%s listening on http://%s%s (Ctrl-C to stop)", t.SuccessIcon(), addr, opts.Path)
 	if opts.Ready != nil {
 		opts.Ready(addr)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return cmdutil.Errorf(cmdutil.ExitFailure, "server stopped: %v", err)
-	case <-ctx.Done():
+	shutdown := func() {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 		<-errc
-		return ctx.Err()
+	}
+	select {
+	case err := <-errc:
+		return cmdutil.Errorf(cmdutil.ExitFailure, "server stopped: %v", err)
+	case <-term:
+		shutdown()
+		logf("callback serve stopped (SIGTERM)")
+		return nil
+	case <-ctx.Done():
+		shutdown()
+		return ctx.Err() // Ctrl-C: root prints "interrupted", exit 130
 	}
 }
 

@@ -4,45 +4,50 @@ package verifydomain
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/domaincheck"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
-// testCAEnv names a PEM file of extra trusted roots. It is a test seam (the
-// end-to-end tests serve HTTPS with a throwaway CA) and is not documented.
-const testCAEnv = "WWCLI_TEST_CA_FILE"
-
-// Options of `wwcli verify-domain`.
+// Options of `wwcli verify-domain`: only what run needs.
 type Options struct {
-	f *cmdutil.Factory
+	IO    *iostreams.IOStreams
+	Warnf func(format string, a ...any)
 
-	Host     string
-	File     string
-	Name     string
-	Content  string
-	Scheme   string
-	Insecure bool
-	WriteDir string
-	JSON     bool
+	Host       string
+	File       string
+	Name       string
+	Content    string
+	ContentSet bool // --content given, even empty
+	Scheme     string
+	Insecure   bool
+	WriteDir   string
+	Timeout    time.Duration // --timeout: bounds the whole check
+	Exporter   cmdutil.Exporter
 
-	contentSet bool
+	// RootCAs are the trusted roots; nil means the system's. Tests set
+	// their own CA here.
+	RootCAs *x509.CertPool
 }
 
 // NewCmd builds `wwcli verify-domain`. runF replaces the run function in tests.
-func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{f: f}
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Warnf: f.Warnf}
 	cmd := &cobra.Command{
 		Use:   "verify-domain HOST[:PORT] (--file PATH | --name NAME)",
 		Short: "Check that a domain serves its WeCom verification file",
@@ -60,8 +65,12 @@ after WW_verify_ in the name (the usual content of the file). --write DIR
 first creates DIR/NAME with exactly that content and no newline.
 
 Exit 0 when at least one scheme passes (with a warning when only http does),
-1 when none does, 2 for bad input. --timeout bounds the whole check.
-The check list goes to stderr; --json prints on stdout
+1 when none does, 2 for bad input. A scheme that passes only because
+--insecure accepted a bad certificate does not count: WeCom would reject it.
+--timeout bounds the whole check.
+
+The check list goes to stderr (on a terminal, a line per step as it
+completes); --json prints on stdout
   {"host","name","ok","checks":[{"url","check","ok","level","detail"}],
    "schemes":[{"scheme","url","ok"}]}
 where a check of level "warn" is advice that does not fail its scheme.`,
@@ -80,11 +89,15 @@ where a check of level "warn" is advice that does not fail its scheme.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Host = args[0]
-			opts.contentSet = cmd.Flags().Changed("content")
-			if runF != nil {
-				return runF(opts)
+			opts.ContentSet = cmd.Flags().Changed("content")
+			opts.Timeout = f.Global.Timeout
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return run(cmd, opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -94,7 +107,7 @@ where a check of level "warn" is advice that does not fail its scheme.`,
 	fl.StringVar(&opts.Scheme, "scheme", "both", "http, https or both")
 	fl.BoolVar(&opts.Insecure, "insecure", false, "accept an invalid TLS certificate, but report it")
 	fl.StringVar(&opts.WriteDir, "write", "", "create the file in this directory (e.g. the web root) before checking")
-	fl.BoolVar(&opts.JSON, "json", false, `print {"host","name","ok","checks",...} as JSON on stdout`)
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{host, name, ok, checks, schemes}")
 	_ = cmd.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions([]string{"http", "https", "both"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("write")
 	_ = cmd.MarkFlagFilename("file", "txt")
@@ -116,14 +129,11 @@ type schemeResult struct {
 	OK     bool   `json:"ok"`
 }
 
-func run(cmd *cobra.Command, opts *Options) error {
-	ios := opts.f.IO
+func run(ctx context.Context, opts *Options) error {
+	ios := opts.IO
 	theme := ui.New(ios.ErrOut, ios.ColorErr())
-	warn := func(format string, a ...any) {
-		fmt.Fprintf(ios.ErrOut, "%s %s\n", theme.WarnIcon(), fmt.Sprintf(format, a...))
-	}
 
-	cfg, err := configure(opts, warn)
+	cfg, err := configure(opts)
 	if err != nil {
 		return err
 	}
@@ -133,50 +143,66 @@ func run(cmd *cobra.Command, opts *Options) error {
 		}
 	}
 
-	ctx := cmd.Context()
+	// On a terminal each step shows up as it completes: against a host
+	// that does not answer, the screen is not blank for the whole --timeout.
+	live := ios.IsStderrTTY()
+	if live {
+		cfg.OnCheck = func(c domaincheck.Check) { writeLive(ios.ErrOut, theme, c) }
+	}
 	results := domaincheck.Run(ctx, cfg)
 	if ctx.Err() != nil {
 		return ctx.Err() // Ctrl-C: root prints "interrupted", exit 130
 	}
 
 	rep := report{Host: opts.Host, Name: cfg.Name, Checks: []domaincheck.Check{}}
-	var passed []string
+	var passed, insecureOnly []string
 	for _, r := range results {
+		accepted := r.OK && !r.CertUnverified
 		rep.Checks = append(rep.Checks, r.Checks...)
-		rep.Schemes = append(rep.Schemes, schemeResult{Scheme: r.Scheme, URL: r.URL, OK: r.OK})
-		if r.OK {
+		rep.Schemes = append(rep.Schemes, schemeResult{Scheme: r.Scheme, URL: r.URL, OK: accepted})
+		switch {
+		case accepted:
 			passed = append(passed, r.Scheme)
+		case r.OK:
+			insecureOnly = append(insecureOnly, r.Scheme)
 		}
 	}
 	rep.OK = len(passed) > 0
 
-	if opts.JSON {
-		enc := json.NewEncoder(ios.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+	human := !opts.Exporter.Enabled()
+	if human && !live {
+		writeHuman(ios.ErrOut, theme, results)
+	}
+	if !human {
+		if err := opts.Exporter.Write(ctx, ios, rep); err != nil {
 			return err
 		}
-	} else {
-		writeHuman(ios.ErrOut, theme, results)
 	}
 
 	switch {
+	case !rep.OK && len(insecureOnly) > 0:
+		if human {
+			theme.WriteCheck(ios.ErrOut, ui.Check{Status: ui.Fail, Title: "Not verified",
+				Detail: fmt.Sprintf("%s is served over %s only with --insecure: WeCom rejects the certificate", cfg.Name, strings.Join(insecureOnly, " and ")),
+				Fix:    "fix the certificate (the TLS check above says what is wrong), then run again without --insecure"})
+		}
+		return cmdutil.Silent(cmdutil.ExitFailure)
 	case !rep.OK:
-		if !opts.JSON {
+		if human {
 			theme.WriteCheck(ios.ErrOut, ui.Check{Status: ui.Fail, Title: "Not verified", Detail: fmt.Sprintf("%s is not served correctly over %s", cfg.Name, strings.Join(cfg.Schemes, " or ")), Fix: "fix the failing checks above; WeCom's console will reject the domain until then"})
 		}
 		return cmdutil.Silent(cmdutil.ExitFailure)
 	case len(passed) == 1 && passed[0] == "http" && len(cfg.Schemes) == 2:
-		warn("only http passes: https fails, and WeCom's own examples fetch over https; fix https too")
+		opts.Warnf("only http passes: https fails, and WeCom's own examples fetch over https; fix https too")
 	}
-	if !opts.JSON {
+	if human {
 		theme.WriteCheck(ios.ErrOut, ui.Check{Status: ui.Pass, Title: "Verified", Detail: fmt.Sprintf("%s is served correctly over %s", cfg.Name, strings.Join(passed, " and "))})
 	}
 	return nil
 }
 
 // configure turns flags into a check configuration, or a usage error.
-func configure(opts *Options, warn func(string, ...any)) (domaincheck.Config, error) {
+func configure(opts *Options) (domaincheck.Config, error) {
 	var cfg domaincheck.Config
 	host, port, err := domaincheck.ParseHost(opts.Host)
 	if err != nil {
@@ -193,7 +219,7 @@ func configure(opts *Options, warn func(string, ...any)) (domaincheck.Config, er
 		return cfg, cmdutil.FlagErrorf("--scheme %q: use http, https or both", opts.Scheme)
 	}
 
-	if opts.File != "" && opts.contentSet {
+	if opts.File != "" && opts.ContentSet {
 		return cfg, cmdutil.FlagErrorf("--file and --content both give the expected content: pass one of them")
 	}
 	cfg.Name = opts.Name
@@ -209,7 +235,7 @@ func configure(opts *Options, warn func(string, ...any)) (domaincheck.Config, er
 		}
 	case cfg.Name == "":
 		return cfg, cmdutil.FlagErrorf("which file? pass --name WW_verify_XXXXXXXXXXXXXXXX.txt (as shown in the admin console) or --file PATH (the downloaded file)")
-	case opts.contentSet:
+	case opts.ContentSet:
 		if opts.Content == "" {
 			return cfg, cmdutil.FlagErrorf("--content is empty: give the expected body, or leave --content out to use the token from the name")
 		}
@@ -226,27 +252,17 @@ func configure(opts *Options, warn func(string, ...any)) (domaincheck.Config, er
 		cfg.Expected = []byte(token)
 	}
 	if !domaincheck.HasUsualName(cfg.Name) {
-		warn("%q does not look like WW_verify_ + 16 letters or digits + .txt: check it against the admin console", cfg.Name)
+		opts.Warnf("%s does not look like WW_verify_ + 16 letters or digits + .txt: check it against the admin console", domaincheck.Quote(cfg.Name))
 	}
 	if opts.File != "" && hasToken && !bytes.Equal(cfg.Expected, []byte(token)) {
 		if ok, diff := domaincheck.DiagnoseBody(cfg.Expected, []byte(token)); !ok {
-			warn("the content of %s is not the token of its name: %s", opts.File, diff)
+			opts.Warnf("the content of %s is not the token of its name: %s", opts.File, diff)
 		}
 	}
 
 	cfg.Insecure = opts.Insecure
-	cfg.Timeout = opts.f.Global.Timeout
-	if caFile := opts.f.Getenv(testCAEnv); caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return cfg, cmdutil.Errorf(cmdutil.ExitFailure, "%s: %v", testCAEnv, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return cfg, cmdutil.Errorf(cmdutil.ExitFailure, "%s: no PEM certificate in %s", testCAEnv, caFile)
-		}
-		cfg.RootCAs = pool
-	}
+	cfg.Timeout = opts.Timeout
+	cfg.RootCAs = opts.RootCAs
 	return cfg, nil
 }
 
@@ -271,7 +287,7 @@ func readSmallFile(path string) ([]byte, error) {
 // writeFile creates DIR/NAME with the expected bytes, and never replaces a
 // file that holds something else.
 func writeFile(opts *Options, cfg domaincheck.Config, theme *ui.Theme) error {
-	errOut := opts.f.IO.ErrOut
+	errOut := opts.IO.ErrOut
 	info, err := os.Stat(opts.WriteDir)
 	if err != nil || !info.IsDir() {
 		return cmdutil.FlagErrorf("--write %s: not an existing directory (create it, or point at the web root)", opts.WriteDir)
@@ -313,18 +329,20 @@ var titles = map[string]string{
 	domaincheck.CheckContentType: "Content-Type",
 }
 
-var statuses = map[string]ui.Status{
-	domaincheck.LevelPass: ui.Pass,
-	domaincheck.LevelWarn: ui.Warn,
-	domaincheck.LevelFail: ui.Fail,
-}
-
-func writeHuman(w interface{ Write([]byte) (int, error) }, theme *ui.Theme, results []domaincheck.Result) {
+func writeHuman(w io.Writer, theme *ui.Theme, results []domaincheck.Result) {
 	for _, r := range results {
 		fmt.Fprintln(w, theme.Bold(r.URL))
 		for _, c := range r.Checks {
-			theme.WriteCheck(w, ui.Check{Status: statuses[c.Level], Title: titles[c.Check], Detail: c.Detail})
+			theme.WriteCheck(w, ui.Check{Status: c.Level, Title: titles[c.Check], Detail: c.Detail})
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// writeLive prints one completed step on a terminal, tagged with its scheme
+// because both schemes run at once.
+func writeLive(w io.Writer, theme *ui.Theme, c domaincheck.Check) {
+	scheme, _, _ := strings.Cut(c.URL, "://")
+	fmt.Fprint(w, theme.Muted(fmt.Sprintf("%-5s ", scheme)))
+	theme.WriteCheck(w, ui.Check{Status: c.Level, Title: titles[c.Check], Detail: c.Detail})
 }

@@ -2,6 +2,10 @@
 // (WW_verify_XXXX.txt) the way WeCom would, and reports each step: DNS,
 // TCP connect, TLS, status, redirect, body and Content-Type. It does no
 // terminal output; the command turns the checks into lines or JSON.
+//
+// The DNS, connect and TLS steps are exported (Resolve, Connect,
+// Handshake) so that other checks (doctor's trusted domain) judge a host
+// exactly as verify-domain does.
 package domaincheck
 
 import (
@@ -18,14 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// Levels of a check. A scheme passes when none of its checks is LevelFail;
-// LevelWarn is advice (Content-Type, --insecure, private addresses).
-const (
-	LevelPass = "pass"
-	LevelWarn = "warn"
-	LevelFail = "fail"
+	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 // Names of the checks, in the order they run.
@@ -44,13 +42,15 @@ const (
 const MaxBody = 64 << 10
 
 // Check is one step against one URL. OK says whether the condition held;
-// Level says how it counts for the verdict.
+// Level says how it counts for the verdict: a scheme passes when none of
+// its checks is ui.Fail, and ui.Warn is advice (Content-Type, --insecure,
+// private addresses).
 type Check struct {
-	URL    string `json:"url"`
-	Check  string `json:"check"`
-	OK     bool   `json:"ok"`
-	Level  string `json:"level"`
-	Detail string `json:"detail"`
+	URL    string    `json:"url"`
+	Check  string    `json:"check"`
+	OK     bool      `json:"ok"`
+	Level  ui.Status `json:"level"`
+	Detail string    `json:"detail"`
 }
 
 // Result is the outcome for one scheme.
@@ -59,6 +59,9 @@ type Result struct {
 	URL    string  `json:"url"`
 	OK     bool    `json:"ok"`
 	Checks []Check `json:"-"`
+	// CertUnverified is set when the rest passed only because --insecure
+	// accepted a certificate WeCom itself would reject.
+	CertUnverified bool `json:"-"`
 }
 
 // Config says what to fetch and how.
@@ -72,6 +75,9 @@ type Config struct {
 	RootCAs  *x509.CertPool
 	Timeout  time.Duration // bounds the whole run; 0 = only ctx
 	Resolver *net.Resolver // nil = net.DefaultResolver
+	// OnCheck, when set, sees each check the moment it completes (for
+	// progress on a terminal). Run calls it from one goroutine at a time.
+	OnCheck func(Check)
 }
 
 // URL returns the address checked for scheme.
@@ -94,6 +100,14 @@ func Run(ctx context.Context, cfg Config) []Result {
 		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
 		defer cancel()
 	}
+	if report := cfg.OnCheck; report != nil {
+		var mu sync.Mutex
+		cfg.OnCheck = func(c Check) {
+			mu.Lock()
+			defer mu.Unlock()
+			report(c)
+		}
+	}
 	results := make([]Result, len(cfg.Schemes))
 	var wg sync.WaitGroup
 	for i, scheme := range cfg.Schemes {
@@ -113,39 +127,64 @@ type run struct {
 	res Result
 }
 
-// add records a check whose condition held unless level is LevelFail.
-func (r *run) add(check, level, format string, a ...any) {
-	r.res.Checks = append(r.res.Checks, Check{URL: r.res.URL, Check: check, OK: level != LevelFail, Level: level, Detail: fmt.Sprintf(format, a...)})
+// newCheck is a check whose condition held unless level is ui.Fail.
+func newCheck(check string, level ui.Status, format string, a ...any) Check {
+	return Check{Check: check, OK: level != ui.Fail, Level: level, Detail: fmt.Sprintf(format, a...)}
 }
 
-// addAdvice records a condition that failed but only counts as a warning.
-func (r *run) addAdvice(check, format string, a ...any) {
-	r.res.Checks = append(r.res.Checks, Check{URL: r.res.URL, Check: check, OK: false, Level: LevelWarn, Detail: fmt.Sprintf(format, a...)})
+// advice is a condition that failed but only counts as a warning.
+func advice(check, format string, a ...any) Check {
+	return Check{Check: check, OK: false, Level: ui.Warn, Detail: fmt.Sprintf(format, a...)}
 }
+
+// record adds c to the result and reports it as done.
+func (r *run) record(c Check) {
+	c.URL = r.res.URL
+	r.res.Checks = append(r.res.Checks, c)
+	if r.cfg.OnCheck != nil {
+		r.cfg.OnCheck(c)
+	}
+}
+
+func (r *run) add(check string, level ui.Status, format string, a ...any) {
+	r.record(newCheck(check, level, format, a...))
+}
+
+func (r *run) addAdvice(check, format string, a ...any) { r.record(advice(check, format, a...)) }
 
 func checkScheme(ctx context.Context, cfg *Config, scheme string) Result {
 	r := &run{ctx: ctx, cfg: cfg, res: Result{Scheme: scheme, URL: cfg.URL(scheme)}}
 	r.steps(scheme)
 	r.res.OK = len(r.res.Checks) > 0
 	for _, c := range r.res.Checks {
-		if c.Level == LevelFail {
+		if c.Level == ui.Fail {
 			r.res.OK = false
 		}
 	}
 	return r.res
 }
 
+// DefaultPort is the port of scheme ("80" or "443").
+func DefaultPort(scheme string) string {
+	if scheme == "http" {
+		return "80"
+	}
+	return "443"
+}
+
 func (r *run) steps(scheme string) {
-	ips, ok := r.resolve()
-	if !ok {
+	ips, dns := Resolve(r.ctx, r.cfg)
+	r.record(dns)
+	if ips == nil {
 		return
 	}
 	port := r.cfg.Port
 	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[scheme]
+		port = DefaultPort(scheme)
 	}
-	conn, ok := r.connect(ips, port)
-	if !ok {
+	conn, connected := Connect(r.ctx, r.cfg, ips, port)
+	r.record(connected)
+	if conn == nil {
 		return
 	}
 	defer conn.Close()
@@ -153,33 +192,36 @@ func (r *run) steps(scheme string) {
 	stop := context.AfterFunc(r.ctx, func() { conn.Close() })
 	defer stop()
 	if scheme == "https" {
-		tconn, ok := r.handshake(conn)
-		if !ok {
+		tconn, tlsCheck := Handshake(r.ctx, r.cfg, conn)
+		r.record(tlsCheck)
+		if tconn == nil {
 			return
 		}
+		// A TLS check that is only a warning is a certificate --insecure let through.
+		r.res.CertUnverified = tlsCheck.Level == ui.Warn
 		conn = tconn
 	}
 	r.fetch(conn)
 }
 
-func (r *run) resolve() ([]net.IP, bool) {
-	host := r.cfg.Host
+// Resolve is the DNS step: the addresses of cfg.Host (nil when it does not
+// resolve) and the check that says so. Private and loopback addresses are
+// a warning: WeCom fetches from the internet and cannot reach them.
+func Resolve(ctx context.Context, cfg *Config) ([]net.IP, Check) {
+	host := cfg.Host
 	if ip := net.ParseIP(host); ip != nil {
-		if !isPublic(ip) {
-			r.add(CheckDNS, LevelWarn, "%s is a private or loopback IP address (no lookup): WeCom fetches from the internet and cannot reach it", host)
-		} else {
-			r.add(CheckDNS, LevelPass, "%s is an IP address (no lookup)", host)
+		if !IsPublic(ip) {
+			return []net.IP{ip}, newCheck(CheckDNS, ui.Warn, "%s is a private or loopback IP address (no lookup): WeCom fetches from the internet and cannot reach it", host)
 		}
-		return []net.IP{ip}, true
+		return []net.IP{ip}, newCheck(CheckDNS, ui.Pass, "%s is an IP address (no lookup)", host)
 	}
-	resolver := r.cfg.Resolver
+	resolver := cfg.Resolver
 	if resolver == nil {
 		resolver = net.DefaultResolver
 	}
-	addrs, err := resolver.LookupIPAddr(r.ctx, host)
+	addrs, err := resolver.LookupIPAddr(ctx, host)
 	if err != nil {
-		r.add(CheckDNS, LevelFail, "cannot resolve %s: %s", host, r.describe(err))
-		return nil, false
+		return nil, newCheck(CheckDNS, ui.Fail, "cannot resolve %s: %s", host, describe(ctx, cfg, err))
 	}
 	var ips []net.IP
 	var names []string
@@ -187,42 +229,48 @@ func (r *run) resolve() ([]net.IP, bool) {
 	for _, a := range addrs {
 		ips = append(ips, a.IP)
 		names = append(names, a.IP.String())
-		public = public || isPublic(a.IP)
+		public = public || IsPublic(a.IP)
 	}
 	if !public {
-		r.add(CheckDNS, LevelWarn, "%s -> %s: only private or loopback addresses, which WeCom cannot reach from the internet", host, strings.Join(names, ", "))
-	} else {
-		r.add(CheckDNS, LevelPass, "%s -> %s", host, strings.Join(names, ", "))
+		return ips, newCheck(CheckDNS, ui.Warn, "%s -> %s: only private or loopback addresses, which WeCom cannot reach from the internet", host, strings.Join(names, ", "))
 	}
-	return ips, true
+	return ips, newCheck(CheckDNS, ui.Pass, "%s -> %s", host, strings.Join(names, ", "))
 }
 
-func isPublic(ip net.IP) bool {
+// IsPublic reports whether ip can be reached from the internet.
+func IsPublic(ip net.IP) bool {
 	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
 }
 
-func (r *run) connect(ips []net.IP, port string) (net.Conn, bool) {
+// Connect is the TCP step: the first of ips that accepts a connection on
+// port (nil when none does) and the check that says so.
+func Connect(ctx context.Context, cfg *Config, ips []net.IP, port string) (net.Conn, Check) {
 	var d net.Dialer
 	var lastErr error
 	var addr string
 	for _, ip := range ips {
 		addr = net.JoinHostPort(ip.String(), port)
-		conn, err := d.DialContext(r.ctx, "tcp", addr)
+		conn, err := d.DialContext(ctx, "tcp", addr)
 		if err == nil {
-			r.add(CheckConnect, LevelPass, "connected to %s", addr)
-			return conn, true
+			return conn, newCheck(CheckConnect, ui.Pass, "connected to %s", addr)
 		}
 		lastErr = err
-		if r.ctx.Err() != nil {
+		if ctx.Err() != nil {
 			break
 		}
 	}
-	r.add(CheckConnect, LevelFail, "cannot connect to %s: %s", addr, r.describe(lastErr))
-	return nil, false
+	return nil, newCheck(CheckConnect, ui.Fail, "cannot connect to %s: %s", addr, describe(ctx, cfg, lastErr))
 }
 
-func (r *run) handshake(conn net.Conn) (net.Conn, bool) {
-	host := r.cfg.Host
+// InsecureHint ends the detail of a certificate that did not verify.
+const InsecureHint = " (use --insecure to check the rest anyway)"
+
+// Handshake is the TLS step on conn: the TLS connection (nil when the
+// handshake failed, or the certificate did not verify without
+// cfg.Insecure) and the check that says why. The certificate must be valid
+// for cfg.Host, as WeCom requires.
+func Handshake(ctx context.Context, cfg *Config, conn net.Conn) (net.Conn, Check) {
+	host := cfg.Host
 	conf := &tls.Config{
 		// Verification happens below, by hand, so that --insecure can still
 		// say what is wrong with the certificate.
@@ -233,31 +281,27 @@ func (r *run) handshake(conn net.Conn) (net.Conn, bool) {
 		conf.ServerName = host // SNI is only sent for names
 	}
 	tconn := tls.Client(conn, conf)
-	if err := tconn.HandshakeContext(r.ctx); err != nil {
-		r.add(CheckTLS, LevelFail, "TLS handshake failed: %s", r.describe(err))
-		return nil, false
+	if err := tconn.HandshakeContext(ctx); err != nil {
+		return nil, newCheck(CheckTLS, ui.Fail, "TLS handshake failed: %s", describe(ctx, cfg, err))
 	}
 	state := tconn.ConnectionState()
 	leaf := state.PeerCertificates[0]
 	expiry := leaf.NotAfter.UTC().Format("2006-01-02")
-	if err := r.verifyPeer(state.PeerCertificates); err != nil {
-		if r.cfg.Insecure {
-			r.addAdvice(CheckTLS, "certificate NOT verified (--insecure): %s", describeCertError(err, host))
-			return tconn, true
+	if err := verifyPeer(cfg, state.PeerCertificates); err != nil {
+		if cfg.Insecure {
+			return tconn, advice(CheckTLS, "certificate NOT verified (--insecure): %s", describeCertError(err, host))
 		}
-		r.add(CheckTLS, LevelFail, "%s (use --insecure to check the rest anyway)", describeCertError(err, host))
-		return nil, false
+		return nil, newCheck(CheckTLS, ui.Fail, "%s%s", describeCertError(err, host), InsecureHint)
 	}
-	r.add(CheckTLS, LevelPass, "certificate valid for %s, issued by %s, expires %s (%s)", host, issuerName(leaf), expiry, tls.VersionName(state.Version))
-	return tconn, true
+	return tconn, newCheck(CheckTLS, ui.Pass, "certificate valid for %s, issued by %s, expires %s (%s)", host, issuerName(leaf), expiry, tls.VersionName(state.Version))
 }
 
-func (r *run) verifyPeer(certs []*x509.Certificate) error {
+func verifyPeer(cfg *Config, certs []*x509.Certificate) error {
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
 		inter.AddCert(c)
 	}
-	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: r.cfg.Host, Roots: r.cfg.RootCAs, Intermediates: inter})
+	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: cfg.Host, Roots: cfg.RootCAs, Intermediates: inter})
 	return err
 }
 
@@ -305,7 +349,7 @@ func (r *run) fetch(conn net.Conn) {
 	}
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.res.URL, nil)
 	if err != nil {
-		r.add(CheckStatus, LevelFail, "cannot build the request: %v", err)
+		r.add(CheckStatus, ui.Fail, "cannot build the request: %v", err)
 		return
 	}
 	req.Header.Set("User-Agent", "wwcli-verify-domain")
@@ -313,12 +357,12 @@ func (r *run) fetch(conn net.Conn) {
 	// One hand-written request on the connection already checked: no
 	// transport, so no proxy, no connection reuse and no redirect following.
 	if err := req.Write(conn); err != nil {
-		r.add(CheckStatus, LevelFail, "cannot send the request: %s", r.describe(err))
+		r.add(CheckStatus, ui.Fail, "cannot send the request: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
 	if err != nil {
-		r.add(CheckStatus, LevelFail, "no HTTP response: %s", r.describe(err))
+		r.add(CheckStatus, ui.Fail, "no HTTP response: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
 	defer resp.Body.Close()
@@ -326,22 +370,22 @@ func (r *run) fetch(conn net.Conn) {
 	redirect := resp.StatusCode >= 300 && resp.StatusCode < 400
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		r.add(CheckStatus, LevelPass, "%s", resp.Status)
+		r.add(CheckStatus, ui.Pass, "%s", resp.Status)
 	case resp.StatusCode == http.StatusNotFound:
-		r.add(CheckStatus, LevelFail, "%s: the file is not at the domain root (upload it next to the site's index, not in a sub-folder)", resp.Status)
+		r.add(CheckStatus, ui.Fail, "%s: the file is not at the domain root (upload it next to the site's index, not in a sub-folder)", resp.Status)
 	case redirect:
-		r.add(CheckStatus, LevelFail, "%s: expected 200 OK, not a redirect", resp.Status)
+		r.add(CheckStatus, ui.Fail, "%s: expected 200 OK, not a redirect", resp.Status)
 	default:
-		r.add(CheckStatus, LevelFail, "%s: expected 200 OK", resp.Status)
+		r.add(CheckStatus, ui.Fail, "%s: expected 200 OK", resp.Status)
 	}
 	if redirect {
 		loc := resp.Header.Get("Location")
 		if loc == "" {
 			loc = "(no Location header)"
 		}
-		r.add(CheckRedirect, LevelFail, "redirects to %s; serve the file at this URL directly (WeCom is not known to follow redirects; a forced-HTTPS rule or a WAF is the usual cause)", loc)
+		r.add(CheckRedirect, ui.Fail, "redirects to %s; serve the file at this URL directly (WeCom is not known to follow redirects; a forced-HTTPS rule or a WAF is the usual cause)", loc)
 	} else {
-		r.add(CheckRedirect, LevelPass, "no redirect")
+		r.add(CheckRedirect, ui.Pass, "no redirect")
 	}
 	if resp.StatusCode != http.StatusOK {
 		return
@@ -349,15 +393,15 @@ func (r *run) fetch(conn net.Conn) {
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
-		r.add(CheckBody, LevelFail, "reading the body failed: %s", r.describe(err))
+		r.add(CheckBody, ui.Fail, "reading the body failed: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
 	if len(body) > MaxBody {
-		r.add(CheckBody, LevelFail, "the body is larger than %d KiB: this is not the verification file", MaxBody>>10)
+		r.add(CheckBody, ui.Fail, "the body is larger than %d KiB: this is not the verification file", MaxBody>>10)
 	} else if ok, detail := DiagnoseBody(body, r.cfg.Expected); ok {
-		r.add(CheckBody, LevelPass, "%s", detail)
+		r.add(CheckBody, ui.Pass, "%s", detail)
 	} else {
-		r.add(CheckBody, LevelFail, "%s", detail)
+		r.add(CheckBody, ui.Fail, "%s", detail)
 	}
 
 	ct := resp.Header.Get("Content-Type")
@@ -366,24 +410,29 @@ func (r *run) fetch(conn net.Conn) {
 	case ct == "":
 		r.addAdvice(CheckContentType, "no Content-Type header; text/plain is expected (advisory)")
 	case perr == nil && media == "text/plain":
-		r.add(CheckContentType, LevelPass, "%s", ct)
+		r.add(CheckContentType, ui.Pass, "%s", ct)
 	default:
 		r.addAdvice(CheckContentType, "%s; text/plain is expected (advisory)", ct)
 	}
 }
 
-// describe turns network errors into short, plain reasons.
-func (r *run) describe(err error) string {
+func describe(ctx context.Context, cfg *Config, err error) string {
+	return Describe(ctx, cfg.Timeout, err)
+}
+
+// Describe turns a network error into a short, plain reason; timeout is
+// the --timeout that bounded the work (0 when none did).
+func Describe(ctx context.Context, timeout time.Duration, err error) string {
 	if err == nil {
 		return "unknown error"
 	}
-	if r.ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		if r.cfg.Timeout > 0 {
-			return fmt.Sprintf("timed out: no answer within %s (--timeout)", r.cfg.Timeout)
+	if ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		if timeout > 0 {
+			return fmt.Sprintf("timed out: no answer within %s (--timeout)", timeout)
 		}
 		return "timed out"
 	}
-	if r.ctx.Err() == context.Canceled {
+	if ctx.Err() == context.Canceled {
 		return "interrupted"
 	}
 	var dnsErr *net.DNSError

@@ -71,19 +71,41 @@ func TestParseHost(t *testing.T) {
 		}
 	}
 	for in, frag := range map[string]string{
-		"":                    "empty",
-		"https://example.com": "is a URL",
-		"example.com/path":    "is a URL",
-		"example.com:0":       "1 to 65535",
-		"example.com:http":    "1 to 65535",
-		"example.com:99999":   "1 to 65535",
-		":80":                 "no host",
-		"exa mple.com":        "not a host name",
-		"user@example.com":    "not a host name",
-		"example.com:80:90":   "not HOST or HOST:PORT",
+		"":                       "empty",
+		"https://example.com":    "is a URL",
+		"example.com/path":       "is a URL",
+		"example.com:0":          "1 to 65535",
+		"example.com:http":       "1 to 65535",
+		"example.com:99999":      "1 to 65535",
+		":80":                    "no host",
+		"exa mple.com":           "not a host name",
+		"user@example.com":       "not a host name",
+		"example.com:80:90":      "not HOST or HOST:PORT",
+		strings.Repeat("a", 254): "254 characters long: a host name has at most 253",
 	} {
 		if _, _, err := ParseHost(in); err == nil || !strings.Contains(err.Error(), frag) {
 			t.Errorf("ParseHost(%q) = %v, want %q", in, err, frag)
 		}
+	}
+}
+
+func TestLongInputIsNotEchoedWhole(t *testing.T) {
+	huge := strings.Repeat("x", 120<<10)
+	for _, err := range []error{
+		func() error { _, _, err := ParseHost(huge); return err }(),
+		func() error { _, _, err := ParseHost("https://" + huge); return err }(),
+		func() error { _, _, err := ParseHost(huge + ":80"); return err }(),
+		CheckName("a/" + huge),
+		CheckName(huge),
+	} {
+		if err == nil || len(err.Error()) > 200 || !strings.Contains(err.Error(), "bytes") {
+			t.Errorf("%.300s (%d bytes)", err, len(err.Error()))
+		}
+	}
+	if got := Quote("short"); got != `"short"` {
+		t.Errorf("Quote(short) = %s", got)
+	}
+	if got := Quote(strings.Repeat("é", 50)); !strings.HasSuffix(got, "… (100 bytes)") || !strings.HasPrefix(got, `"éé`) {
+		t.Errorf("Quote cuts inside a rune or not at all: %s", got)
 	}
 }

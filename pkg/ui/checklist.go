@@ -6,7 +6,9 @@ import (
 	"strings"
 )
 
-// Status of one line in a check list (doctor, verify-domain).
+// Status of one line in a check list (doctor, verify-domain). It is the
+// one status vocabulary: checks carry it from the package that ran them to
+// the screen and into --json without any mapping.
 type Status int
 
 const (
@@ -14,6 +16,7 @@ const (
 	Warn
 	Fail
 	Info
+	Skip // not checked, because an earlier check failed or input is missing
 )
 
 // String is the machine-readable name used in --json output.
@@ -25,9 +28,25 @@ func (s Status) String() string {
 		return "warn"
 	case Fail:
 		return "fail"
+	case Skip:
+		return "skip"
 	default:
 		return "info"
 	}
+}
+
+// MarshalText makes a Status its name in JSON ("pass", "warn", ...).
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a name written by MarshalText.
+func (s *Status) UnmarshalText(b []byte) error {
+	for _, v := range []Status{Pass, Warn, Fail, Info, Skip} {
+		if v.String() == string(b) {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown check status %q", b)
 }
 
 // Check is one line of a check list, with an optional fix shown under it.
@@ -48,6 +67,8 @@ func (t *Theme) WriteCheck(w io.Writer, c Check) {
 		icon = t.WarnIcon()
 	case Fail:
 		icon = t.FailIcon()
+	case Skip:
+		icon = t.SkipIcon()
 	default:
 		icon = t.Muted("-")
 	}

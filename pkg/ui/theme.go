@@ -64,6 +64,7 @@ func (t *Theme) render(st lipgloss.Style, s string) string {
 func (t *Theme) SuccessIcon() string { return t.icon(t.success, "✓", "ok") }
 func (t *Theme) WarnIcon() string    { return t.icon(t.warn, "!", "warn") }
 func (t *Theme) FailIcon() string    { return t.icon(t.fail, "✗", "fail") }
+func (t *Theme) SkipIcon() string    { return t.icon(t.muted, "-", "skip") }
 
 func (t *Theme) icon(st lipgloss.Style, symbol, word string) string {
 	if !t.color {

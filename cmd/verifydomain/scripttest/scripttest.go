@@ -3,7 +3,6 @@
 package scripttest
 
 import (
-	"encoding/pem"
 	"io"
 	"log"
 	"net"
@@ -27,8 +26,9 @@ import (
 //	vdserve VAR tcp silent                           accept connections, never answer
 //	vdserve VAR tcp refused                          a port nothing listens on
 //
-// Each sets $VAR to the port; https servers also write their CA to
-// $WORK/VAR-ca.pem. Servers stop when the script ends.
+// Each sets $VAR to the port; https servers use a throwaway certificate
+// that no system trusts (tests of a trusted one inject the roots through
+// verifydomain.Options). Servers stop when the script ends.
 func Commands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){"vdserve": vdserve}
 }
@@ -104,8 +104,6 @@ func vdserve(ts *testscript.TestScript, neg bool, args []string) {
 		srv.Start()
 	case "https":
 		srv.StartTLS()
-		ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-		ts.Check(os.WriteFile(ts.MkAbs(name+"-ca.pem"), ca, 0o644))
 	default:
 		ts.Fatalf("vdserve: unknown scheme %q", scheme)
 	}
