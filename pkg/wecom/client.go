@@ -121,6 +121,12 @@ func (c *Client) once(ctx context.Context, req Request) (json.RawMessage, error)
 		return nil, &NetworkError{Path: req.Path, Err: redactError(err, u)}
 	}
 	elapsed := c.now().Sub(start).Round(time.Millisecond)
+	// A 404 means no such endpoint, whatever the body says: a sandbox or
+	// proxy may add an "errcode" that is no WeCom errcode.
+	if resp.StatusCode == http.StatusNotFound {
+		c.logf("← HTTP 404 (%s)", elapsed)
+		return nil, &HTTPError{Path: req.Path, Status: resp.StatusCode}
+	}
 	if resp.StatusCode >= 500 {
 		c.logf("← HTTP %d (%s)", resp.StatusCode, elapsed)
 		return nil, &HTTPError{Path: req.Path, Status: resp.StatusCode}
