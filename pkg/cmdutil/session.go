@@ -252,9 +252,9 @@ type AgentMismatchError struct {
 }
 
 func (e *AgentMismatchError) Error() string {
-	return fmt.Sprintf("agent id %s is not the app of this secret (agent/get answered errcode %d): "+
-		"an app ticket belongs to the app whose secret made the token, so pass the --agent-id of that app "+
-		"(or WWCLI_AGENT_ID), or the secret of app %s", e.AgentID, e.Err.Code, e.AgentID)
+	return fmt.Sprintf("agent id %s is not the app of this secret (agent/get answered errcode %d).\n"+
+		"  WeCom gives the app ticket of the app whose secret made the token: pass that app's\n"+
+		"  --agent-id (or WWCLI_AGENT_ID), or the secret of app %s.", e.AgentID, e.Err.Code, e.AgentID)
 }
 
 // Explain is the message itself: the generic errcode text would hide it.

@@ -113,15 +113,15 @@ func sandboxDemoOnly(usage, corp, source string) string {
 	fmt.Fprintf(&b, "--sandbox knows only its demo corp %s, not %s (from %s).", sandbox.DemoCorpID, corp, source)
 	try := OfflineTry(usage)
 	if source == "WWCLI_CORP_ID" {
-		b.WriteString("\nUse the demo app:  unset WWCLI_CORP_ID WWCLI_SECRET")
-		b.WriteString("\n  or its secret:   " + demoEnv)
+		b.WriteString("\nUse the demo app:      unset WWCLI_CORP_ID WWCLI_SECRET")
+		b.WriteString("\n  or its credentials:  " + demoEnv)
 	} else {
-		fmt.Fprintf(&b, "\nUse the demo app:  drop %s; --sandbox then uses it", source)
+		fmt.Fprintf(&b, "\nUse the demo app:      drop %s; --sandbox then uses it", source)
 	}
 	if try != "" {
-		b.WriteString("\n  then:            " + try)
+		b.WriteString("\n  then:                " + try)
 	}
-	b.WriteString("\nOr sandbox your own corp:  " + fixturesServer +
+	b.WriteString("\nOr sandbox your corp:  " + fixturesServer +
 		"\n  and give --base-url the URL it prints, instead of --sandbox.")
 	return b.String()
 }
