@@ -34,7 +34,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(userinfo.NewCmd(f, nil))
 	root.AddCommand(ticket.NewCmd(f, nil))
 	root.AddCommand(auth.NewCmd(f))
-	root.AddCommand(sign.NewCmd(f, signTicketFetcher(f), nil))
+	root.AddCommand(sign.NewCmd(f, nil))
 	root.AddCommand(api.NewCmd(f, nil))
 	root.AddCommand(doctor.NewCmd(f, nil))
 	root.AddCommand(webhook.NewCmd(f))

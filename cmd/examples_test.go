@@ -70,8 +70,6 @@ var knownBroken = map[string]string{
 		"message sent by the earlier step (each run has its own; issue 12 point 6)",
 	"wwcli errcode 'invalid credential, hint: [...], more info at ...?e=40001'": "exit 2: the elided " +
 		"more-info link ('...?e=40001') is not recognised",
-	"wwcli api user/list_id -f limit=1000 --paginate --jq '.dept_user[].userid'": "exit 3: errcode 48002, " +
-		"the demo app 1000002 may not call user/list_id (it needs the contact-sync secret)",
 }
 
 const (

@@ -17,7 +17,11 @@ const environmentHelp = `Environment variables (flags win over them):
                          credentials for CI (positional CORPID SECRET wins)
   WWCLI_PROFILE          profile name (default "default")
   WWCLI_BASE_URL         API base URL (default https://qyapi.weixin.qq.com)
-  WWCLI_SANDBOX=1        run against the in-process sandbox (as --sandbox)
+  WWCLI_SANDBOX=1        run against the in-process sandbox (as --sandbox);
+                         it knows only the demo corp ww5a8f2c1d9e0b3a47
+  WWCLI_DEBUG=api        log every HTTP request and answer on stderr, secrets
+                         redacted (as --verbose); unlike --debug it leaves
+                         WeCom's debug=1 (5 calls a minute) off
   WWCLI_CONFIG_DIR       config directory (default: user config dir/wwcli)
   WWCLI_CACHE_DIR        token cache directory (default: user cache dir/wwcli)
   WWCLI_KEYRING=off      never touch the OS keyring (D-Bus)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/wwcli/wwcli/pkg/build"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
@@ -86,6 +87,7 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			f.UseLine = cmd.UseLine()
 			return applyGlobalEnv(cmd, f)
 		},
 	}
@@ -104,8 +106,9 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 	pf.StringVar(&f.Global.Profile, "profile", "", "profile to use (env WWCLI_PROFILE, default \"default\")")
 	pf.StringVar(&f.Global.BaseURL, "base-url", "", "WeCom API base URL (env WWCLI_BASE_URL, default https://qyapi.weixin.qq.com)")
 	pf.DurationVar(&f.Global.Timeout, "timeout", 10*time.Second, "bound on every HTTP request")
-	pf.BoolVar(&f.Global.Debug, "debug", false, "add debug=1 to WeCom calls (5 calls/minute cap!) and log requests, secrets redacted")
-	pf.BoolVar(&f.Global.Sandbox, "sandbox", false, "run against an in-process WeCom sandbox with the demo corp (env WWCLI_SANDBOX=1)")
+	pf.BoolVar(&f.Global.Verbose, "verbose", false, "log each HTTP request and answer on stderr, secrets redacted (env WWCLI_DEBUG=api)")
+	pf.BoolVar(&f.Global.Debug, "debug", false, "add WeCom's debug=1 to calls (5 calls/minute cap!) and log them as --verbose")
+	pf.BoolVar(&f.Global.Sandbox, "sandbox", false, "run against an in-process WeCom sandbox with the demo corp (env WWCLI_SANDBOX=1); not with --base-url or --profile")
 	pf.BoolVar(&f.Global.NoColor, "no-color", false, "disable colour and symbols (also NO_COLOR)")
 
 	addCommands(root, f)
@@ -129,11 +132,40 @@ func applyGlobalEnv(cmd *cobra.Command, f *cmdutil.Factory) error {
 			f.Global.Sandbox = true
 		}
 	}
+	if !flags.Changed("verbose") {
+		// As gh's GH_DEBUG=api; "1" too, since that is what people try first.
+		switch f.Getenv("WWCLI_DEBUG") {
+		case "api", "1", "true":
+			f.Global.Verbose = true
+		}
+	}
+	if err := sandboxConflicts(flags, f); err != nil {
+		return err
+	}
 	if f.Global.NoColor {
 		f.IO.SetColorDisabled(true)
 	}
 	if f.Global.Timeout <= 0 {
 		return cmdutil.FlagErrorf("--timeout must be positive, e.g. --timeout 10s")
+	}
+	return nil
+}
+
+// sandboxConflicts refuses flags that --sandbox would silently override:
+// it has its own API host and uses its demo app, never a profile. The
+// same settings from the environment are ambient, so they only warn.
+func sandboxConflicts(flags *pflag.FlagSet, f *cmdutil.Factory) error {
+	if !f.Global.Sandbox {
+		return nil
+	}
+	switch {
+	case flags.Changed("base-url"):
+		return cmdutil.FlagErrorf("--sandbox and --base-url both name the API host: drop --base-url, or drop --sandbox to call %s", f.Global.BaseURL)
+	case flags.Changed("profile"):
+		return cmdutil.FlagErrorf("--sandbox uses its demo app, never a profile: drop --profile, or drop --sandbox to use profile %q", f.Global.Profile)
+	case f.Global.BaseURL != "":
+		f.Warnf("WWCLI_BASE_URL (%s) is ignored under --sandbox, which has its own API host", f.Global.BaseURL)
+		f.Global.BaseURL = ""
 	}
 	return nil
 }

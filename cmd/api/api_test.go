@@ -8,54 +8,87 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
-// harness is a real sandbox on 127.0.0.1 and a factory pointed at it.
+// harness is a real sandbox on 127.0.0.1 and a sealed factory pointed at
+// it, with the demo app's credentials in the environment.
 type harness struct {
 	srv *sandbox.Server
 	url string
+	h   *cmdutiltest.Harness
 	env map[string]string
 }
 
 func newHarness(t *testing.T, opts sandbox.Options) *harness {
 	t.Helper()
-	srv := sandbox.New(opts)
-	u, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return &harness{srv: srv, url: u, env: map[string]string{
-		"WWCLI_CACHE_DIR":  t.TempDir(),
-		"WWCLI_CONFIG_DIR": t.TempDir(),
-		"WWCLI_KEYRING":    "off",
-		"WWCLI_CORP_ID":    sandbox.DemoCorpID,
-		"WWCLI_SECRET":     sandbox.DemoAppSecret,
-	}}
+	h := cmdutiltest.NewFactory(t)
+	srv, u := h.StartSandbox(t, opts)
+	h.Env["WWCLI_CORP_ID"], h.Env["WWCLI_SECRET"] = sandbox.DemoCorpID, sandbox.DemoAppSecret
+	return &harness{srv: srv, url: u, h: h, env: h.Env}
 }
 
 // run executes `wwcli api args...` and returns stdout, stderr, exit code.
 func (h *harness) run(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	ios, in, out, errOut := iostreams.Test()
-	in.WriteString(stdin)
-	f := &cmdutil.Factory{IO: ios, Getenv: func(k string) string { return h.env[k] }, Now: time.Now,
-		Global: cmdutil.GlobalFlags{BaseURL: h.url, Timeout: 5 * time.Second}}
-	cmd := NewCmd(f, nil)
+	h.h.In.Reset()
+	h.h.Out.Reset()
+	h.h.ErrOut.Reset()
+	h.h.In.WriteString(stdin)
+	cmd := NewCmd(h.h.F, nil)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs(args)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
+	cmd.SetOut(h.h.ErrOut)
+	cmd.SetErr(h.h.ErrOut)
 	err := cmd.ExecuteContext(context.Background())
 	if err != nil {
-		errOut.WriteString(err.Error())
+		h.h.ErrOut.WriteString(err.Error())
 	}
-	return out.String(), errOut.String(), cmdutil.ExitCode(err)
+	return h.h.Out.String(), h.h.ErrOut.String(), cmdutil.ExitCode(err)
+}
+
+func TestNewCmdParsesFlags(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	var got *Options
+	cmd := NewCmd(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"user/list_id", "ww1", "sec", "-X", "POST", "-f", "limit=2", "-f", "cursor=", "--input", "-",
+		"--paginate", "--no-cache", "-q", ".dept_user", "--json", "--agent-id", "1000002"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Path != "user/list_id" || strings.Join(got.Creds.Args, " ") != "ww1 sec" || got.Method != "POST" ||
+		strings.Join(got.Fields, ",") != "limit=2,cursor=" || got.Input != "-" || !got.Paginate || !got.NoCache ||
+		got.Exporter.JQ != ".dept_user" || !got.Exporter.JSON || got.Creds.AgentID != "1000002" ||
+		got.Session == nil || got.BaseURL == nil {
+		t.Fatalf("parsed %+v", got)
+	}
+}
+
+func TestMissingPathSuggestsACallThatWorks(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	_, errOut, code := h.run(t, "")
+	if code != 2 || !strings.Contains(errOut, "'"+cmdutil.APIPathExample+"'") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// The suggestion itself (TestSuggestions runs it as pasted, too).
+	out, errOut, code := h.run(t, "", strings.Fields(strings.TrimPrefix(cmdutil.APIPathExample, "wwcli api "))...)
+	if code != 0 || !strings.Contains(out, `"userid":"zhangsan"`) {
+		t.Fatalf("exit %d out %q err %q", code, out, errOut)
+	}
+}
+
+// An endpoint that does not exist is HTTP 404 and exit 1, never an
+// "errcode 404" with a devtool link.
+func TestUnknownEndpoint(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	out, errOut, code := h.run(t, "", "user/gett")
+	if code != 1 || out != "" || !strings.Contains(errOut, "HTTP 404: no such endpoint /cgi-bin/user/gett") ||
+		strings.Contains(errOut, "errcode") || strings.Contains(errOut, "devtool") {
+		t.Fatalf("exit %d out %q err %q", code, out, errOut)
+	}
 }
 
 func TestGetWithQuery(t *testing.T) {
@@ -234,13 +267,23 @@ func TestSameHostAbsoluteURLAllowed(t *testing.T) {
 }
 
 func TestPrettyOnTTY(t *testing.T) {
-	var buf bytes.Buffer
-	p := &printer{w: &buf, pretty: true}
-	if err := p.print(context.Background(), []byte(`{"errcode":0,"errmsg":"ok"}`)); err != nil {
-		t.Fatal(err)
+	h := newHarness(t, sandbox.Options{})
+	h.h.F.IO.SetStdoutTTY(true)
+	out, errOut, code := h.run(t, "", "user/get?userid=zhangsan")
+	if code != 0 || !strings.HasPrefix(out, "{\n  \"errcode\": 0,\n  \"errmsg\": \"ok\",\n") {
+		t.Fatalf("exit %d err %q: got %q", code, errOut, out)
 	}
-	if buf.String() != "{\n  \"errcode\": 0,\n  \"errmsg\": \"ok\"\n}\n" {
-		t.Fatalf("got %q", buf.String())
+}
+
+// The host check is a usage error, made before credentials are looked
+// for: with none at all, the answer is still exit 2, not exit 4.
+func TestForeignHostBeforeCredentials(t *testing.T) {
+	h := newHarness(t, sandbox.Options{})
+	delete(h.env, "WWCLI_CORP_ID")
+	delete(h.env, "WWCLI_SECRET")
+	_, errOut, code := h.run(t, "", "https://evil.example.com/cgi-bin/user/get")
+	if code != 2 || !strings.Contains(errOut, "only sends the access_token") {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
 

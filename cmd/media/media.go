@@ -43,7 +43,7 @@ func newCmdUpload(f *cmdutil.Factory, runF func(*UploadOptions) error) *cobra.Co
 		return f.Session(ctx, "media upload", in, noCache)
 	}}
 	cmd := &cobra.Command{
-		Use:   "upload PATH [CORPID SECRET] [--type TYPE] [--permanent]",
+		Use:   "upload FILE [CORPID SECRET] [--type TYPE] [--permanent]",
 		Short: "Upload a file and print its media_id (or URL with --permanent)",
 		Long: `Upload a file through media/upload and print its media_id, valid 3 days for
 every app of the corp. The type is guessed from the file's first bytes when

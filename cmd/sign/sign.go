@@ -3,29 +3,29 @@
 package sign
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/jssdk"
 	"github.com/wwcli/wwcli/pkg/ui"
+	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
-// TicketFetcher gets the (cached) jsapi_ticket from WeCom: the corp ticket,
-// or the app ticket when agent is true. credArgs are the positional
-// CORPID SECRET (empty when not given).
-type TicketFetcher func(ctx context.Context, agent bool, credArgs []string) (string, error)
-
-// Options of `wwcli sign`.
+// Options of `wwcli sign`: only what run needs.
 type Options struct {
-	f       *cmdutil.Factory
-	Context context.Context
+	IO      *iostreams.IOStreams
+	Now     func() time.Time
+	Warnf   func(format string, a ...any)
+	Session func(ctx context.Context, command string, in cmdutil.CredInput, noCache bool) (*cmdutil.Session, error)
 
 	URL       string
 	Ticket    string
@@ -34,20 +34,19 @@ type Options struct {
 	Timestamp string
 	Verify    string
 	Explain   bool
-	CredArgs  []string
+	Creds     cmdutil.CredInput
+	Refresh   bool
+	NoCache   bool
+	Exporter  cmdutil.Exporter
 
 	ticketSet, nonceSet, timestampSet, verifySet bool
-
-	// FetchTicket is used when --ticket is not given; nil means this build
-	// cannot fetch tickets and the user must pass --ticket.
-	FetchTicket TicketFetcher
+	// credsGiven: credentials or cache flags that --ticket makes moot.
+	credsGiven []string
 }
 
-// NewCmd builds `wwcli sign`. fetch gets the ticket from WeCom when
-// --ticket is absent (nil: --ticket is required). runF replaces the run
-// function in tests.
-func NewCmd(f *cmdutil.Factory, fetch TicketFetcher, runF func(*Options) error) *cobra.Command {
-	opts := &Options{f: f, FetchTicket: fetch}
+// NewCmd builds `wwcli sign`. runF replaces the run function in tests.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Now: f.Now, Warnf: f.Warnf, Session: f.Session}
 	cmd := &cobra.Command{
 		Use:   "sign --url URL [--ticket TICKET] [--agent] [CORPID SECRET]",
 		Short: "Sign a page URL for ww.register (JS-SDK signature)",
@@ -55,20 +54,26 @@ func NewCmd(f *cmdutil.Factory, fetch TicketFetcher, runF func(*Options) error) 
 getAgentConfigSignature (app ticket, --agent) must return to ww.register.
 
 Prints one JSON object on stdout: {"timestamp","nonceStr","signature","url"},
-where url is the URL actually signed. The signature is the SHA-1 of
+where url is the URL actually signed (--json is accepted and changes
+nothing; --jq filters the object). The signature is the SHA-1 of
   jsapi_ticket=TICKET&noncestr=NONCE&timestamp=SECONDS&url=URL
 over its UTF-8 bytes. A #fragment is removed (as the page does), the
 timestamp is Unix seconds (default now), the nonce 16 random letters and
 digits unless --nonce is given.
 
-Without --ticket the ticket is fetched (and cached) with the credentials:
-CORPID SECRET, env or profile; --agent picks the app ticket.
+Without --ticket the ticket is fetched and cached exactly as 'wwcli ticket'
+does, with the same credentials: CORPID SECRET, --corp-id with
+--secret-stdin/--secret-file, WWCLI_CORP_ID + WWCLI_SECRET, or a profile;
+--agent picks the app ticket. --ticket TICKET skips all that; but a ticket
+is a credential for 2 hours and a flag value shows in shell history and ps,
+so prefer letting sign fetch it.
 
 --verify SIG recomputes the signature for the given --nonce and --timestamp
 and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 		Example: `  wwcli sign --url 'https://example.com/page?x=1' --ticket "$TICKET"
   wwcli sign --url "$PAGE_URL" --agent
-  wwcli sign --url "$PAGE_URL" --ticket "$TICKET" --explain
+  wwcli sign --url "$PAGE_URL" --corp-id ww... --secret-file secret.txt
+  wwcli --sandbox sign --url https://example.com/ --agent --explain
   wwcli sign --url "$PAGE_URL" --ticket "$TICKET" \
     --nonce "$NONCE" --timestamp "$TS" --verify "$SIGNATURE"`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -78,8 +83,7 @@ and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Context = c.Context()
-			opts.CredArgs = args
+			opts.Creds.Args = args
 			fl := c.Flags()
 			if !fl.Changed("url") {
 				// Checked here, not with MarkFlagRequired, so it exits 2 like other usage errors.
@@ -89,20 +93,35 @@ and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 			opts.nonceSet = fl.Changed("nonce")
 			opts.timestampSet = fl.Changed("timestamp")
 			opts.verifySet = fl.Changed("verify")
-			if runF != nil {
-				return runF(opts)
+			if len(args) > 0 {
+				opts.credsGiven = append(opts.credsGiven, "CORPID SECRET")
 			}
-			return run(opts)
+			for _, name := range []string{"corp-id", "agent-id", "secret-stdin", "secret-file", "refresh", "no-cache"} {
+				if fl.Changed(name) {
+					opts.credsGiven = append(opts.credsGiven, "--"+name)
+				}
+			}
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return run(c.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.URL, "url", "", "page URL, as location.href shows it (#fragment removed)")
-	fl.StringVar(&opts.Ticket, "ticket", "", "jsapi_ticket (default: fetch with the credentials)")
+	fl.StringVar(&opts.Ticket, "ticket", "", "jsapi_ticket to sign with (default: fetch it with the credentials)")
 	fl.BoolVar(&opts.Agent, "agent", false, "sign with the app ticket (getAgentConfigSignature)")
 	fl.StringVar(&opts.Nonce, "nonce", "", "nonceStr, 1-32 letters and digits (default: 16 random)")
 	fl.StringVar(&opts.Timestamp, "timestamp", "", "Unix time in seconds (default: now)")
 	fl.StringVar(&opts.Verify, "verify", "", "check SIG instead of printing: exit 0 match, 1 mismatch")
 	fl.BoolVar(&opts.Explain, "explain", false, "print the exact string that was hashed on stderr")
+	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) for --agent; checked with agent/get")
+	fl.BoolVar(&opts.Refresh, "refresh", false, "fetch a new ticket even if the cached one is fresh")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token and ticket cache")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{timestamp, nonceStr, signature, url}")
 	return cmd
 }
 
@@ -115,8 +134,8 @@ type output struct {
 	URL       string `json:"url"`
 }
 
-func run(opts *Options) error {
-	io := opts.f.IO
+func run(ctx context.Context, opts *Options) error {
+	io := opts.IO
 	theme := ui.New(io.ErrOut, io.ColorErr())
 
 	req, given, err := opts.request()
@@ -129,15 +148,18 @@ func run(opts *Options) error {
 	if _, err := probe.Sign(); err != nil {
 		return usageError(err)
 	}
-	if req.Ticket, err = opts.ticket(theme); err != nil {
+	if req.Ticket, err = opts.ticket(ctx); err != nil {
 		return err
 	}
 	res, err := req.Sign()
 	if err != nil {
 		return usageError(err)
 	}
+	if w, ok := jssdk.TimestampWarning(res.Timestamp); ok {
+		res.Warnings = append(res.Warnings, w)
+	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(io.ErrOut, "%s %s\n", theme.WarnIcon(), w.Message)
+		opts.Warnf("%s", w.Message)
 	}
 	if opts.Explain {
 		kind, callback := "corp", "getConfigSignature"
@@ -151,14 +173,7 @@ func run(opts *Options) error {
 	if opts.verifySet {
 		return verify(opts, theme, req, res, given)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep '&' in URLs readable
-	if err := enc.Encode(output{Timestamp: res.Timestamp, NonceStr: res.NonceStr, Signature: res.Signature, URL: res.URL}); err != nil {
-		return err
-	}
-	_, err = io.Out.Write(buf.Bytes())
-	return err
+	return opts.Exporter.Write(ctx, io, output{Timestamp: res.Timestamp, NonceStr: res.NonceStr, Signature: res.Signature, URL: res.URL})
 }
 
 // request gathers the inputs, filling defaults; given is the parsed --verify value.
@@ -180,52 +195,45 @@ func (opts *Options) request() (req jssdk.Request, given string, err error) {
 	}
 	req.Timestamp = opts.Timestamp
 	if !opts.timestampSet {
-		req.Timestamp = strconv.FormatInt(opts.f.Now().Unix(), 10)
+		req.Timestamp = strconv.FormatInt(opts.Now().Unix(), 10)
 	}
 	return req, given, nil
 }
 
-// ticket returns --ticket, or fetches one through FetchTicket.
-func (opts *Options) ticket(theme *ui.Theme) (string, error) {
+// ticket returns --ticket, or the (cached) ticket `wwcli ticket` would print.
+func (opts *Options) ticket(ctx context.Context) (string, error) {
 	if opts.ticketSet {
-		if len(opts.CredArgs) > 0 {
-			fmt.Fprintf(opts.f.IO.ErrOut, "%s CORPID SECRET ignored: --ticket was given\n", theme.WarnIcon())
+		if len(opts.credsGiven) > 0 {
+			opts.Warnf("%s ignored: --ticket was given", strings.Join(opts.credsGiven, ", "))
 		}
 		if err := jssdk.ValidateTicket(opts.Ticket); err != nil {
 			return "", usageError(fmt.Errorf("--ticket: %w", err))
 		}
 		return opts.Ticket, nil
 	}
-	if opts.FetchTicket == nil {
-		return "", cmdutil.Errorf(cmdutil.ExitCredentials,
-			"no jsapi_ticket: pass --ticket TICKET (this build cannot fetch tickets from WeCom; get one with `wwcli ticket%s`)", agentHint(opts.Agent))
+	kind := wecom.CorpTicket
+	if opts.Agent {
+		kind = wecom.AgentTicket
 	}
-	ctx := opts.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	t, err := opts.FetchTicket(ctx, opts.Agent, opts.CredArgs)
+	s, err := opts.Session(ctx, "sign", opts.Creds, opts.NoCache)
 	if err != nil {
 		if cmdutil.ExitCode(err) == cmdutil.ExitCredentials {
 			return "", fmt.Errorf("%w\n(or pass the ticket itself with --ticket TICKET)", err)
 		}
 		return "", err
 	}
-	if err := jssdk.ValidateTicket(t); err != nil {
+	t, err := s.Ticket(ctx, kind, opts.Refresh)
+	if err != nil {
+		return "", err
+	}
+	if err := jssdk.ValidateTicket(t.Value); err != nil {
 		return "", fmt.Errorf("WeCom returned an unusable ticket: %w", err)
 	}
-	return t, nil
-}
-
-func agentHint(agent bool) string {
-	if agent {
-		return " --agent"
-	}
-	return ""
+	return t.Value, nil
 }
 
 func verify(opts *Options, theme *ui.Theme, req jssdk.Request, res jssdk.Result, given string) error {
-	w := opts.f.IO.ErrOut
+	w := opts.IO.ErrOut
 	if jssdk.Equal(res.Signature, given) {
 		fmt.Fprintf(w, "%s signature matches\n", theme.SuccessIcon())
 		return nil

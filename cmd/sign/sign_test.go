@@ -3,13 +3,16 @@ package sign
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
+	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
 const (
@@ -26,43 +29,75 @@ type result struct {
 	code        int
 	stdout      string
 	stderr      string
-	fetchCalls  int
-	fetchAgent  bool
-	fetchCreds  []string
 	errorString string
 }
 
-// runSign runs `wwcli sign args...` with a fixed clock; fetch may be nil.
-func runSign(t *testing.T, fetch TicketFetcher, args ...string) result {
+// newHarness is a sealed factory with a fixed clock.
+func newHarness(t *testing.T) *cmdutiltest.Harness {
 	t.Helper()
-	io, _, out, errOut := iostreams.Test()
-	f := &cmdutil.Factory{IO: io, Getenv: func(string) string { return "" },
-		Now: func() time.Time { return time.Unix(1700000000, 999_000_000) }}
-	var r result
-	var wrapped TicketFetcher
-	if fetch != nil {
-		wrapped = func(ctx context.Context, agent bool, creds []string) (string, error) {
-			r.fetchCalls++
-			r.fetchAgent, r.fetchCreds = agent, creds
-			return fetch(ctx, agent, creds)
-		}
-	}
-	cmd := NewCmd(f, wrapped, nil)
+	h := cmdutiltest.NewFactory(t)
+	h.F.Now = func() time.Time { return time.Unix(1700000000, 999_000_000) }
+	return h
+}
+
+// runSign runs `wwcli sign args...` with a fixed clock and no credentials.
+func runSign(t *testing.T, args ...string) result {
+	t.Helper()
+	return runSignWith(t, newHarness(t), args...)
+}
+
+func runSignWith(t *testing.T, h *cmdutiltest.Harness, args ...string) result {
+	t.Helper()
+	h.Out.Reset()
+	h.ErrOut.Reset()
+	cmd := NewCmd(h.F, nil)
 	cmd.SetArgs(args)
-	cmd.SetOut(errOut)
-	cmd.SetErr(errOut)
+	cmd.SetOut(h.ErrOut)
+	cmd.SetErr(h.ErrOut)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	err := cmd.ExecuteContext(context.Background())
-	r.code = cmdutil.ExitCode(err)
+	r := result{code: cmdutil.ExitCode(err), stdout: h.Out.String(), stderr: h.ErrOut.String()}
 	if err != nil {
 		r.errorString = err.Error()
 	}
-	r.stdout, r.stderr = out.String(), errOut.String()
 	return r
 }
 
+// withSandbox points h at a sandbox with the demo app's credentials in
+// the environment.
+func withSandbox(t *testing.T, h *cmdutiltest.Harness) *sandbox.Server {
+	t.Helper()
+	srv, _ := h.StartSandbox(t, sandbox.Options{})
+	h.Env["WWCLI_CORP_ID"], h.Env["WWCLI_SECRET"] = sandbox.DemoCorpID, sandbox.DemoAppSecret
+	return srv
+}
+
+func TestNewCmdParsesFlags(t *testing.T) {
+	h := newHarness(t)
+	var got *Options
+	cmd := NewCmd(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--url", "https://a.com/", "--agent", "--corp-id", "ww1", "--agent-id", "1000003",
+		"--secret-file", "s.txt", "--refresh", "--no-cache", "--json", "--jq", ".signature"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.URL != "https://a.com/" || !got.Agent || got.Creds.CorpID != "ww1" || got.Creds.AgentID != "1000003" ||
+		got.Creds.SecretFile != "s.txt" || !got.Refresh || !got.NoCache || !got.Exporter.JSON || got.Exporter.JQ != ".signature" ||
+		got.ticketSet || got.Session == nil {
+		t.Fatalf("parsed %+v", got)
+	}
+	cmd = NewCmd(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--url", "https://a.com/", "--secret-stdin", "ww1", "sec"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Creds.SecretStdin || strings.Join(got.Creds.Args, " ") != "ww1 sec" {
+		t.Fatalf("parsed %+v", got.Creds)
+	}
+}
+
 func TestOfficialVectorJSON(t *testing.T) {
-	r := runSign(t, nil, official...)
+	r := runSign(t, official...)
 	want := `{"timestamp":1414587457,"nonceStr":"Wm3WZYTPz0wzccnW","signature":"0f9de62fce790f9a083d5c99e95740ceb90c27ed","url":"http://mp.weixin.qq.com?params=value"}` + "\n"
 	if r.code != 0 || r.stdout != want {
 		t.Fatalf("code %d\nstdout %q\nstderr %s", r.code, r.stdout, r.stderr)
@@ -74,7 +109,7 @@ func TestOfficialVectorJSON(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	r := runSign(t, nil, "--url", "https://example.com/a?b=1&c=2", "--ticket", "T")
+	r := runSign(t, "--url", "https://example.com/a?b=1&c=2", "--ticket", "T")
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("code %d stderr %q", r.code, r.stderr)
 	}
@@ -123,7 +158,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runSign(t, nil, tc.args...)
+			r := runSign(t, tc.args...)
 			if r.code != cmdutil.ExitUsage || !strings.Contains(r.errorString, tc.msg) {
 				t.Fatalf("code %d, error %q; want 2 and %q", r.code, r.errorString, tc.msg)
 			}
@@ -148,7 +183,7 @@ func TestWarnings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runSign(t, nil, "--url", tc.url, "--ticket", "T", "--nonce", "n", "--timestamp", "1")
+			r := runSign(t, "--url", tc.url, "--ticket", "T", "--nonce", "n", "--timestamp", "1700000000")
 			if r.code != 0 {
 				t.Fatalf("code %d: %s", r.code, r.errorString)
 			}
@@ -169,24 +204,24 @@ func TestWarnings(t *testing.T) {
 }
 
 func TestExplain(t *testing.T) {
-	r := runSign(t, nil, append(official, "--explain")...)
+	r := runSign(t, append(official, "--explain")...)
 	if r.code != 0 || !strings.Contains(r.stderr, "jsapi_ticket="+officialTicket+"&noncestr="+officialNonce+"&timestamp="+officialTS+"&url="+officialURL) ||
 		!strings.Contains(r.stderr, "getConfigSignature") || strings.Contains(r.stdout, "jsapi_ticket=") {
 		t.Fatalf("stdout %q\nstderr %s", r.stdout, r.stderr)
 	}
-	r = runSign(t, nil, append(official, "--explain", "--agent")...)
+	r = runSign(t, append(official, "--explain", "--agent")...)
 	if r.code != 0 || !strings.Contains(r.stderr, "app (agent) ticket: return this from getAgentConfigSignature") || !strings.Contains(r.stdout, officialSig) {
 		t.Fatalf("--agent with --ticket: stdout %q stderr %s", r.stdout, r.stderr)
 	}
 }
 
 func TestVerify(t *testing.T) {
-	r := runSign(t, nil, append(official, "--verify", strings.ToUpper(officialSig))...)
+	r := runSign(t, append(official, "--verify", strings.ToUpper(officialSig))...)
 	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "signature matches") {
 		t.Fatalf("match: code %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
 	}
 	mp := "f4d90daf4b3bca3078ab155816175ba34c443a7b" // WeChat-MP doc: same inputs, no query
-	r = runSign(t, nil, append(official, "--verify", mp)...)
+	r = runSign(t, append(official, "--verify", mp)...)
 	for _, s := range []string{"does not match", "given:    " + mp, "expected: " + officialSig,
 		"hashed:   jsapi_ticket=" + officialTicket, "without its query string"} {
 		if !strings.Contains(r.stderr, s) {
@@ -196,60 +231,119 @@ func TestVerify(t *testing.T) {
 	if r.code != cmdutil.ExitFailure || r.stdout != "" || r.errorString != "" {
 		t.Fatalf("mismatch: code %d stdout %q err %q", r.code, r.stdout, r.errorString)
 	}
-	r = runSign(t, nil, append(official, "--verify", strings.Repeat("0", 40))...)
+	r = runSign(t, append(official, "--verify", strings.Repeat("0", 40))...)
 	if r.code != 1 || !strings.Contains(r.stderr, "check the ticket") {
 		t.Fatalf("unexplained mismatch: code %d stderr %s", r.code, r.stderr)
 	}
 }
 
-func TestMissingTicketWithoutFetcher(t *testing.T) {
-	r := runSign(t, nil, "--url", "https://a.com/")
-	if r.code != cmdutil.ExitCredentials || !strings.Contains(r.errorString, "pass --ticket TICKET") {
+func TestNoCredentialsSaysPassTicket(t *testing.T) {
+	r := runSign(t, "--url", "https://a.com/")
+	if r.code != cmdutil.ExitCredentials || !strings.Contains(r.errorString, "no WeCom credentials") ||
+		!strings.Contains(r.errorString, "pass the ticket itself with --ticket TICKET") {
 		t.Fatalf("code %d err %q", r.code, r.errorString)
-	}
-	r = runSign(t, nil, "--url", "https://a.com/", "--agent")
-	if r.code != cmdutil.ExitCredentials || !strings.Contains(r.errorString, "wwcli ticket --agent") {
-		t.Fatalf("--agent: code %d err %q", r.code, r.errorString)
 	}
 }
 
-func TestFetcher(t *testing.T) {
-	fetch := func(context.Context, bool, []string) (string, error) { return officialTicket, nil }
-	r := runSign(t, fetch, "--url", officialURL, "--nonce", officialNonce, "--timestamp", officialTS, "--agent", "ww123", "sec")
-	if r.code != 0 || !strings.Contains(r.stdout, officialSig) || r.fetchCalls != 1 || !r.fetchAgent ||
-		strings.Join(r.fetchCreds, " ") != "ww123 sec" {
-		t.Fatalf("%+v", r)
+// Without --ticket, sign fetches the ticket through the session, as
+// `wwcli ticket` does: corp ticket, or app ticket with --agent.
+func TestFetchesTicketWithCredentials(t *testing.T) {
+	h := newHarness(t)
+	srv := withSandbox(t, h)
+	sig := func(r result) string {
+		var o output
+		if err := json.Unmarshal([]byte(r.stdout), &o); err != nil || r.code != 0 {
+			t.Fatalf("code %d stdout %q stderr %s err %q", r.code, r.stdout, r.stderr, r.errorString)
+		}
+		return o.Signature
 	}
-	// --ticket wins: no fetch, and ignored credentials are mentioned.
-	r = runSign(t, fetch, append(official, "ww123", "sec")...)
-	if r.code != 0 || r.fetchCalls != 0 || !strings.Contains(r.stderr, "CORPID SECRET ignored") {
+	fixed := []string{"--url", "https://a.com/", "--nonce", "n", "--timestamp", "1700000000"}
+	corp := sig(runSignWith(t, h, fixed...))
+	agent := sig(runSignWith(t, h, append(fixed, "--agent")...))
+	if corp == agent || srv.Count("/cgi-bin/get_jsapi_ticket") != 1 || srv.Count("/cgi-bin/ticket/get") != 1 {
+		t.Fatalf("corp %s agent %s, counters %v", corp, agent, srv.Counters())
+	}
+	// --jq filters the one object; --json changes nothing.
+	r := runSignWith(t, h, append(fixed, "--jq", ".signature")...)
+	if r.code != 0 || strings.TrimSpace(r.stdout) != corp {
+		t.Fatalf("--jq: %+v", r)
+	}
+	r = runSignWith(t, h, append(fixed, "--json")...)
+	if r.code != 0 || sig(r) != corp {
+		t.Fatalf("--json: %+v", r)
+	}
+	// Cached like `wwcli ticket`; --refresh fetches again, --no-cache too.
+	runSignWith(t, h, append(fixed, "--refresh")...)
+	runSignWith(t, h, append(fixed, "--no-cache")...)
+	if srv.Count("/cgi-bin/get_jsapi_ticket") != 3 || srv.Count("/cgi-bin/gettoken") != 2 {
+		t.Fatalf("cache, --refresh, --no-cache: %v", srv.Counters())
+	}
+}
+
+func TestSecretFileAndCorpID(t *testing.T) {
+	h := newHarness(t)
+	srv, _ := h.StartSandbox(t, sandbox.Options{})
+	file := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(file, []byte(sandbox.DemoAppSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runSignWith(t, h, "--url", "https://a.com/", "--corp-id", sandbox.DemoCorpID, "--secret-file", file)
+	if r.code != 0 || !strings.Contains(r.stdout, `"signature":"`) || srv.Count("/cgi-bin/get_jsapi_ticket") != 1 {
+		t.Fatalf("%+v %v", r, srv.Counters())
+	}
+}
+
+// --agent-id must be the secret's app: WeCom would hand out the secret's
+// app ticket whatever agent id was meant.
+func TestAgentIDCheckedAgainstTheApp(t *testing.T) {
+	h := newHarness(t)
+	withSandbox(t, h)
+	fixed := []string{"--url", "https://a.com/", "--agent"}
+	if r := runSignWith(t, h, append(fixed, "--agent-id", "1000002")...); r.code != 0 {
+		t.Fatalf("the secret's own app: %+v", r)
+	}
+	r := runSignWith(t, h, append(fixed, "--agent-id", "1000003")...)
+	if r.code != cmdutil.ExitAPI || !strings.Contains(r.errorString, "agent id 1000003 is not the app of this secret") || r.stdout != "" {
+		t.Fatalf("another app: %+v", r)
+	}
+	r = runSignWith(t, h, append(fixed, "--agent-id", "abc")...)
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errorString, "not a number") {
+		t.Fatalf("not a number: %+v", r)
+	}
+}
+
+func TestTicketFlagWins(t *testing.T) {
+	h := newHarness(t)
+	srv := withSandbox(t, h)
+	r := runSignWith(t, h, append(official, "--refresh", "ww123", "sec")...)
+	if r.code != 0 || !strings.Contains(r.stdout, officialSig) ||
+		!strings.Contains(r.stderr, "warning: CORPID SECRET, --refresh ignored: --ticket was given") {
 		t.Fatalf("%+v", r)
 	}
 	// Bad input is reported before any request to WeCom.
-	r = runSign(t, fetch, "--url", "/relative")
-	if r.code != cmdutil.ExitUsage || r.fetchCalls != 0 {
+	r = runSignWith(t, h, "--url", "/relative")
+	if r.code != cmdutil.ExitUsage || srv.Count("/cgi-bin/gettoken") != 0 {
+		t.Fatalf("%+v %v", r, srv.Counters())
+	}
+}
+
+func TestWeComErrorsPassThrough(t *testing.T) {
+	h := newHarness(t)
+	withSandbox(t, h)
+	h.Env["WWCLI_SECRET"] = "wrong"
+	r := runSignWith(t, h, "--url", "https://a.com/")
+	if r.code != cmdutil.ExitAPI || !strings.Contains(r.errorString, "errcode 40001") {
 		t.Fatalf("%+v", r)
 	}
 }
 
-func TestFetcherErrors(t *testing.T) {
-	creds := func(context.Context, bool, []string) (string, error) {
-		return "", cmdutil.Errorf(cmdutil.ExitCredentials, "no credentials")
+func TestInputSanity(t *testing.T) {
+	r := runSign(t, "--url", "https://a.com/\xff", "--ticket", "T")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errorString, "not valid UTF-8") || r.stdout != "" {
+		t.Fatalf("non-UTF-8 URL: %+v", r)
 	}
-	r := runSign(t, creds, "--url", "https://a.com/")
-	if r.code != cmdutil.ExitCredentials || !strings.Contains(r.errorString, "no credentials") || !strings.Contains(r.errorString, "--ticket TICKET") {
-		t.Fatalf("%+v", r)
-	}
-	api := func(context.Context, bool, []string) (string, error) {
-		return "", cmdutil.Errorf(cmdutil.ExitAPI, "errcode 40001")
-	}
-	r = runSign(t, api, "--url", "https://a.com/")
-	if r.code != cmdutil.ExitAPI || r.errorString != "errcode 40001" {
-		t.Fatalf("%+v", r)
-	}
-	empty := func(context.Context, bool, []string) (string, error) { return "", nil }
-	r = runSign(t, empty, "--url", "https://a.com/")
-	if r.code != cmdutil.ExitFailure || !strings.Contains(r.errorString, "unusable ticket") {
-		t.Fatalf("%+v", r)
+	r = runSign(t, "--url", "https://a.com/", "--ticket", "T", "--nonce", "n", "--timestamp", "1")
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: the timestamp 1 is 1970-01-01 00:00:01 UTC, long before WeCom existed") {
+		t.Fatalf("--timestamp 1: %+v", r)
 	}
 }

@@ -2,7 +2,7 @@
 package ticket
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"time"
 
@@ -10,22 +10,25 @@ import (
 
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
-// Options of `wwcli ticket`.
+// Options of `wwcli ticket`: only what run needs.
 type Options struct {
-	f       *cmdutil.Factory
-	Creds   cmdutil.CredInput
-	Agent   bool
-	Refresh bool
-	NoCache bool
-	JSON    bool
+	IO      *iostreams.IOStreams
+	Session func(ctx context.Context, command string, in cmdutil.CredInput, noCache bool) (*cmdutil.Session, error)
+
+	Creds    cmdutil.CredInput
+	Agent    bool
+	Refresh  bool
+	NoCache  bool
+	Exporter cmdutil.Exporter
 }
 
 // NewCmd builds `wwcli ticket`.
-func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{f: f}
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Session: f.Session}
 	cmd := &cobra.Command{
 		Use:   "ticket [CORPID SECRET]",
 		Short: "Print a JS-SDK jsapi_ticket (corp, or app with --agent)",
@@ -33,33 +36,52 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 ww.register's getConfigSignature, or with --agent the app ticket
 (/cgi-bin/ticket/get?type=agent_config) for getAgentConfigSignature.
 
+WeCom gives the app ticket of the app whose secret made the token. With an
+agent id (--agent-id, WWCLI_AGENT_ID or the profile's) wwcli first checks
+with /cgi-bin/agent/get that the secret is that app's, and refuses with
+exit 3 when it is not.
+
 Tickets and the token behind them are cached across runs: WeCom allows
 400 ticket fetches per hour per corp and 100 per app. Concurrent runs on
-an empty cache make one gettoken and one ticket request between them.`,
+an empty cache make one gettoken and one ticket request between them.
+
+Credentials: CORPID SECRET, --corp-id with --secret-stdin/--secret-file,
+WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 		Example: `  wwcli ticket CORPID SECRET          # like 'npx wwutil ticket CORPID SECRET'
   wwcli ticket --agent                 # app ticket of the profile's app
-  wwcli ticket --json
-  wwcli --sandbox ticket`,
+  wwcli ticket --corp-id ww... --secret-file secret.txt --json
+  wwcli --sandbox ticket --agent --jq .expires_in`,
 		Args: shared.CredArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Creds.Args = args
-			if runF != nil {
-				return runF(opts)
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
 			}
-			return run(cmd, opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
 		},
 	}
-	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) for --agent; must be the secret's app")
+	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) for --agent; checked with agent/get")
 	cmd.Flags().BoolVar(&opts.Agent, "agent", false, "the app ticket (agent_config) instead of the corp ticket")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new ticket even if the cached one is fresh")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the cache")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print {ticket, type, expires_in, expires_at, cached}")
+	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token and ticket cache")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "{ticket, type, expires_in, expires_at, cached}")
 	return cmd
 }
 
-func run(cmd *cobra.Command, opts *Options) error {
-	ctx := cmd.Context()
-	s, err := opts.f.Session(ctx, "ticket", opts.Creds, opts.NoCache)
+// ticketJSON is what --json prints.
+type ticketJSON struct {
+	Ticket    string `json:"ticket"`
+	Type      string `json:"type"`
+	ExpiresIn int    `json:"expires_in"`
+	ExpiresAt string `json:"expires_at"`
+	Cached    bool   `json:"cached"`
+}
+
+func run(ctx context.Context, opts *Options) error {
+	s, err := opts.Session(ctx, "ticket", opts.Creds, opts.NoCache)
 	if err != nil {
 		return err
 	}
@@ -71,15 +93,9 @@ func run(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if !opts.JSON {
-		_, err = fmt.Fprintln(opts.f.IO.Out, t.Value)
+	if !opts.Exporter.Enabled() {
+		_, err = fmt.Fprintln(opts.IO.Out, t.Value)
 		return err
 	}
-	return json.NewEncoder(opts.f.IO.Out).Encode(struct {
-		Ticket    string `json:"ticket"`
-		Type      string `json:"type"`
-		ExpiresIn int    `json:"expires_in"`
-		ExpiresAt string `json:"expires_at"`
-		Cached    bool   `json:"cached"`
-	}{t.Value, string(kind), t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return opts.Exporter.Write(ctx, opts.IO, ticketJSON{t.Value, string(kind), t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
 }

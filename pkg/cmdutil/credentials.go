@@ -32,18 +32,21 @@ type Credentials struct {
 	BaseURL string // the profile's base URL, if any
 }
 
-// missingCredentials is the exit-4 message that shows every way in.
-const missingCredentials = `no WeCom credentials: give them one of three ways
-  1. positional:   wwcli %[1]s CORPID SECRET
-  2. environment:  WWCLI_CORP_ID=ww... WWCLI_SECRET=... wwcli %[1]s   (CI)
-  3. profile:      wwcli auth login --corp-id ww...   (secret kept in the OS keyring)
-or try it offline first: wwcli --sandbox %[1]s`
-
 // ResolveCredentials applies the documented precedence: positional
 // arguments > --corp-id with --secret-stdin/--secret-file > WWCLI_* env >
 // profile (secret from the keyring or the opt-in file). command is the
-// command's name for messages ("ticket").
+// command's name for messages ("ticket"). Under --sandbox, explicit
+// credentials must be the demo corp's: the in-process sandbox knows no
+// other, and its 40013 would blame a corp id that is fine.
 func (f *Factory) ResolveCredentials(ctx context.Context, command string, in CredInput) (Credentials, error) {
+	c, err := f.resolveCredentials(ctx, command, in)
+	if err == nil && f.Global.Sandbox && c.CorpID != sandbox.DemoCorpID {
+		return Credentials{}, Errorf(ExitCredentials, "%s", sandboxDemoOnly(f.usage(command), c.CorpID, f.explicitSource(c.Source, in)))
+	}
+	return c, err
+}
+
+func (f *Factory) resolveCredentials(ctx context.Context, command string, in CredInput) (Credentials, error) {
 	agentID := firstNonEmpty(in.AgentID, f.Getenv("WWCLI_AGENT_ID"))
 	if err := ValidateAgentID(agentID); err != nil {
 		return Credentials{}, err
@@ -91,8 +94,12 @@ func (f *Factory) ResolveCredentials(ctx context.Context, command string, in Cre
 		return f.withProfileAgent(Credentials{CorpID: envCorp, Secret: envSecret, AgentID: agentID, Source: "WWCLI_SECRET"}), checkCreds(envCorp, envSecret)
 	case envSecret != "":
 		return Credentials{}, Errorf(ExitCredentials, "WWCLI_SECRET is set but WWCLI_CORP_ID is not: set both")
-	case envCorp != "" && f.Getenv("WWCLI_CORP_ID") != "":
-		return Credentials{}, Errorf(ExitCredentials, "WWCLI_CORP_ID is set but WWCLI_SECRET is not: set both")
+	case envCorp != "":
+		// WWCLI_CORP_ID alone (authurl's corp-id fallback) only names the
+		// corp: the profile (or the sandbox) of that corp supplies the rest.
+		if err := f.corpIDOnly(command, envCorp); err != nil {
+			return Credentials{}, err
+		}
 	}
 
 	// The sandbox never sees real secrets: without explicit credentials it
@@ -114,7 +121,7 @@ func (f *Factory) profileCredentials(ctx context.Context, command, agentID strin
 		if f.Global.Profile != "" {
 			return Credentials{}, Errorf(ExitCredentials, "no profile %q: create it with 'wwcli auth login --profile %s --corp-id ww...'", name, name)
 		}
-		return Credentials{}, Errorf(ExitCredentials, missingCredentials, command)
+		return Credentials{}, Errorf(ExitCredentials, "%s", missingCredentials(f.usage(command)))
 	}
 	store, err := f.SecretStore(p.SecretStorage)
 	if err != nil {
@@ -131,6 +138,51 @@ func (f *Factory) profileCredentials(ctx context.Context, command, agentID strin
 	}
 	return Credentials{CorpID: p.CorpID, Secret: secret, AgentID: firstNonEmpty(agentID, p.AgentID),
 		Source: fmt.Sprintf("profile %q (%s)", name, store.Kind()), Profile: name, BaseURL: p.BaseURL}, nil
+}
+
+// corpIDOnly checks that WWCLI_CORP_ID, set without WWCLI_SECRET, names
+// the corp the rest of the credentials will come from.
+func (f *Factory) corpIDOnly(command, corp string) error {
+	if f.Global.Sandbox {
+		if corp != sandbox.DemoCorpID {
+			return Errorf(ExitCredentials, "%s", sandboxDemoOnly(f.usage(command), corp, "WWCLI_CORP_ID"))
+		}
+		return nil
+	}
+	p, err := f.profile()
+	if err != nil {
+		return err
+	}
+	switch {
+	case p == nil:
+		return Errorf(ExitCredentials, "WWCLI_CORP_ID is set but WWCLI_SECRET is not, and there is no profile %q: set both", f.ProfileName())
+	case p.CorpID != corp:
+		return Errorf(ExitCredentials, "WWCLI_CORP_ID is %s but profile %q is for corp %s: set WWCLI_SECRET too, or unset WWCLI_CORP_ID to use the profile", corp, f.ProfileName(), p.CorpID)
+	}
+	return nil
+}
+
+// usage is the running command's usage line, for suggestions; without
+// one (no cobra), that of a command taking nothing but credentials.
+func (f *Factory) usage(command string) string {
+	if f.UseLine != "" {
+		return f.UseLine
+	}
+	return "wwcli " + command + " [CORPID SECRET]"
+}
+
+// explicitSource names, for the sandbox message, what to drop so that
+// --sandbox uses its demo app.
+func (f *Factory) explicitSource(source string, in CredInput) string {
+	switch {
+	case source == "arguments":
+		return "CORPID SECRET"
+	case in.CorpID != "":
+		return "--corp-id"
+	case f.Getenv("WWCLI_CORP_ID") != "":
+		return "WWCLI_CORP_ID"
+	}
+	return source // --secret-file with the profile's corp id
 }
 
 // profile returns the selected profile, or nil when it does not exist.

@@ -20,6 +20,7 @@ type GlobalFlags struct {
 	BaseURL string        // --base-url / WWCLI_BASE_URL
 	Timeout time.Duration // --timeout, bounds every HTTP request
 	Debug   bool          // --debug: debug=1 on WeCom calls + redacted request log
+	Verbose bool          // --verbose / WWCLI_DEBUG=api: redacted request log only
 	Sandbox bool          // --sandbox / WWCLI_SANDBOX=1: in-process sandbox
 	NoColor bool          // --no-color
 }
@@ -31,6 +32,9 @@ type Factory struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	Global GlobalFlags
+	// UseLine is the running command's usage line (cobra's UseLine), set
+	// by the root command: error messages build their suggestions from it.
+	UseLine string
 
 	// Keyring overrides the OS keyring (tests use credstore.NewMemory()).
 	Keyring credstore.Store

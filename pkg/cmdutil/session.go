@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -53,9 +54,11 @@ func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) 
 	}
 	client := wecom.New(base, f.HTTPClient())
 	client.Now = f.Now
+	if f.Global.Debug || f.Global.Verbose {
+		client.Log = f.IO.ErrOut // URLs only, secrets redacted
+	}
 	if f.Global.Debug {
 		client.Debug = true
-		client.Log = f.IO.ErrOut
 		f.warnDebug()
 	}
 	s := &Session{Creds: creds, BaseURL: base, Client: client, now: f.Now}
@@ -83,7 +86,28 @@ func (f *Factory) APIBaseURL(creds Credentials) (string, error) {
 	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 		return "", FlagErrorf("base URL %q must start with https:// (or http:// for a local sandbox)", base)
 	}
-	return strings.TrimRight(base, "/"), nil
+	base = strings.TrimRight(base, "/")
+	// Endpoints are /cgi-bin/..., so a base URL copied with it would
+	// call /cgi-bin/cgi-bin/... and meet only 404s.
+	if trimmed, ok := strings.CutSuffix(base, "/cgi-bin"); ok {
+		f.Warnf("the base URL %s ends in /cgi-bin, which wwcli adds itself: using %s", base, trimmed)
+		base = trimmed
+	}
+	return base, nil
+}
+
+// PlannedBaseURL is the API base URL a session for in will use, found
+// without reading any secret, so that a usage error that depends on the
+// host is reported before the keyring is asked.
+func (f *Factory) PlannedBaseURL(in CredInput) (string, error) {
+	var creds Credentials
+	explicit := len(in.Args) > 0 || in.SecretStdin || in.SecretFile != "" || f.Getenv("WWCLI_SECRET") != ""
+	if !explicit && !f.Global.Sandbox && f.Global.BaseURL == "" {
+		if p, err := f.profile(); err == nil && p != nil {
+			creds.BaseURL = p.BaseURL // the profile's host goes with the profile's secret
+		}
+	}
+	return f.APIBaseURL(creds)
 }
 
 func (f *Factory) warnDebug() {
@@ -143,11 +167,19 @@ func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
 }
 
 // Ticket returns the corp or app jsapi_ticket, from the cache when fresh.
+// WeCom hands out the app ticket of the app whose secret made the token,
+// whatever agent id the caller has in mind, so before fetching one for a
+// known agent id it checks with agent/get that the secret is that app's.
 func (s *Session) Ticket(ctx context.Context, kind wecom.TicketKind, refresh bool) (Result, error) {
 	cacheKind := "ticket:" + string(kind)
 	var result Result
 	err := s.withToken(ctx, func(token string) error {
 		r, err := s.get(ctx, cacheKind, refresh, func(ctx context.Context) (string, time.Duration, error) {
+			if kind == wecom.AgentTicket && s.Creds.AgentID != "" {
+				if _, err := s.Client.GetAgent(ctx, token, s.Creds.AgentID); err != nil {
+					return "", 0, agentCheckError(s.Creds.AgentID, err)
+				}
+			}
 			t, err := s.Client.GetTicket(ctx, token, kind)
 			if err != nil {
 				return "", 0, err
@@ -210,4 +242,35 @@ func cloneQuery(q map[string][]string) map[string][]string {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
+}
+
+// AgentMismatchError is an agent id that is not the app of the secret:
+// its app ticket would be another app's.
+type AgentMismatchError struct {
+	AgentID string
+	Err     *wecom.APIError // agent/get's answer: 301002 or 40056
+}
+
+func (e *AgentMismatchError) Error() string {
+	return fmt.Sprintf("agent id %s is not the app of this secret (agent/get answered errcode %d).\n"+
+		"  WeCom gives the app ticket of the app whose secret made the token: pass that app's\n"+
+		"  --agent-id (or WWCLI_AGENT_ID), or the secret of app %s.", e.AgentID, e.Err.Code, e.AgentID)
+}
+
+// Explain is the message itself: the generic errcode text would hide it.
+func (e *AgentMismatchError) Explain() string { return e.Error() }
+
+func (e *AgentMismatchError) Unwrap() error { return e.Err }
+
+// ExitCode: WeCom answered an errcode.
+func (e *AgentMismatchError) ExitCode() int { return ExitAPI }
+
+// agentCheckError turns agent/get's "not your app" answers into an
+// AgentMismatchError; other failures (network, stale token) stay as they are.
+func agentCheckError(agentID string, err error) error {
+	var apiErr *wecom.APIError
+	if errors.As(err, &apiErr) && (apiErr.Code == 301002 || apiErr.Code == 40056) {
+		return &AgentMismatchError{AgentID: agentID, Err: apiErr}
+	}
+	return err
 }

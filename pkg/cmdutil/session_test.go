@@ -268,3 +268,77 @@ func TestBaseURLValidation(t *testing.T) {
 		t.Fatal(u)
 	}
 }
+
+// A base URL copied with /cgi-bin would call /cgi-bin/cgi-bin/...: it is
+// stripped, with one warning.
+func TestBaseURLEndingInCgiBin(t *testing.T) {
+	io, _, _, errOut := iostreams.Test()
+	f := testFactory(t, nil)
+	f.IO = io
+	for _, base := range []string{"http://127.0.0.1:1/cgi-bin", "http://127.0.0.1:1/cgi-bin/"} {
+		f.Global.BaseURL = base
+		if u, err := f.APIBaseURL(Credentials{}); err != nil || u != "http://127.0.0.1:1" {
+			t.Fatalf("%s: %q %v", base, u, err)
+		}
+	}
+	if n := strings.Count(errOut.String(), "warning: the base URL http://127.0.0.1:1/cgi-bin ends in /cgi-bin"); n != 1 {
+		t.Fatalf("want one warning, got %d: %q", n, errOut.String())
+	}
+}
+
+// PlannedBaseURL (known before any secret is read) is the host the
+// session then uses, for every source of credentials.
+func TestPlannedBaseURLMatchesTheSession(t *testing.T) {
+	ctx := context.Background()
+	secretFile := filepath.Join(t.TempDir(), "s")
+	if err := os.WriteFile(secretFile, []byte("filesecret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		env  map[string]string
+		in   CredInput
+		flag string
+	}{
+		{"profile", nil, CredInput{}, ""},
+		{"profile, --base-url wins", nil, CredInput{}, "http://127.0.0.1:3"},
+		{"arguments", nil, CredInput{Args: []string{"wwprofile", "x"}}, ""},
+		{"secret file", nil, CredInput{CorpID: "wwprofile", SecretFile: secretFile}, ""},
+		{"env", map[string]string{"WWCLI_CORP_ID": "wwprofile", "WWCLI_SECRET": "x"}, CredInput{}, ""},
+		{"corp id alone", map[string]string{"WWCLI_CORP_ID": "wwprofile"}, CredInput{}, ""},
+	}
+	for _, c := range cases {
+		f := testFactory(t, c.env)
+		saveProfile(t, f, "default", &config.Profile{CorpID: "wwprofile", BaseURL: "http://127.0.0.1:2", SecretStorage: config.StorageKeyring}, "p")
+		f.Global.BaseURL = c.flag
+		planned, err := f.PlannedBaseURL(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		s, err := f.Session(ctx, "api", c.in, true)
+		if err != nil || s.BaseURL != planned {
+			t.Errorf("%s: planned %s, session %+v %v", c.name, planned, s, err)
+		}
+	}
+}
+
+// --verbose logs each exchange, secrets redacted, and never adds debug=1.
+func TestVerboseLogsWithoutDebug(t *testing.T) {
+	_, base := startSandbox(t)
+	io, _, _, errOut := iostreams.Test()
+	f := testFactory(t, nil)
+	f.IO = io
+	f.Global.Verbose = true
+	s := sessionFor(t, f, base)
+	if s.Client.Debug {
+		t.Fatal("--verbose switched debug=1 on")
+	}
+	if _, err := s.Token(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	log := errOut.String()
+	if !strings.Contains(log, "/cgi-bin/gettoken?corpid="+sandbox.DemoCorpID+"&corpsecret=REDACTED") ||
+		strings.Contains(log, sandbox.DemoAppSecret) || strings.Contains(log, "debug=1") || strings.Contains(log, "warning") {
+		t.Fatalf("log: %q", log)
+	}
+}

@@ -144,7 +144,7 @@ func TestNoCredentialsFixIsAligned(t *testing.T) {
 		t.Errorf("keyring: %+v", k)
 	}
 	lines := strings.Split(c.UI().Fix, "\n")
-	if len(lines) < 3 || !strings.HasPrefix(lines[0], "fix:   1. positional:") {
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "fix:   1. arguments:") {
 		t.Fatalf("fix: %q", lines)
 	}
 	col := strings.Index(lines[0], "1.")

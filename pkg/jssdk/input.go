@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
+	"unicode/utf8"
 )
+
+// WarnImplausibleTimestamp: see TimestampWarning.
+const WarnImplausibleTimestamp = "implausible_timestamp"
 
 // InputError is invalid user input; Field names what was wrong ("url",
 // "ticket", "nonce", "timestamp", "verify") and the message names the fix.
@@ -30,6 +35,9 @@ const MaxNonceLen = 32
 func ValidateTicket(t string) error {
 	if t == "" {
 		return inputErrorf("ticket", "the jsapi_ticket is empty: pass the ticket from `wwcli ticket` (or `wwcli ticket --agent`)")
+	}
+	if !utf8.ValidString(t) {
+		return inputErrorf("ticket", "the jsapi_ticket is not valid UTF-8: copy the ticket exactly (WeCom's tickets are letters, digits, '-' and '_')")
 	}
 	for _, r := range t {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
@@ -90,6 +98,24 @@ func ParseTimestamp(s string) (int64, error) {
 	return v, nil
 }
 
+// minPlausibleTimestamp is 2001-09-09, the first 10-digit Unix time:
+// WeCom and its JS-SDK came much later, so anything before it is a typo
+// or a unit mistake, not the time a page was signed.
+const minPlausibleTimestamp = 1_000_000_000
+
+// TimestampWarning reports a timestamp that cannot be the time a page
+// was signed (before 2001). It is not an error: --verify may have to
+// check what a broken signer really sent.
+func TimestampWarning(ts int64) (Warning, bool) {
+	if ts >= minPlausibleTimestamp {
+		return Warning{}, false
+	}
+	return Warning{Code: WarnImplausibleTimestamp, Message: fmt.Sprintf(
+		"the timestamp %d is %s, long before WeCom existed: pass the Unix seconds the page was given "+
+			"(10 digits, e.g. 1414587457), or omit --timestamp for now",
+		ts, time.Unix(ts, 0).UTC().Format("2006-01-02 15:04:05 UTC"))}, true
+}
+
 // StripFragment removes '#' and everything after it, as the page does with
 // location.href.split('#')[0]. It returns the fragment (without '#') and
 // whether there was one, so callers can tell the user.
@@ -107,6 +133,12 @@ func StripFragment(u string) (stripped, fragment string, had bool) {
 func ValidateURL(u string) error {
 	if u == "" {
 		return inputErrorf("url", "the URL is empty: pass the full page URL, e.g. --url 'https://example.com/page?x=1'")
+	}
+	if !utf8.ValidString(u) {
+		// The page signs location.href, which is always valid UTF-8: a
+		// stray byte would be signed as is and printed as U+FFFD, so the
+		// "url" shown would not be the URL signed.
+		return inputErrorf("url", "the URL %q is not valid UTF-8: pass location.href as the browser shows it (non-ASCII as UTF-8, or percent-encoded)", u)
 	}
 	for _, r := range u {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {

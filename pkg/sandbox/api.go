@@ -118,6 +118,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if _, ok := s.routes[path]; !ok {
+		// Like WeCom: an unknown path is HTTP 404 without a WeCom body, so
+		// no client mistakes it for an errcode.
+		finish(http.StatusNotFound, 0)
+		http.Error(w, "404 page not found: sandbox: "+path+" is not implemented; see docs/sandbox.md for the endpoints", http.StatusNotFound)
+		return
+	}
+
 	var body []byte
 	if r.Method == http.MethodPost {
 		limit := int64(maxBody)
@@ -185,11 +193,7 @@ func (s *Server) answer(r *http.Request, path, ip string, body []byte) (int, obj
 	fail := func(e *apiError) (int, object, *call) {
 		return http.StatusOK, object{{"errcode", e.code}, {"errmsg", errmsg(e.code, e.text, newHint(now.Unix()), ip)}}, nil
 	}
-	rt, ok := s.routes[path]
-	if !ok {
-		return http.StatusNotFound, object{{"errcode", http.StatusNotFound},
-			{"errmsg", "sandbox: " + path + " is not implemented; see docs/sandbox.md for the endpoints"}}, nil
-	}
+	rt := s.routes[path] // serveAPI answered unknown paths
 	if rt.postOnly && r.Method != http.MethodPost {
 		return fail(errPostOnly)
 	}

@@ -175,6 +175,12 @@ func (c *Client) once(ctx context.Context, method string, req Request, body []by
 		return nil, true, &NetworkError{Path: req.Path, Err: redactError(err, u)}
 	}
 	elapsed := c.now().Sub(start).Round(time.Millisecond)
+	// A 404 means no such endpoint, whatever the body says: a sandbox or
+	// proxy may add an "errcode" that is no WeCom errcode.
+	if resp.StatusCode == http.StatusNotFound {
+		c.logf("← HTTP 404 (%s)", elapsed)
+		return nil, true, &HTTPError{Path: req.Path, Status: resp.StatusCode}
+	}
 	if resp.StatusCode >= 500 {
 		c.logf("← HTTP %d (%s)", resp.StatusCode, elapsed)
 		return nil, true, &HTTPError{Path: req.Path, Status: resp.StatusCode}

@@ -3,6 +3,7 @@ package wecom
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -51,6 +52,9 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
+	if e.Status == http.StatusNotFound {
+		return fmt.Sprintf("HTTP 404: no such endpoint %s (check the path; is --base-url right?)", e.Path)
+	}
 	if e.NotJSON {
 		return fmt.Sprintf("%s: HTTP %d with a body that is not WeCom JSON (is --base-url right, or a proxy in the way?)", e.Path, e.Status)
 	}
