@@ -2,9 +2,13 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -40,7 +44,7 @@ func TestSaveLoadRoundTripNeverHoldsSecrets(t *testing.T) {
 	}
 	for k := range raw.Profiles["default"] {
 		switch k {
-		case "corp_id", "agent_id", "base_url", "secret_storage", "callback":
+		case "corp_id", "agent_id", "base_url", "secret_storage", "callback", "callback_receive_id":
 		default:
 			t.Errorf("unexpected profile field %q", k)
 		}
@@ -49,12 +53,101 @@ func TestSaveLoadRoundTripNeverHoldsSecrets(t *testing.T) {
 
 func TestCorruptConfigIsAnErrorAndUntouched(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, FileName), []byte("{oops"), 0o600)
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+	path := filepath.Join(dir, FileName)
+	os.WriteFile(path, []byte("{\"profiles\": {\"default\": {"), 0o600)
+	_, err := Load(dir)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Op != OpParse {
+		t.Fatalf("want a *config.Error, got %T %v", err, err)
+	}
+	for _, want := range []string{path, "not valid JSON", "line 1 column 26", "mv " + path + " " + path + ".bak"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q: %s", want, err)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "{\"profiles\": {\"default\": {" {
+		t.Fatal("file changed")
+	}
+	if err := Update(dir, func(*Config) error { t.Fatal("fn must not run on a corrupt config"); return nil }); !errors.As(err, &ce) {
+		t.Fatalf("update: %v", err)
+	}
+}
+
+func TestWrongTypeIsNamedNotCalledInvalidJSON(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, FileName), []byte(`{"profiles":{"default":{"corp_id":42}}}`), 0o600)
+	_, err := Load(dir)
+	if err == nil || strings.Contains(err.Error(), "not valid JSON") ||
+		!strings.Contains(err.Error(), `"profiles.corp_id" holds a JSON number where a string belongs`) {
 		t.Fatalf("got %v", err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, FileName)); string(b) != "{oops" {
-		t.Fatal("file changed")
+	os.WriteFile(filepath.Join(dir, FileName), []byte(`{"profiles":{"default":null}}`), 0o600)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `profile "default" is null`) {
+		t.Fatalf("a null profile must be refused, got %v", err)
+	}
+}
+
+func TestEmptyFileIsAnEmptyConfig(t *testing.T) {
+	dir := t.TempDir()
+	for _, content := range []string{"", " \n\t"} {
+		os.WriteFile(filepath.Join(dir, FileName), []byte(content), 0o600)
+		c, err := Load(dir)
+		if err != nil || len(c.Profiles) != 0 {
+			t.Fatalf("%q: %v %v", content, c, err)
+		}
+	}
+}
+
+// Permission errors say what was being done and where to look, never the
+// name of a temporary file.
+func TestPermissionErrorsNameTheOperationAndTheFix(t *testing.T) {
+	denied := &os.PathError{Op: "open", Path: "/cfg/.tmp-123456", Err: fs.ErrPermission}
+	for op, want := range map[string]string{
+		OpSave: "saving config /cfg/config.json: permission denied; check the permissions of /cfg or set WWCLI_CONFIG_DIR",
+		OpRead: "reading config /cfg/config.json: permission denied; check the permissions of /cfg or set WWCLI_CONFIG_DIR",
+	} {
+		err := &Error{Path: "/cfg/config.json", Op: op, Err: denied}
+		if err.Error() != want || strings.Contains(err.Error(), ".tmp-") || !errors.Is(err, fs.ErrPermission) {
+			t.Errorf("%s: %q", op, err)
+		}
+	}
+	// A real save that cannot create the directory is a *config.Error too.
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o600)
+	c := &Config{Profiles: map[string]*Profile{}, path: filepath.Join(file, "sub", FileName)}
+	var ce *Error
+	if err := c.Save(); !errors.As(err, &ce) || ce.Op != OpSave || !strings.HasPrefix(err.Error(), "saving config ") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// Update holds a lock across read-modify-write: concurrent updates of
+// different profiles all land.
+func TestConcurrentUpdatesKeepEveryProfile(t *testing.T) {
+	dir := t.TempDir()
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- Update(dir, func(c *Config) error {
+				c.Profiles[fmt.Sprintf("p%d", i)] = &Profile{CorpID: "ww1"}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := Load(dir)
+	if err != nil || len(c.Profiles) != n {
+		t.Fatalf("want %d profiles, got %v %v", n, c.Names(), err)
 	}
 }
 

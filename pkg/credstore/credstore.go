@@ -48,3 +48,15 @@ func IsUnavailable(err error) bool {
 	var u *UnavailableError
 	return errors.As(err, &u)
 }
+
+// Probe checks that s can be used now, cheaply and without storing
+// anything: a keyring that is off, has no session bus, or does not answer
+// gives its *UnavailableError; a secrets file that cannot be read gives
+// its error. Call it before asking a person for a secret, so nobody types
+// one that then cannot be stored.
+func Probe(ctx context.Context, s Store) error {
+	if p, ok := s.(interface{ Probe(context.Context) error }); ok {
+		return p.Probe(ctx)
+	}
+	return nil
+}
