@@ -375,7 +375,7 @@ func TestDescribe(t *testing.T) {
 	w.cacheToken(t, qyapi, corp, "s", "token", "")
 	w.cacheToken(t, qyapi, corp, "s", "ticket:agent", "1000002")
 	w.cacheToken(t, qyapi, corp, "s", "ticket:agent", "1000003") // another agent's
-	w.cacheToken(t, qyapi, corp, "other", "token", "")            // another app's
+	w.cacheToken(t, qyapi, corp, "other", "token", "")           // another app's
 	w.cacheToken(t, "http://127.0.0.1:8081", corp, "s", "token", "")
 	st := Describe(ctx, w.env, "p", w.profile(t, "p"), time.Now())
 	if st.SecretState != StateStored || st.Callback == nil || st.Callback.State != StateStored || st.Callback.ReceiveID != "suite1" {
