@@ -131,6 +131,13 @@ func run(opts *Options) error {
 	if err != nil {
 		return asUsage(err)
 	}
+	if opts.CorpID == "" || opts.AgentID == "" {
+		// A config file that cannot be read is reported, not taken for "no profile".
+		var ce *config.Error
+		if _, err := opts.f.Config(); errors.As(err, &ce) {
+			return err
+		}
+	}
 	corpID := firstNonEmpty(opts.CorpID, call(opts.DefaultCorpID), opts.f.Getenv("WWCLI_CORP_ID"))
 	if corpID == "" {
 		return cmdutil.FlagErrorf("no corp id: pass --corp-id ID (the CorpID from the admin console, 我的企业 → 企业信息), set WWCLI_CORP_ID, or save a profile with `wwcli auth login`")

@@ -11,7 +11,7 @@ import (
 
 // profileSource reads the callback Token and EncodingAESKey that
 // `wwcli auth login --callback` stored with the profile (keyring or the
-// opt-in file); the receive id is the profile's corp id.
+// opt-in file), with the receive id given at login (default: the corp id).
 type profileSource struct{ f *cmdutil.Factory }
 
 func (p profileSource) Name() string { return fmt.Sprintf("profile %q", p.f.ProfileName()) }
@@ -39,5 +39,9 @@ func (p profileSource) Lookup() (*cb.Secrets, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the callback EncodingAESKey of profile %q: %w", name, err)
 	}
-	return &cb.Secrets{Token: token, EncodingAESKey: key, ReceiveID: prof.CorpID, Source: p.Name()}, nil
+	receiveID := prof.CallbackReceiveID // the one given at login, else the corp id
+	if receiveID == "" {
+		receiveID = prof.CorpID
+	}
+	return &cb.Secrets{Token: token, EncodingAESKey: key, ReceiveID: receiveID, Source: p.Name()}, nil
 }

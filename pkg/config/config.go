@@ -74,6 +74,8 @@ func (e *Error) Error() string {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
+		case errors.As(e.Err, &se) && se.Offset >= int64(len(bytes.TrimRight(e.data, " \t\r\n"))):
+			return fmt.Sprintf("config file %s is not valid JSON (%v: it ends too early); %s", e.Path, se, aside)
 		case errors.As(e.Err, &se):
 			line, col := position(e.data, se.Offset)
 			return fmt.Sprintf("config file %s is not valid JSON (%v, line %d column %d); %s", e.Path, se, line, col, aside)
@@ -211,7 +213,11 @@ func lockFile(path string) (func(), error) {
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 10*time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("lock file %s.lock: %w", path, err)
 	}
 	if !ok {
 		return nil, fmt.Errorf("another wwcli process has held %s.lock for %s", path, lockTimeout)

@@ -60,7 +60,7 @@ func TestCorruptConfigIsAnErrorAndUntouched(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Op != OpParse {
 		t.Fatalf("want a *config.Error, got %T %v", err, err)
 	}
-	for _, want := range []string{path, "not valid JSON", "line 1 column 26", "mv " + path + " " + path + ".bak"} {
+	for _, want := range []string{path, "not valid JSON", "it ends too early", "mv " + path + " " + path + ".bak"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message lacks %q: %s", want, err)
 		}
@@ -70,6 +70,14 @@ func TestCorruptConfigIsAnErrorAndUntouched(t *testing.T) {
 	}
 	if err := Update(dir, func(*Config) error { t.Fatal("fn must not run on a corrupt config"); return nil }); !errors.As(err, &ce) {
 		t.Fatalf("update: %v", err)
+	}
+}
+
+func TestSyntaxErrorSaysWhere(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, FileName), []byte("{\n  \"profiles\": {,}\n}\n"), 0o600)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "line 2 column 16") {
+		t.Fatalf("got %v", err)
 	}
 }
 

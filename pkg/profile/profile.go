@@ -106,6 +106,7 @@ func Merge(prev *config.Profile, req Request) (p config.Profile, kept, dropped [
 type Result struct {
 	Profile        config.Profile
 	Kept, Dropped  []string // see Merge
+	PreviousCorpID string   // the corp the dropped values belonged to
 	SecretLocation string
 	MovedFrom      string // the previous store's location, when the storage changed
 	Purged         int    // cached tokens of the replaced secret, removed
@@ -164,6 +165,9 @@ func Login(ctx context.Context, env Env, req Request) (*Result, error) {
 		}
 		cfg.Profiles[req.Name] = &p
 		res.Profile, res.Kept, res.Dropped = p, kept, dropped
+		if len(dropped) > 0 {
+			res.PreviousCorpID = prev.CorpID
+		}
 		return nil
 	})
 	if err != nil {
