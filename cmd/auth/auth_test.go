@@ -289,6 +289,31 @@ func TestKeyringCheckedBeforeThePrompt(t *testing.T) {
 	}
 }
 
+// interactiveStore records that a login asked for the store's interactive
+// mode (the keyring's longer timeout, for an unlock dialog).
+type interactiveStore struct {
+	credstore.Store
+	asked *int
+}
+
+func (s interactiveStore) Interactive() credstore.Store { *s.asked++; return s }
+
+// A login that prompts uses the keyring's interactive mode; one that reads
+// the secret from a file does not.
+func TestPromptingLoginUsesTheInteractiveKeyring(t *testing.T) {
+	h := newHarness(t, "typed-secret")
+	asked := 0
+	h.F.Keyring = interactiveStore{Store: h.Keyring, asked: &asked}
+	ctx := context.Background()
+	if err := h.run(ctx, "login", "--corp-id", sandbox.DemoCorpID, "--no-verify"); err != nil || asked == 0 {
+		t.Fatalf("prompting login: %v, interactive asked %d times", err, asked)
+	}
+	asked = 0
+	if err := h.run(ctx, "login", "--secret-file", h.writeFile(t, "s", "x"), "--no-verify"); err != nil || asked != 0 {
+		t.Fatalf("file login: %v, interactive asked %d times", err, asked)
+	}
+}
+
 // Ctrl-C at the masked prompt ends the login at once with the context's
 // error alone (the root says "interrupted"), and stores nothing.
 func TestInterruptAtThePrompt(t *testing.T) {

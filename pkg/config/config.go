@@ -184,6 +184,11 @@ func Load(dir string) (*Config, error) {
 // processes (two logins for different profiles) never lose each other's
 // change. fn returning an error saves nothing.
 func Update(dir string, fn func(*Config) error) error {
+	// A file that cannot be read is reported as such, before the lock
+	// (which needs a writable directory) could report it as "saving".
+	if _, err := Load(dir); err != nil {
+		return err
+	}
 	path := filepath.Join(dir, FileName)
 	unlock, err := lockFile(path)
 	if err != nil {

@@ -209,3 +209,16 @@ func TestDirsComeFromTheInjectedEnvironmentOnly(t *testing.T) {
 		t.Fatal("no HOME and no WWCLI_CONFIG_DIR: an error, never the real home")
 	}
 }
+
+// A config that cannot be read is "reading config" on an update too, even
+// where the lock could not be taken either (an unreadable, unwritable dir).
+func TestUpdateReportsAnUnreadableConfigAsReading(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, FileName), 0o700)         // cannot be read as a file
+	os.Mkdir(filepath.Join(dir, FileName+".lock"), 0o700) // cannot be locked
+	err := Update(dir, func(*Config) error { t.Fatal("fn must not run"); return nil })
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Op != OpRead || !strings.HasPrefix(err.Error(), "reading config ") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -60,3 +60,14 @@ func Probe(ctx context.Context, s Store) error {
 	}
 	return nil
 }
+
+// Interactive returns s as it should be used while a person is at the
+// terminal: a store that knows an interactive mode (the OS keyring, with
+// the longer InteractiveKeyringTimeout unless WWCLI_KEYRING_TIMEOUT chose
+// one) returns it; any other store is returned as it is.
+func Interactive(s Store) Store {
+	if i, ok := s.(interface{ Interactive() Store }); ok {
+		return i.Interactive()
+	}
+	return s
+}

@@ -80,14 +80,12 @@ func keyringTimeout(getenv func(string) string) (time.Duration, error) {
 	return DefaultKeyringTimeout, fmt.Errorf("WWCLI_KEYRING_TIMEOUT=%q is not a positive duration: use e.g. WWCLI_KEYRING_TIMEOUT=10s", v)
 }
 
-// Interactive returns s with the longer InteractiveKeyringTimeout when s is
-// the OS keyring on its default timeout; any other store is returned as is.
-func Interactive(s Store) Store {
-	k, ok := s.(*keyringStore)
-	if !ok || k.timeoutSet {
+// Interactive is the keyring with the interactive timeout.
+func (s *keyringStore) Interactive() Store {
+	if s.timeoutSet {
 		return s
 	}
-	c := *k
+	c := *s
 	c.timeout = InteractiveKeyringTimeout
 	return &c
 }
