@@ -22,9 +22,11 @@ import (
 
 // LoginOptions of `wwcli auth login`: only what run needs.
 type LoginOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string // the callback secrets' environment
-	Env    func() (profile.Env, error)
+	IO  *iostreams.IOStreams
+	Env func() (profile.Env, error)
+	// CallbackSecrets returns the callback secrets handed over for this run
+	// (the file when not "", else WWCLI_CALLBACK_*), or cb.ErrNoSecrets.
+	CallbackSecrets func(file string) (*cb.Secrets, error)
 	// Verify checks the secret with gettoken (not cached).
 	Verify func(ctx context.Context, creds cmdutil.Credentials) error
 	Warnf  func(format string, a ...any)
@@ -48,7 +50,7 @@ type LoginOptions struct {
 }
 
 func newCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{IO: f.IO, Getenv: f.Getenv, Env: envFunc(f), Warnf: f.Warnf,
+	opts := &LoginOptions{IO: f.IO, Env: envFunc(f), Warnf: f.Warnf, CallbackSecrets: givenCallbackSecrets(f),
 		Verify: func(ctx context.Context, creds cmdutil.Credentials) error {
 			s, err := f.SessionFor(creds, true)
 			if err != nil {
@@ -299,33 +301,45 @@ func readSecret(ctx context.Context, opts *LoginOptions, prompting bool) (string
 }
 
 // readCallbackSecrets gets the callback Token and EncodingAESKey for
-// --callback and checks their shape before anything is stored.
+// --callback (or asks for them) and checks their shape before anything is
+// stored.
 func readCallbackSecrets(ctx context.Context, opts *LoginOptions, corpID string) (*cb.Secrets, error) {
-	var sec *cb.Secrets
-	var err error
-	if opts.CallbackSecretsFile != "" {
-		sec, err = profile.ReadCallbackSecretsFile(opts.CallbackSecretsFile, func(msg string) { opts.Warnf("%s", msg) })
-	} else {
-		sec, err = cb.EnvSource{Getenv: opts.Getenv}.Lookup()
-		if sec != nil {
-			sec.Source = "environment"
+	sec, err := opts.CallbackSecrets(opts.CallbackSecretsFile)
+	if errors.Is(err, cb.ErrNoSecrets) && opts.IO.CanPrompt() {
+		sec, err = promptCallbackSecrets(ctx, opts.IO)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
+	}
+	if errors.Is(err, cb.ErrNoSecrets) {
+		return nil, cmdutil.FlagErrorf("--callback needs the Token and EncodingAESKey: --callback-secrets-file FILE, or WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY")
 	}
 	if err != nil {
 		return nil, cmdutil.WithCode(cmdutil.ExitCredentials, err)
-	}
-	if sec == nil && opts.IO.CanPrompt() {
-		if sec, err = promptCallbackSecrets(ctx, opts.IO); err != nil {
-			return nil, err
-		}
-	}
-	if sec == nil {
-		return nil, cmdutil.FlagErrorf("--callback needs the Token and EncodingAESKey: --callback-secrets-file FILE, or WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY")
 	}
 	if err := profile.CheckCallbackSecrets(sec, corpID); err != nil {
 		return nil, cmdutil.FlagErrorf("%v", err)
 	}
 	return sec, nil
+}
+
+// givenCallbackSecrets reads the callback secrets handed over for this run:
+// the file through the strict secret reader, else the environment.
+func givenCallbackSecrets(f *cmdutil.Factory) func(file string) (*cb.Secrets, error) {
+	return func(file string) (*cb.Secrets, error) {
+		if file != "" {
+			return profile.ReadCallbackSecretsFile(file, func(msg string) { f.Warnf("%s", msg) })
+		}
+		sec, err := cb.EnvSource{Getenv: f.Getenv}.Lookup()
+		switch {
+		case err != nil:
+			return nil, err
+		case sec == nil:
+			return nil, cb.ErrNoSecrets
+		}
+		sec.Source = "environment"
+		return sec, nil
+	}
 }
 
 func promptCallbackSecrets(ctx context.Context, io *iostreams.IOStreams) (*cb.Secrets, error) {
