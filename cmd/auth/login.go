@@ -16,6 +16,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/profile"
 	"github.com/wwcli/wwcli/pkg/secretinput"
+	"github.com/wwcli/wwcli/pkg/shellquote"
 	"github.com/wwcli/wwcli/pkg/ui"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -402,23 +403,5 @@ func insecureCommand(opts *LoginOptions, prev *config.Profile) string {
 	} else if opts.Callback {
 		args = append(args, "--callback")
 	}
-	args = append(args, "--insecure-storage")
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
-}
-
-// shellQuote quotes an argument for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	for _, c := range s {
-		if !(c == '/' || c == '.' || c == '_' || c == '-' || c == ':' || c == '=' || c == ',' || c == '@' ||
-			'0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-		}
-	}
-	return s
+	return shellquote.Join(append(args, "--insecure-storage")...)
 }

@@ -12,12 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
 
 	"github.com/wwcli/wwcli/pkg/atomicfile"
+	"github.com/wwcli/wwcli/pkg/shellquote"
 )
 
 // DefaultProfile is used when neither --profile nor WWCLI_PROFILE is set.
@@ -70,7 +70,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Error() string {
 	dir := filepath.Dir(e.Path)
 	if e.Op == OpParse {
-		aside := fmt.Sprintf("fix it, or move it aside and log in again: mv %s %s", shellQuote(e.Path), shellQuote(e.Path+".bak"))
+		aside := fmt.Sprintf("fix it, or move it aside and log in again: %s", shellquote.Join("mv", e.Path, e.Path+".bak"))
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
@@ -123,16 +123,6 @@ func jsonKind(k string) string {
 		return "array"
 	}
 	return "number"
-}
-
-// shellQuote quotes a path for pasting into a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	for _, c := range s {
-		if !(c == '/' || c == '.' || c == '_' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-		}
-	}
-	return s
 }
 
 // Dir is WWCLI_CONFIG_DIR, else the user config dir + /wwcli.

@@ -222,3 +222,15 @@ func TestUpdateReportsAnUnreadableConfigAsReading(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The suggested mv pastes into a shell even under "Application Support".
+func TestMoveAsideCommandIsQuoted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Application Support")
+	os.MkdirAll(dir, 0o700)
+	path := filepath.Join(dir, FileName)
+	os.WriteFile(path, []byte("{"), 0o600)
+	_, err := Load(dir)
+	if err == nil || !strings.HasSuffix(err.Error(), "mv '"+path+"' '"+path+".bak'") {
+		t.Fatalf("got %v", err)
+	}
+}
