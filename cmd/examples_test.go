@@ -59,6 +59,8 @@ var knownBroken = map[string]string{
 	"wwcli auth login --profile staging --corp-id ww... --secret-file ./secret.txt":                                    brokenKeyring,
 	"wwcli auth login --corp-id ww... --secret-file ./secret.txt":                                                      brokenKeyring,
 	"wwcli webhook add ci-alerts": brokenKeyring,
+	"wwcli auth login --callback-secrets-file cb.json --secret-file ./secret.txt": brokenKeyring,
+	"wwcli auth login --secret-file ./new-secret.txt   # rotate: keeps the rest":  brokenKeyring,
 	"pass show wecom/app | wwcli auth login --corp-id ww... --secret-stdin": "pass (the password store) is not " +
 		"installed on the runner; and the secret would go to the OS keyring: " + brokenKeyring,
 

@@ -4,7 +4,8 @@ import "github.com/spf13/cobra"
 
 const exitCodesHelp = `wwcli exits with:
   0    success
-  1    failure: network, I/O, or a check that did not pass
+  1    failure: network, I/O (also a config file that cannot be read,
+       parsed or saved), or a check that did not pass
        (verify-domain, sign --verify, doctor, callback checks)
   2    usage: bad flags, arguments or input
   3    WeCom answered errcode != 0 (after retries); the explanation
@@ -25,7 +26,8 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_CONFIG_DIR       config directory (default: user config dir/wwcli)
   WWCLI_CACHE_DIR        token cache directory (default: user cache dir/wwcli)
   WWCLI_KEYRING=off      never touch the OS keyring (D-Bus)
-  WWCLI_KEYRING_TIMEOUT  bound on every keyring call (default 3s)
+  WWCLI_KEYRING_TIMEOUT  bound on every keyring call (default 3s; 60s while
+                         auth login asks for the secret at a terminal)
   WWCLI_CALLBACK_TOKEN, WWCLI_CALLBACK_AES_KEY, WWCLI_CALLBACK_RECEIVE_ID
                          callback Token, EncodingAESKey and receive id
   WWCLI_WEBHOOK_KEY      a group robot's key, or its whole webhook URL

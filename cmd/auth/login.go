@@ -4,45 +4,80 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/credstore"
-	"github.com/wwcli/wwcli/pkg/tokencache"
+	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/profile"
+	"github.com/wwcli/wwcli/pkg/secretinput"
+	"github.com/wwcli/wwcli/pkg/shellquote"
 	"github.com/wwcli/wwcli/pkg/ui"
+	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
-// LoginOptions of `wwcli auth login`.
+// LoginOptions of `wwcli auth login`: only what run needs.
 type LoginOptions struct {
-	f               *cmdutil.Factory
-	CorpID          string
-	AgentID         string
-	SecretStdin     bool
-	SecretFile      string
+	IO  *iostreams.IOStreams
+	Env func() (profile.Env, error)
+	// CallbackSecrets returns the callback secrets handed over for this run
+	// (the file when not "", else WWCLI_CALLBACK_*), or cb.ErrNoSecrets.
+	CallbackSecrets func(file string) (*cb.Secrets, error)
+	// Verify checks the secret with gettoken (not cached).
+	Verify func(ctx context.Context, creds cmdutil.Credentials) error
+	Warnf  func(format string, a ...any)
+
+	Profile string
+	Creds   cmdutil.CredInput // --corp-id, --agent-id, --secret-stdin, --secret-file
+	// AgentID and BaseURL are set when the flag was given ("" clears the
+	// stored value); nil keeps what the profile has.
+	AgentID *string
+	BaseURL *string
+	// EnvBaseURL is WWCLI_BASE_URL: this login is checked against it, but
+	// it is never stored.
+	EnvBaseURL      string
 	NoVerify        bool
 	InsecureStorage bool
-	// Callback also stores the callback Token and EncodingAESKey, read from
-	// CallbackSecretsFile, WWCLI_CALLBACK_TOKEN/WWCLI_CALLBACK_AES_KEY, or prompts.
+	// Callback also stores the callback Token and EncodingAESKey, from
+	// CallbackSecretsFile (which implies it), WWCLI_CALLBACK_TOKEN and
+	// WWCLI_CALLBACK_AES_KEY, or prompts.
 	Callback            bool
 	CallbackSecretsFile string
 }
 
-func newCmdLogin(f *cmdutil.Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{f: f}
+func newCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
+	opts := &LoginOptions{IO: f.IO, Env: envFunc(f), Warnf: f.Warnf, CallbackSecrets: f.CallbackSecretsGiven,
+		Verify: func(ctx context.Context, creds cmdutil.Credentials) error {
+			s, err := f.SessionFor(creds, true)
+			if err != nil {
+				return err
+			}
+			_, err = s.Token(ctx, true)
+			return err
+		}}
 	cmd := &cobra.Command{
-		Use:   "login --corp-id ID [--agent-id N] [--secret-stdin]",
+		Use:   "login [--corp-id ID] [--secret-file FILE | --secret-stdin]",
 		Short: "Verify an app secret and store it in the OS keyring",
 		Long: `Verify the app secret with /cgi-bin/gettoken (unless --no-verify) and store
 it: the secret in the OS keyring, the corp id, agent id and base URL in the
 config file. Without --secret-stdin or --secret-file the secret is asked
-for with a masked prompt.
+for with a masked prompt, after checking that the keyring can store it.
+
+Logging in again to an existing profile (to rotate the secret) keeps what
+you do not pass: the corp id, agent id, base URL and callback secrets stay,
+and every stored field is printed. --agent-id '' clears the agent id.
+The base URL is stored only from --base-url, never from WWCLI_BASE_URL.
+
+--callback (or --callback-secrets-file FILE, a 0600 JSON file
+{"token": "...", "encoding_aes_key": "...", "receive_id": "..."}) also
+stores the callback Token and EncodingAESKey for 'wwcli callback'; without
+the file they come from WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY, or
+are asked for. receive_id is optional (default: the corp id).
 
 Where no keyring is available (headless Linux, containers), either run
 inside 'dbus-run-session' with gnome-keyring, use WWCLI_CORP_ID and
@@ -51,191 +86,231 @@ secret in a 0600 file (auth status says so).`,
 		Example: `  wwcli auth login --corp-id ww5a8f2c1d9e0b3a47 --agent-id 1000002
   pass show wecom/app | wwcli auth login --corp-id ww... --secret-stdin
   wwcli auth login --profile staging --corp-id ww... --secret-file ./secret.txt
-  wwcli auth login --corp-id ww... --secret-stdin --insecure-storage`,
+  wwcli auth login --secret-file ./new-secret.txt   # rotate: keeps the rest
+  wwcli auth login --callback-secrets-file cb.json --secret-file ./secret.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.CorpID == "" {
-				return cmdutil.FlagErrorf("--corp-id is required (管理后台 → 我的企业 → 企业信息 → 企业ID)")
-			}
-			if opts.SecretStdin && opts.SecretFile != "" {
+			if opts.Creds.SecretStdin && opts.Creds.SecretFile != "" {
 				return cmdutil.FlagErrorf("use either --secret-stdin or --secret-file, not both")
 			}
-			if opts.AgentID != "" {
-				if n, err := strconv.Atoi(opts.AgentID); err != nil || n <= 0 {
-					return cmdutil.FlagErrorf("--agent-id must be a positive integer (the app's AgentId), got %q", opts.AgentID)
+			fl := cmd.Flags()
+			if fl.Changed("agent-id") {
+				if err := cmdutil.ValidateAgentID(opts.Creds.AgentID); err != nil {
+					return err
 				}
+				opts.AgentID = &opts.Creds.AgentID
 			}
+			if fl.Lookup("base-url") != nil && fl.Changed("base-url") {
+				opts.BaseURL = &f.Global.BaseURL
+			} else {
+				opts.EnvBaseURL = f.Global.BaseURL
+			}
+			if f.Global.Sandbox {
+				opts.EnvBaseURL = ""
+			}
+			opts.Callback = opts.Callback || opts.CallbackSecretsFile != ""
+			opts.Profile = f.ProfileName()
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runLogin(cmd.Context(), opts)
 		},
 	}
+	shared.AddCredFlags(cmd, &opts.Creds, "")
 	fl := cmd.Flags()
-	fl.StringVar(&opts.CorpID, "corp-id", "", "corp id (企业ID)")
-	fl.StringVar(&opts.AgentID, "agent-id", "", "the app's AgentId")
-	fl.BoolVar(&opts.SecretStdin, "secret-stdin", false, "read the app secret from stdin")
-	fl.StringVar(&opts.SecretFile, "secret-file", "", "read the app secret from `FILE`")
+	// The same flags as every command, with login's own meaning (login
+	// reads no WWCLI_* credentials from the environment).
+	fl.Lookup("corp-id").Usage = "corp id (企业ID); needed for a new profile"
+	fl.Lookup("agent-id").Usage = "the app's AgentId (a later login that omits it keeps it)"
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "store without checking the secret with gettoken")
 	fl.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "store the secret in a 0600 file instead of the OS keyring")
 	fl.BoolVar(&opts.Callback, "callback", false, "also store the callback Token and EncodingAESKey")
-	fl.StringVar(&opts.CallbackSecretsFile, "callback-secrets-file", "", "with --callback: JSON `FILE` {\"token\",\"encoding_aes_key\"}")
+	fl.StringVar(&opts.CallbackSecretsFile, "callback-secrets-file", "", "callback secrets `FILE`; implies --callback")
 	return cmd
 }
 
 func runLogin(ctx context.Context, opts *LoginOptions) error {
-	f := opts.f
-	name := f.ProfileName()
+	name := opts.Profile
 	if err := config.ValidProfileName(name); err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
-	if !config.LooksLikeCorpID(opts.CorpID) {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %q does not look like a corp id (usually \"ww\" + 16 hex digits)\n", opts.CorpID)
-	}
-	cfg, err := f.Config()
+	env, err := opts.Env()
 	if err != nil {
 		return err
 	}
-	secret, err := readLoginSecret(opts)
+	cfg, err := config.Load(env.ConfigDir)
 	if err != nil {
 		return err
 	}
-	var cbSecrets *cb.Secrets
-	if opts.Callback {
-		if cbSecrets, err = readCallbackSecrets(opts); err != nil {
-			return err
-		}
+	prev := cfg.Profiles[name]
+	if opts.Creds.CorpID == "" && prev == nil {
+		return cmdutil.FlagErrorf("--corp-id is required for a new profile (管理后台 → 我的企业 → 企业信息 → 企业ID)")
 	}
-	creds := cmdutil.Credentials{CorpID: opts.CorpID, Secret: secret, AgentID: opts.AgentID, Source: "auth login"}
-	if !opts.NoVerify {
-		s, err := f.SessionFor(creds, true)
-		if err != nil {
-			return err
-		}
-		if _, err := s.Token(ctx, true); err != nil {
-			fmt.Fprintln(f.IO.ErrOut, "The secret was not stored: gettoken failed.")
-			return err
-		}
+	if id := opts.Creds.CorpID; id != "" && !config.LooksLikeCorpID(id) {
+		opts.Warnf("%q does not look like a corp id (usually \"ww\" + 16 hex digits)", id)
 	}
-
+	prompting := !opts.Creds.SecretStdin && opts.Creds.SecretFile == ""
+	if prompting && !opts.IO.CanPrompt() {
+		return cmdutil.FlagErrorf("no terminal to ask for the secret: use --secret-stdin or --secret-file FILE")
+	}
 	storage := config.StorageKeyring
 	if opts.InsecureStorage {
 		storage = config.StorageFile
 	}
-	store, err := f.SecretStore(storage)
+	if prompting {
+		// A person may have to unlock the keyring in a dialog first.
+		plain := env.Store
+		env.Store = func(kind string) (credstore.Store, error) {
+			s, err := plain(kind)
+			if err != nil {
+				return nil, err
+			}
+			return credstore.Interactive(s), nil
+		}
+	}
+	// Find out whether the secret can be stored before anyone types it.
+	store, err := env.Store(storage)
 	if err != nil {
 		return err
 	}
-	if err := store.Set(ctx, config.SecretAccount(name), secret); err != nil {
-		if credstore.IsUnavailable(err) {
-			return cmdutil.WithCode(cmdutil.ExitCredentials, err)
-		}
+	if err := credstore.Probe(ctx, store); err != nil {
+		return storeError(opts, prev, err)
+	}
+
+	secret, err := readSecret(ctx, opts, prompting)
+	if err != nil {
 		return err
 	}
-	if cbSecrets != nil {
-		if err := store.Set(ctx, config.CallbackTokenAccount(name), cbSecrets.Token); err != nil {
-			return cmdutil.WithCode(cmdutil.ExitCredentials, err)
+	req := profile.Request{Name: name, CorpID: opts.Creds.CorpID, AgentID: opts.AgentID, BaseURL: opts.BaseURL,
+		Secret: secret, Storage: storage}
+	merged, _, _ := profile.Merge(prev, req)
+	if opts.Callback {
+		if req.Callback, err = readCallbackSecrets(ctx, opts, merged.CorpID); err != nil {
+			return err
 		}
-		if err := store.Set(ctx, config.CallbackKeyAccount(name), cbSecrets.EncodingAESKey); err != nil {
-			return cmdutil.WithCode(cmdutil.ExitCredentials, err)
-		}
 	}
-	prev := cfg.Profiles[name]
-	keepCallback := cbSecrets == nil && prev != nil && prev.Callback && carryCallbackSecrets(ctx, f, name, prev.SecretStorage, store)
-	p := &config.Profile{CorpID: opts.CorpID, AgentID: opts.AgentID, SecretStorage: storage, Callback: cbSecrets != nil || keepCallback}
-	if f.Global.BaseURL != "" {
-		p.BaseURL = f.Global.BaseURL
-	}
-	cfg.Profiles[name] = p
-	if err := cfg.Save(); err != nil {
-		return fmt.Errorf("saving %s: %v", cfg.Path(), err)
-	}
-	// The secret moved stores: remove the old copy only now that the new
-	// one is safely written.
-	if prev != nil && prev.SecretStorage != storage {
-		if old, err := f.SecretStore(prev.SecretStorage); err == nil {
-			_ = old.Delete(ctx, config.SecretAccount(name))
-			if keepCallback {
-				_ = old.Delete(ctx, config.CallbackTokenAccount(name))
-				_ = old.Delete(ctx, config.CallbackKeyAccount(name))
+	if !opts.NoVerify {
+		creds := cmdutil.Credentials{CorpID: merged.CorpID, Secret: secret, AgentID: merged.AgentID,
+			BaseURL: merged.BaseURL, Source: "auth login"}
+		if err := opts.Verify(ctx, creds); err != nil {
+			if ctx.Err() == nil {
+				fmt.Fprintln(opts.IO.ErrOut, "The secret was not stored: gettoken failed.")
 			}
+			return err
 		}
 	}
-	dropCachedTokens(f, opts.CorpID)
-
-	th := ui.New(f.IO.ErrOut, f.IO.ColorErr())
-	fmt.Fprintf(f.IO.ErrOut, "%s Logged in: profile %q, corp %s", th.SuccessIcon(), name, opts.CorpID)
-	if opts.AgentID != "" {
-		fmt.Fprintf(f.IO.ErrOut, ", agent %s", opts.AgentID)
+	res, err := profile.Login(ctx, env, req)
+	if err != nil {
+		return storeError(opts, prev, err)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "\n  secret stored in %s\n", store.Location())
-	if opts.InsecureStorage {
-		fmt.Fprintf(f.IO.ErrOut, "%s the secret is in a plain-text file; anyone who can read it as you can use it\n", th.WarnIcon())
+	for _, w := range res.Warnings {
+		opts.Warnf("%s", w)
 	}
-	if opts.NoVerify {
-		fmt.Fprintln(f.IO.ErrOut, "  not verified (--no-verify): check it with 'wwcli token'")
+	if opts.EnvBaseURL != "" && res.Profile.BaseURL != strings.TrimRight(opts.EnvBaseURL, "/") {
+		opts.Warnf("the secret was checked against WWCLI_BASE_URL (%s), which is not stored with the profile; to store it: wwcli auth login --profile %s --base-url %s",
+			opts.EnvBaseURL, name, opts.EnvBaseURL)
 	}
+	printLogin(opts, res)
 	return nil
 }
 
-func readLoginSecret(opts *LoginOptions) (string, error) {
-	f := opts.f
-	var b []byte
+// printLogin shows every stored field, saying which were kept from the
+// previous login and which were not carried over to another corp.
+func printLogin(opts *LoginOptions, res *profile.Result) {
+	w := opts.IO.ErrOut
+	th := ui.New(w, opts.IO.ColorErr())
+	p := res.Profile
+	kept := func(field, value string) string {
+		for _, k := range res.Kept {
+			if k == field {
+				return value + " " + th.Muted("(kept)")
+			}
+		}
+		return value
+	}
+	fmt.Fprintf(w, "%s Logged in: profile %q\n", th.SuccessIcon(), opts.Profile)
+	base := p.BaseURL
+	if base == "" {
+		base = wecom.DefaultBaseURL + " (default)"
+	}
+	secret := res.SecretLocation
+	if res.MovedFrom != "" {
+		secret += " (moved from " + res.MovedFrom + ")"
+	}
+	callback := "none"
+	if p.Callback {
+		callback = "Token and EncodingAESKey stored, receive id " + receiveID(p)
+	}
+	writeFields(w, th, [][2]string{
+		{"corp id", kept(profile.FieldCorpID, p.CorpID)},
+		{"agent id", kept(profile.FieldAgentID, orNone(p.AgentID))},
+		{"base url", kept(profile.FieldBaseURL, base)},
+		{"secret", secret},
+		{"callback", kept(profile.FieldCallback, callback)},
+	})
+	if len(res.Dropped) > 0 {
+		fmt.Fprintf(w, "  %s not carried over from the previous corp %s: %s\n", th.WarnIcon(), res.PreviousCorpID, strings.Join(res.Dropped, ", "))
+	}
+	if res.Purged > 0 {
+		fmt.Fprintf(w, "  %d cached token(s) of the replaced secret dropped\n", res.Purged)
+	}
+	if p.SecretStorage == config.StorageFile {
+		fmt.Fprintf(w, "%s the secret is in a plain-text file; anyone who can read it as you can use it\n", th.WarnIcon())
+	}
+	if opts.NoVerify {
+		fmt.Fprintln(w, "  not verified (--no-verify): check it with 'wwcli token'")
+	}
+}
+
+func receiveID(p config.Profile) string {
+	if p.CallbackReceiveID != "" {
+		return p.CallbackReceiveID
+	}
+	return p.CorpID + " (the corp id)"
+}
+
+// readSecret reads the app secret through the one strict reader
+// (pkg/secretinput), or asks for it. Ctrl-C at the prompt returns the
+// context's error alone: the root command then says only "interrupted".
+func readSecret(ctx context.Context, opts *LoginOptions, prompting bool) (string, error) {
+	var secret, source string
 	var err error
 	switch {
-	case opts.SecretStdin:
-		b, err = io.ReadAll(io.LimitReader(f.IO.In, 64<<10))
-	case opts.SecretFile != "":
-		b, err = os.ReadFile(opts.SecretFile)
-	case f.IO.CanPrompt():
-		var typed string
-		typed, err = f.IO.ReadSecret("App secret (input hidden): ")
-		b = []byte(typed)
+	case opts.Creds.SecretStdin:
+		source = "--secret-stdin"
+		secret, err = secretinput.ReadStdin(opts.IO.In)
+	case !prompting:
+		source = "--secret-file"
+		secret, err = secretinput.ReadFile(opts.Creds.SecretFile, func(msg string) { opts.Warnf("%s", msg) })
 	default:
-		return "", cmdutil.FlagErrorf("no terminal to ask for the secret: use --secret-stdin or --secret-file FILE")
+		secret, err = opts.IO.ReadSecret(ctx, "App secret (input hidden): ")
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		if err != nil {
+			return "", fmt.Errorf("reading the secret: %v", err)
+		}
+		if secret = strings.TrimSpace(secret); secret == "" {
+			return "", cmdutil.FlagErrorf("the secret is empty")
+		}
+		return secret, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("reading the secret: %v", err)
-	}
-	secret := strings.TrimSpace(string(b))
-	if secret == "" {
-		return "", cmdutil.FlagErrorf("the secret is empty")
+		return "", cmdutil.Errorf(cmdutil.ExitCredentials, "%s: %v", source, err)
 	}
 	return secret, nil
 }
 
-// carryCallbackSecrets keeps the callback secrets of a profile that is
-// logged in again without --callback: they stay where they are, or are
-// copied to the new store when the storage changes. When they cannot be
-// copied they are left in the old store, untouched, and the user is told.
-func carryCallbackSecrets(ctx context.Context, f *cmdutil.Factory, name, oldStorage string, to credstore.Store) bool {
-	old, err := f.SecretStore(oldStorage)
-	if err != nil {
-		return false
-	}
-	if old.Location() == to.Location() {
-		return true
-	}
-	for _, account := range []string{config.CallbackTokenAccount(name), config.CallbackKeyAccount(name)} {
-		v, err := old.Get(ctx, account)
-		if err == nil {
-			err = to.Set(ctx, account, v)
-		}
-		if err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "warning: the callback secrets stay in %s (%v); run 'wwcli auth login --callback' to store them again\n", old.Location(), err)
-			return false
-		}
-	}
-	return true
-}
-
 // readCallbackSecrets gets the callback Token and EncodingAESKey for
-// --callback and checks the key's shape before anything is stored.
-func readCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
-	f := opts.f
-	sec, err := f.CallbackSecretsGiven(opts.CallbackSecretsFile)
-	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) && f.IO.CanPrompt() {
-		sec, err = promptCallbackSecrets(opts)
+// --callback (or asks for them) and checks their shape before anything is
+// stored.
+func readCallbackSecrets(ctx context.Context, opts *LoginOptions, corpID string) (*cb.Secrets, error) {
+	sec, err := opts.CallbackSecrets(opts.CallbackSecretsFile)
+	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) && opts.IO.CanPrompt() {
+		sec, err = promptCallbackSecrets(ctx, opts.IO)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 	}
 	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) {
 		return nil, cmdutil.FlagErrorf("--callback needs the Token and EncodingAESKey: --callback-secrets-file FILE, or WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY")
@@ -243,41 +318,71 @@ func readCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
 	if err != nil {
 		return nil, cmdutil.WithCode(cmdutil.ExitCredentials, err)
 	}
-	if _, err := cb.New(sec.Token, sec.EncodingAESKey, opts.CorpID); err != nil {
-		return nil, cmdutil.FlagErrorf("callback secrets: %v", err)
+	if err := profile.CheckCallbackSecrets(sec, corpID); err != nil {
+		return nil, cmdutil.FlagErrorf("%v", err)
 	}
 	return sec, nil
 }
 
-func promptCallbackSecrets(opts *LoginOptions) (*cb.Secrets, error) {
-	token, err := opts.f.IO.ReadSecret("Callback Token (input hidden): ")
+func promptCallbackSecrets(ctx context.Context, io *iostreams.IOStreams) (*cb.Secrets, error) {
+	token, err := io.ReadSecret(ctx, "Callback Token (input hidden): ")
 	if err != nil {
 		return nil, err
 	}
-	key, err := opts.f.IO.ReadSecret("Callback EncodingAESKey (input hidden): ")
+	key, err := io.ReadSecret(ctx, "Callback EncodingAESKey (input hidden): ")
 	if err != nil {
 		return nil, err
 	}
 	return &cb.Secrets{Token: strings.TrimSpace(token), EncodingAESKey: strings.TrimSpace(key), Source: "prompt"}, nil
 }
 
-// dropCachedTokens forgets tokens of corpID (best effort: a cache that
-// cannot be read holds nothing to forget).
-func dropCachedTokens(f *cmdutil.Factory, corpID string) int {
-	c, err := tokenCache(f)
-	if err != nil {
-		return 0
+// storeError turns "the keyring is unavailable" into login's own advice,
+// with this very login's command line plus --insecure-storage to paste.
+func storeError(opts *LoginOptions, prev *config.Profile, err error) error {
+	var u *credstore.UnavailableError
+	if !errors.As(err, &u) {
+		return err
 	}
-	n, _ := c.PurgeCorp(corpID)
-	return n
+	return cmdutil.Errorf(cmdutil.ExitCredentials, `cannot store the secret: OS keyring unavailable: %s
+Fixes:
+  - keep it in a 0600 plain-text file instead:
+      %s
+  - headless Linux: run inside 'dbus-run-session' with an unlocked gnome-keyring
+    (echo PASSWORD | gnome-keyring-daemon --unlock --components=secrets)
+  - CI and scripts: set WWCLI_CORP_ID and WWCLI_SECRET (and WWCLI_AGENT_ID)
+    instead of a stored profile`, u.Reason, insecureCommand(opts, prev))
 }
 
-func tokenCache(f *cmdutil.Factory) (*tokencache.Cache, error) {
-	dir, err := f.CacheDir()
-	if err != nil {
-		return nil, err
+// insecureCommand is this login again, with --insecure-storage.
+func insecureCommand(opts *LoginOptions, prev *config.Profile) string {
+	args := []string{"wwcli", "auth", "login"}
+	if opts.Profile != config.DefaultProfile {
+		args = append(args, "--profile", opts.Profile)
 	}
-	c := tokencache.New(dir + string(os.PathSeparator) + "tokens")
-	c.Now = f.Now
-	return c, nil
+	if opts.Creds.CorpID != "" {
+		args = append(args, "--corp-id", opts.Creds.CorpID)
+	} else if prev == nil {
+		args = append(args, "--corp-id", "CORPID")
+	}
+	if opts.AgentID != nil {
+		args = append(args, "--agent-id", *opts.AgentID)
+	}
+	if opts.BaseURL != nil {
+		args = append(args, "--base-url", *opts.BaseURL)
+	}
+	switch {
+	case opts.Creds.SecretStdin:
+		args = append(args, "--secret-stdin")
+	case opts.Creds.SecretFile != "":
+		args = append(args, "--secret-file", opts.Creds.SecretFile)
+	}
+	if opts.NoVerify {
+		args = append(args, "--no-verify")
+	}
+	if opts.CallbackSecretsFile != "" {
+		args = append(args, "--callback-secrets-file", opts.CallbackSecretsFile)
+	} else if opts.Callback {
+		args = append(args, "--callback")
+	}
+	return shellquote.Join(append(args, "--insecure-storage")...)
 }

@@ -77,7 +77,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	}
 	var raw string
 	if opts.IO.CanPrompt() {
-		raw, err = opts.IO.ReadSecret("Robot key or webhook URL (input hidden): ")
+		raw, err = opts.IO.ReadSecret(ctx, "Robot key or webhook URL (input hidden): ")
 	} else {
 		raw, err = secretinput.ReadStdin(opts.IO.In)
 	}

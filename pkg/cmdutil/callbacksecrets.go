@@ -97,5 +97,9 @@ func (f *Factory) profileCallbackSecrets(ctx context.Context) (*callback.Secrets
 	if err != nil {
 		return nil, fmt.Errorf("reading the callback EncodingAESKey of profile %q: %w", name, err)
 	}
-	return &callback.Secrets{Token: token, EncodingAESKey: key, ReceiveID: prof.CorpID, Source: fmt.Sprintf("profile %q", name)}, nil
+	receiveID := prof.CorpID
+	if prof.CallbackReceiveID != "" {
+		receiveID = prof.CallbackReceiveID
+	}
+	return &callback.Secrets{Token: token, EncodingAESKey: key, ReceiveID: receiveID, Source: fmt.Sprintf("profile %q", name)}, nil
 }

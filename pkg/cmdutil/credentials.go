@@ -60,7 +60,7 @@ func (f *Factory) resolveCredentials(ctx context.Context, command string, in Cre
 		if f.IO.IsStderrTTY() {
 			fmt.Fprintf(f.IO.ErrOut, "note: a secret on the command line lands in shell history; 'wwcli auth login' keeps it in the OS keyring\n")
 		}
-		return f.withProfileAgent(Credentials{CorpID: in.Args[0], Secret: in.Args[1], AgentID: agentID, Source: "arguments"}), checkCreds(in.Args[0], in.Args[1])
+		return f.withProfileAgent(Credentials{CorpID: in.Args[0], Secret: in.Args[1], AgentID: agentID, Source: "arguments"}, checkCreds(in.Args[0], in.Args[1]))
 	default:
 		return Credentials{}, FlagErrorf("expected CORPID SECRET (two arguments) or none, got %d", len(in.Args))
 	}
@@ -72,14 +72,18 @@ func (f *Factory) resolveCredentials(ctx context.Context, command string, in Cre
 		}
 		corp := firstNonEmpty(in.CorpID, f.Getenv("WWCLI_CORP_ID"))
 		if corp == "" {
-			if p, _ := f.profile(); p != nil {
+			p, err := f.profile()
+			if err != nil {
+				return Credentials{}, err
+			}
+			if p != nil {
 				corp = p.CorpID
 			}
 		}
 		if corp == "" {
 			return Credentials{}, FlagErrorf("%s needs a corp id: add --corp-id ww...", source)
 		}
-		return f.withProfileAgent(Credentials{CorpID: corp, Secret: secret, AgentID: agentID, Source: source}), checkCreds(corp, secret)
+		return f.withProfileAgent(Credentials{CorpID: corp, Secret: secret, AgentID: agentID, Source: source}, checkCreds(corp, secret))
 	}
 	if in.CorpID != "" && f.Getenv("WWCLI_SECRET") == "" {
 		return Credentials{}, FlagErrorf("--corp-id needs a secret: add --secret-stdin or --secret-file FILE (or set WWCLI_SECRET)")
@@ -91,7 +95,7 @@ func (f *Factory) resolveCredentials(ctx context.Context, command string, in Cre
 	}
 	switch {
 	case envCorp != "" && envSecret != "":
-		return f.withProfileAgent(Credentials{CorpID: envCorp, Secret: envSecret, AgentID: agentID, Source: "WWCLI_SECRET"}), checkCreds(envCorp, envSecret)
+		return f.withProfileAgent(Credentials{CorpID: envCorp, Secret: envSecret, AgentID: agentID, Source: "WWCLI_SECRET"}, checkCreds(envCorp, envSecret))
 	case envSecret != "":
 		return Credentials{}, Errorf(ExitCredentials, "WWCLI_SECRET is set but WWCLI_CORP_ID is not: set both")
 	case envCorp != "":
@@ -115,7 +119,7 @@ func (f *Factory) profileCredentials(ctx context.Context, command, agentID strin
 	name := f.ProfileName()
 	p, err := f.profile()
 	if err != nil {
-		return Credentials{}, WithCode(ExitCredentials, err)
+		return Credentials{}, err
 	}
 	if p == nil {
 		if f.Global.Profile != "" {
@@ -195,14 +199,23 @@ func (f *Factory) profile() (*config.Profile, error) {
 }
 
 // withProfileAgent fills the agent id from the profile when the explicit
-// credentials did not name one (agent tickets are per app).
-func (f *Factory) withProfileAgent(c Credentials) Credentials {
+// credentials did not name one (agent tickets are per app). checkErr, the
+// credentials' own check, is reported first; then a config that cannot be
+// read, the same way on every path.
+func (f *Factory) withProfileAgent(c Credentials, checkErr error) (Credentials, error) {
+	if checkErr != nil {
+		return c, checkErr
+	}
 	if c.AgentID == "" {
-		if p, _ := f.profile(); p != nil && p.CorpID == c.CorpID {
+		p, err := f.profile()
+		if err != nil {
+			return Credentials{}, err
+		}
+		if p != nil && p.CorpID == c.CorpID {
 			c.AgentID = p.AgentID
 		}
 	}
-	return c
+	return c, nil
 }
 
 // readSecret reads --secret-stdin or --secret-file through the one strict

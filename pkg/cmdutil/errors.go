@@ -6,6 +6,8 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+
+	"github.com/wwcli/wwcli/pkg/config"
 )
 
 // Exit codes, as fixed in docs/architecture.md and listed by `wwcli help exit-codes`.
@@ -66,6 +68,12 @@ func FlagErrorf(format string, a ...any) error {
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	// A config file that cannot be read, parsed or saved is an I/O
+	// failure on every command, whatever path met it.
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return ExitFailure
 	}
 	var fe *FlagError
 	if errors.As(err, &fe) {

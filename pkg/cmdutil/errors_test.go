@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/wwcli/wwcli/pkg/config"
 )
 
 type coded struct{}
@@ -24,6 +26,8 @@ func TestExitCode(t *testing.T) {
 		{Silent(130), 130},
 		{fmt.Errorf("ctx: %w", coded{}), 3},
 		{WithCode(1, errors.New("x")), 1},
+		// a config error is exit 1 even when a path wrapped it as credentials
+		{WithCode(4, &config.Error{Path: "/c/config.json", Op: config.OpParse, Err: errors.New("x")}), 1},
 	}
 	for i, c := range cases {
 		if got := ExitCode(c.err); got != c.want {

@@ -48,3 +48,26 @@ func IsUnavailable(err error) bool {
 	var u *UnavailableError
 	return errors.As(err, &u)
 }
+
+// Probe checks that s can be used now, cheaply and without storing
+// anything: a keyring that is off, has no session bus, or does not answer
+// gives its *UnavailableError; a secrets file that cannot be read gives
+// its error. Call it before asking a person for a secret, so nobody types
+// one that then cannot be stored.
+func Probe(ctx context.Context, s Store) error {
+	if p, ok := s.(interface{ Probe(context.Context) error }); ok {
+		return p.Probe(ctx)
+	}
+	return nil
+}
+
+// Interactive returns s as it should be used while a person is at the
+// terminal: a store that knows an interactive mode (the OS keyring, with
+// the longer InteractiveKeyringTimeout unless WWCLI_KEYRING_TIMEOUT chose
+// one) returns it; any other store is returned as it is.
+func Interactive(s Store) Store {
+	if i, ok := s.(interface{ Interactive() Store }); ok {
+		return i.Interactive()
+	}
+	return s
+}

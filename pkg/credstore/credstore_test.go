@@ -2,10 +2,13 @@ package credstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,11 +102,104 @@ func TestKeyringTimeout(t *testing.T) {
 }
 
 func TestKeyringTimeoutFromEnv(t *testing.T) {
-	cases := map[string]time.Duration{"": DefaultKeyringTimeout, "5s": 5 * time.Second, "7": 7 * time.Second, "junk": DefaultKeyringTimeout, "-1s": DefaultKeyringTimeout}
+	cases := map[string]time.Duration{"": DefaultKeyringTimeout, "5s": 5 * time.Second, "7": 7 * time.Second}
 	for v, want := range cases {
-		if got := keyringTimeout(envMap(map[string]string{"WWCLI_KEYRING_TIMEOUT": v})); got != want {
-			t.Errorf("%q: got %v want %v", v, got, want)
+		if got, err := keyringTimeout(envMap(map[string]string{"WWCLI_KEYRING_TIMEOUT": v})); got != want || err != nil {
+			t.Errorf("%q: got %v %v want %v", v, got, err, want)
 		}
+	}
+	// A value that is not a duration is said, never silently the default.
+	for _, bad := range []string{"abc", "-1s", "0"} {
+		s := NewKeyring(envMap(map[string]string{"WWCLI_KEYRING_TIMEOUT": bad, "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"})).(*keyringStore)
+		s.backend = &fakeBackend{err: errors.New("backend must not be called")}
+		_, err := s.Get(context.Background(), "default")
+		if !IsUnavailable(err) || !strings.Contains(err.Error(), "WWCLI_KEYRING_TIMEOUT=\""+bad+"\" is not a positive duration") {
+			t.Errorf("%q: got %v", bad, err)
+		}
+	}
+}
+
+// An interactive login waits longer for the keyring (an unlock dialog),
+// unless WWCLI_KEYRING_TIMEOUT chose the bound.
+func TestInteractiveTimeout(t *testing.T) {
+	bus := map[string]string{"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}
+	if got := Interactive(NewKeyring(envMap(bus))).(*keyringStore).timeout; got != InteractiveKeyringTimeout || got <= DefaultKeyringTimeout {
+		t.Fatalf("interactive timeout %v", got)
+	}
+	bus["WWCLI_KEYRING_TIMEOUT"] = "2s"
+	if got := Interactive(NewKeyring(envMap(bus))).(*keyringStore).timeout; got != 2*time.Second {
+		t.Fatalf("WWCLI_KEYRING_TIMEOUT must win, got %v", got)
+	}
+	m := NewMemory()
+	if Interactive(m) != m {
+		t.Fatal("other stores are returned as they are")
+	}
+}
+
+func TestProbe(t *testing.T) {
+	ctx := context.Background()
+	works := &keyringStore{backend: &fakeBackend{m: map[string]string{}}, timeout: time.Second}
+	if err := Probe(ctx, works); err != nil {
+		t.Fatalf("a working keyring: %v", err)
+	}
+	if len(works.backend.(*fakeBackend).m) != 0 {
+		t.Fatal("a probe must store nothing")
+	}
+	broken := &keyringStore{backend: &fakeBackend{err: errors.New("no such interface")}, timeout: time.Second}
+	if err := Probe(ctx, broken); !IsUnavailable(err) {
+		t.Fatalf("a broken keyring: %v", err)
+	}
+	off := NewKeyring(envMap(map[string]string{"WWCLI_KEYRING": "off"}))
+	if err := Probe(ctx, off); !IsUnavailable(err) {
+		t.Fatalf("keyring off: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "secrets.json")
+	if err := Probe(ctx, NewFile(path)); err != nil {
+		t.Fatalf("a missing secrets file is fine: %v", err)
+	}
+	os.WriteFile(path, []byte("{"), 0o600)
+	if err := Probe(ctx, NewFile(path)); err == nil || !strings.Contains(err.Error(), "fix or remove") {
+		t.Fatalf("a corrupt secrets file: %v", err)
+	}
+	if err := Probe(ctx, NewMemory()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two processes storing different accounts at once both land (the file is
+// locked across read-modify-write).
+func TestFileStoreConcurrentSetsKeepEveryAccount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secrets.json")
+	const n = 8
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			// A store per goroutine, as separate processes would have.
+			if err := NewFile(path).Set(context.Background(), fmt.Sprintf("p%d", i), "s"); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	b, _ := os.ReadFile(path)
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil || len(m) != n {
+		t.Fatalf("want %d accounts, got %v %v", n, m, err)
+	}
+}
+
+func TestFileStoreErrorsNameTheFileNotATempFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o600)
+	err := NewFile(filepath.Join(file, "secrets.json")).Set(context.Background(), "a", "x")
+	if err == nil || !strings.HasPrefix(err.Error(), "saving secrets file "+filepath.Join(file, "secrets.json")) || strings.Contains(err.Error(), ".tmp-") {
+		t.Fatalf("got %v", err)
+	}
+	denied := fileError("saving", "/cfg/secrets.json", &os.PathError{Op: "open", Path: "/cfg/.tmp-1", Err: os.ErrPermission})
+	if denied.Error() != "saving secrets file /cfg/secrets.json: permission denied; check the permissions of /cfg or set WWCLI_CONFIG_DIR" {
+		t.Fatalf("got %q", denied)
 	}
 }
 

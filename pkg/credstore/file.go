@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
 
 	"github.com/wwcli/wwcli/pkg/atomicfile"
 )
@@ -27,7 +31,7 @@ func (s *fileStore) load() (map[string]string, error) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, fileError("reading", s.path, err)
 	}
 	m := map[string]string{}
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -49,24 +53,60 @@ func (s *fileStore) Get(_ context.Context, account string) (string, error) {
 	return v, nil
 }
 
-func (s *fileStore) Set(_ context.Context, account, secret string) error {
-	m, err := s.load()
-	if err != nil {
-		return err
-	}
-	m[account] = secret
-	return s.save(m)
+func (s *fileStore) Set(ctx context.Context, account, secret string) error {
+	return s.update(ctx, func(m map[string]string) error {
+		m[account] = secret
+		return nil
+	})
 }
 
-func (s *fileStore) Delete(_ context.Context, account string) error {
+func (s *fileStore) Delete(ctx context.Context, account string) error {
+	return s.update(ctx, func(m map[string]string) error {
+		if _, ok := m[account]; !ok {
+			return ErrNotFound
+		}
+		delete(m, account)
+		return nil
+	})
+}
+
+// Probe checks that the file can be read (a corrupt file is reported
+// before anyone types a secret that could not be saved).
+func (s *fileStore) Probe(context.Context) error {
+	_, err := s.load()
+	return err
+}
+
+// fileLockTimeout bounds the wait for another process's update.
+const fileLockTimeout = 10 * time.Second
+
+// update is a locked read-modify-write, so two processes storing secrets
+// of different profiles never lose one of them.
+func (s *fileStore) update(ctx context.Context, fn func(map[string]string) error) error {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return fileError("saving", s.path, err)
+	}
+	fl := flock.New(s.path+".lock", flock.SetPermissions(0o600))
+	lctx, cancel := context.WithTimeout(ctx, fileLockTimeout)
+	defer cancel()
+	ok, err := fl.TryLockContext(lctx, 10*time.Millisecond)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fileError("saving", s.path, err)
+	}
+	if !ok {
+		return fmt.Errorf("another wwcli process has held %s.lock for %s", s.path, fileLockTimeout)
+	}
+	defer func() { _ = fl.Unlock() }()
 	m, err := s.load()
 	if err != nil {
 		return err
 	}
-	if _, ok := m[account]; !ok {
-		return ErrNotFound
+	if err := fn(m); err != nil {
+		return err
 	}
-	delete(m, account)
 	return s.save(m)
 }
 
@@ -75,5 +115,22 @@ func (s *fileStore) save(m map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(s.path, b)
+	if err := atomicfile.Write(s.path, b); err != nil {
+		return fileError("saving", s.path, err)
+	}
+	return nil
+}
+
+// fileError says what was being done with the secrets file. An
+// *os.PathError's own path is dropped: the message names the secrets file
+// already, and a temporary file's name helps nobody.
+func fileError(op, path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%s secrets file %s: %w; check the permissions of %s or set WWCLI_CONFIG_DIR", op, path, err, filepath.Dir(path))
+	}
+	return fmt.Errorf("%s secrets file %s: %w", op, path, err)
 }

@@ -17,6 +17,11 @@ import (
 // says otherwise; a locked keyring waiting for a prompt must not hang wwcli.
 const DefaultKeyringTimeout = 3 * time.Second
 
+// InteractiveKeyringTimeout is the bound when a person is at the terminal
+// (an interactive `auth login`): a locked keyring may show an unlock dialog,
+// and typing its password takes longer than 3 s.
+const InteractiveKeyringTimeout = 60 * time.Second
+
 // backend is the part of go-keyring we use, so tests can replace it.
 type backend interface {
 	Get(service, user string) (string, error)
@@ -33,6 +38,9 @@ func (zalando) Delete(s, u string) error        { return keyring.Delete(s, u) }
 type keyringStore struct {
 	backend backend
 	timeout time.Duration
+	// timeoutSet: WWCLI_KEYRING_TIMEOUT chose the timeout, and it wins
+	// over the interactive one too.
+	timeoutSet bool
 	// unavailable is set when we know up front the keyring cannot work
 	// (WWCLI_KEYRING=off, no D-Bus session): every call fails at once.
 	unavailable string
@@ -42,10 +50,13 @@ type keyringStore struct {
 // WWCLI_KEYRING=off disables it without touching D-Bus, WWCLI_KEYRING_TIMEOUT
 // (a duration like 5s, or whole seconds) bounds each call.
 func NewKeyring(getenv func(string) string) Store {
-	s := &keyringStore{backend: zalando{}, timeout: keyringTimeout(getenv)}
+	timeout, timeoutErr := keyringTimeout(getenv)
+	s := &keyringStore{backend: zalando{}, timeout: timeout, timeoutSet: getenv("WWCLI_KEYRING_TIMEOUT") != ""}
 	switch {
 	case getenv("WWCLI_KEYRING") == "off":
 		s.unavailable = "disabled by WWCLI_KEYRING=off"
+	case timeoutErr != nil:
+		s.unavailable = timeoutErr.Error()
 	case needsSessionBus() && !sessionBusAvailable(getenv):
 		// go-keyring would try to autolaunch dbus-launch; never do that.
 		s.unavailable = "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
@@ -53,18 +64,44 @@ func NewKeyring(getenv func(string) string) Store {
 	return s
 }
 
-func keyringTimeout(getenv func(string) string) time.Duration {
+// keyringTimeout reads WWCLI_KEYRING_TIMEOUT: a duration ("5s") or whole
+// seconds ("5"). Anything else is an error, never silently the default.
+func keyringTimeout(getenv func(string) string) (time.Duration, error) {
 	v := getenv("WWCLI_KEYRING_TIMEOUT")
 	if v == "" {
-		return DefaultKeyringTimeout
+		return DefaultKeyringTimeout, nil
 	}
 	if d, err := time.ParseDuration(v); err == nil && d > 0 {
-		return d
+		return d, nil
 	}
 	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
+		return time.Duration(n) * time.Second, nil
 	}
-	return DefaultKeyringTimeout
+	return DefaultKeyringTimeout, fmt.Errorf("WWCLI_KEYRING_TIMEOUT=%q is not a positive duration: use e.g. WWCLI_KEYRING_TIMEOUT=10s", v)
+}
+
+// Interactive is the keyring with the interactive timeout.
+func (s *keyringStore) Interactive() Store {
+	if s.timeoutSet {
+		return s
+	}
+	c := *s
+	c.timeout = InteractiveKeyringTimeout
+	return &c
+}
+
+// probeAccount is looked up (never written) to see whether the keyring answers.
+const probeAccount = "wwcli-probe"
+
+// Probe looks up an account that is never stored: "not found" means the
+// keyring works. A locked keyring may show its unlock dialog here, before
+// the secret is asked for.
+func (s *keyringStore) Probe(ctx context.Context) error {
+	_, err := s.Get(ctx, probeAccount)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // needsSessionBus: the Secret Service backend (Linux, BSD) talks D-Bus;

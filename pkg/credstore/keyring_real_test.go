@@ -32,3 +32,18 @@ func TestRealKeyringRoundTrip(t *testing.T) {
 		t.Fatalf("after delete: %v", err)
 	}
 }
+
+// The probe answers "works" from a real keyring and stores nothing.
+func TestRealKeyringProbe(t *testing.T) {
+	s := NewKeyring(os.Getenv)
+	ctx := context.Background()
+	if err := Probe(ctx, s); err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if _, err := s.Get(ctx, probeAccount); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the probe must store nothing: %v", err)
+	}
+	if err := Probe(ctx, Interactive(s)); err != nil {
+		t.Fatalf("interactive probe: %v", err)
+	}
+}

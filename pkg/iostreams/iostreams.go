@@ -6,6 +6,7 @@ package iostreams
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,8 @@ type IOStreams struct {
 	colorDisabled                  bool // NO_COLOR, CLICOLOR=0, TERM=dumb, --no-color
 	colorForced                    bool // CLICOLOR_FORCE
 	neverPrompt                    bool
-	width                          int
+	columns                        int                    // COLUMNS, when set
+	termWidth                      func() int             // the terminal's own width, 0 when unknown
 	readSecret                     func() (string, error) // test override of the terminal
 }
 
@@ -45,11 +47,25 @@ func System(getenv func(string) string) *IOStreams {
 	s.colorDisabled = colorDisabledByEnv(getenv)
 	s.colorForced = getenv("CLICOLOR_FORCE") != "" && getenv("CLICOLOR_FORCE") != "0"
 	s.neverPrompt = getenv("WWCLI_NO_INPUT") != ""
-	s.width = 80
 	if w, err := strconv.Atoi(getenv("COLUMNS")); err == nil && w > 0 {
-		s.width = w
+		s.columns = w
 	}
+	s.termWidth = func() int { return sizeOf(os.Stdout, os.Stderr) }
 	return s
+}
+
+// sizeOf asks the first of files that is a terminal for its width. Shells
+// do not export COLUMNS, so the terminal itself is the one to ask.
+func sizeOf(files ...*os.File) int {
+	for _, f := range files {
+		if !isTerminal(f) {
+			continue
+		}
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
 }
 
 func isTerminal(f *os.File) bool {
@@ -77,7 +93,7 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 // Test returns IOStreams backed by buffers: nothing is a terminal, no colour.
 func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
+	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
 }
 
 func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }
@@ -114,29 +130,98 @@ func (s *IOStreams) CanPrompt() bool {
 	return !s.neverPrompt && s.stdinTTY && s.stderrTTY
 }
 
-// TerminalWidth is the width to lay human output out for (80 when unknown).
+// TerminalWidth is the width to lay human output out for: the terminal's
+// own width, else COLUMNS, else 80.
 func (s *IOStreams) TerminalWidth() int {
-	if s.width <= 0 {
-		return 80
+	if s.termWidth != nil {
+		if w := s.termWidth(); w > 0 {
+			return w
+		}
 	}
-	return s.width
+	if s.columns > 0 {
+		return s.columns
+	}
+	return 80
 }
 
-// ReadSecret writes prompt to stderr and reads one line from the terminal
-// without echoing it. It needs CanPrompt(); tests replace the reader with
-// SetSecretReader.
-func (s *IOStreams) ReadSecret(prompt string) (string, error) {
+// SetTerminalWidth fixes the terminal's width (for tests).
+func (s *IOStreams) SetTerminalWidth(w int) { s.termWidth = func() int { return w } }
+
+// ReadSecret writes prompt to stderr and reads one line without echoing it.
+// It needs CanPrompt(); tests replace the reader with SetSecretReader.
+//
+// Ctrl-C ends it at once: the read runs in a goroutine, and when ctx is
+// cancelled (the root command cancels it on SIGINT) the terminal's state is
+// restored and ctx.Err() returned, while the abandoned read ends with the
+// process. term.ReadPassword keeps ISIG, so Ctrl-C still raises SIGINT.
+func (s *IOStreams) ReadSecret(ctx context.Context, prompt string) (string, error) {
 	fmt.Fprint(s.ErrOut, prompt)
 	defer fmt.Fprintln(s.ErrOut) // the user's Enter was not echoed either
-	if s.readSecret != nil {
-		return s.readSecret()
+	read, restore := s.readSecret, func() {}
+	if read == nil {
+		f, ok := s.In.(*os.File)
+		switch {
+		case ok && term.IsTerminal(int(f.Fd())):
+			fd := int(f.Fd())
+			state, err := term.GetState(fd)
+			if err != nil {
+				return "", fmt.Errorf("reading the terminal: %v", err)
+			}
+			read = func() (string, error) {
+				b, err := term.ReadPassword(fd)
+				return string(b), err
+			}
+			restore = func() { _ = term.Restore(fd, state) }
+		case s.stdinTTY:
+			// Told stdin is a terminal (WWCLI_FORCE_TTY) while it is not:
+			// there is no echo to turn off, so read a line.
+			read = func() (string, error) { return readLine(s.In) }
+		default:
+			return "", errors.New("stdin is not a terminal")
+		}
 	}
-	f, ok := s.In.(*os.File)
-	if !ok {
-		return "", errors.New("stdin is not a terminal")
+	type answer struct {
+		s   string
+		err error
 	}
-	b, err := term.ReadPassword(int(f.Fd()))
-	return string(b), err
+	done := make(chan answer, 1)
+	go func() {
+		v, err := read()
+		done <- answer{v, err}
+	}()
+	select {
+	case a := <-done:
+		return a.s, a.err
+	case <-ctx.Done():
+		restore()
+		return "", ctx.Err()
+	}
+}
+
+// maxLine bounds a line read from a non-terminal stdin.
+const maxLine = 64 << 10
+
+// readLine reads up to a newline, byte by byte so nothing after it is
+// consumed.
+func readLine(r io.Reader) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) <= maxLine {
+		n, err := r.Read(b)
+		if n == 1 {
+			if b[0] == '\n' {
+				return strings.TrimSuffix(string(line), "\r"), nil
+			}
+			line = append(line, b[0])
+		}
+		if err == io.EOF {
+			return string(line), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("the line is longer than %d bytes", maxLine)
 }
 
 // SetSecretReader replaces the terminal in ReadSecret (for tests).

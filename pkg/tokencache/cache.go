@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,8 +25,10 @@ import (
 	"github.com/wwcli/wwcli/pkg/atomicfile"
 )
 
-// formatVersion guards against reading files written by a future layout.
-const formatVersion = 1
+// formatVersion guards against reading files written by another layout.
+// Version 2 stores the secret fingerprint, so entries can be matched to a
+// profile by the whole key; version 1 files are refetched once.
+const formatVersion = 2
 
 // Key identifies one cached value. Secret is only ever stored as a
 // fingerprint, so a changed secret never finds the old token.
@@ -55,15 +58,19 @@ func SecretFingerprint(secret string) string {
 
 // Entry is what a cache file holds.
 type Entry struct {
-	Version   int       `json:"version"`
-	ID        string    `json:"id"`
-	CorpID    string    `json:"corp_id"`
-	Kind      string    `json:"kind"`
-	AgentID   string    `json:"agent_id,omitempty"`
-	BaseURL   string    `json:"base_url"`
-	Value     string    `json:"value"`
-	FetchedAt time.Time `json:"fetched_at"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Version int    `json:"version"`
+	ID      string `json:"id"`
+	CorpID  string `json:"corp_id"`
+	Kind    string `json:"kind"`
+	AgentID string `json:"agent_id,omitempty"`
+	BaseURL string `json:"base_url"`
+	// SecretFingerprint is SecretFingerprint(key.Secret): one-way, so the
+	// file never holds the secret, yet `auth status` and `auth logout` can
+	// tell which app an entry belongs to.
+	SecretFingerprint string    `json:"secret_fingerprint"`
+	Value             string    `json:"value"`
+	FetchedAt         time.Time `json:"fetched_at"`
+	ExpiresAt         time.Time `json:"expires_at"`
 }
 
 // ExpiresIn is the remaining lifetime at now.
@@ -84,6 +91,13 @@ type Cache struct {
 func New(dir string) *Cache {
 	return &Cache{Dir: dir, Now: time.Now, LockTimeout: 30 * time.Second}
 }
+
+// SubDir is the cache's directory inside wwcli's cache dir.
+const SubDir = "tokens"
+
+// InCacheDir returns the token cache inside wwcli's cache dir
+// (WWCLI_CACHE_DIR), the one every command shares.
+func InCacheDir(cacheDir string) *Cache { return New(filepath.Join(cacheDir, SubDir)) }
 
 // Fetcher fetches a fresh value and its lifetime.
 type Fetcher func(ctx context.Context) (value string, lifetime time.Duration, err error)
@@ -154,7 +168,8 @@ func (c *Cache) fetchEntry(ctx context.Context, k Key, id string, fetch Fetcher)
 		return Entry{}, false, err
 	}
 	return Entry{Version: formatVersion, ID: id, CorpID: k.CorpID, Kind: k.Kind, AgentID: k.AgentID,
-		BaseURL: k.BaseURL, Value: value, FetchedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC()}, false, nil
+		BaseURL: k.BaseURL, SecretFingerprint: SecretFingerprint(k.Secret),
+		Value: value, FetchedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC()}, false, nil
 }
 
 // Delete drops the entry for k (after WeCom said the token is invalid).
@@ -166,7 +181,7 @@ func (c *Cache) Delete(k Key) error {
 	return err
 }
 
-// List returns every readable entry (for `auth status`), fresh or not.
+// List returns every readable entry of this format, fresh or not.
 func (c *Cache) List() ([]Entry, error) {
 	names, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
 	if err != nil {
@@ -175,30 +190,79 @@ func (c *Cache) List() ([]Entry, error) {
 	var out []Entry
 	for _, n := range names {
 		id := strings.TrimSuffix(filepath.Base(n), ".json")
-		if e, err := c.read(id); err == nil && e.ID == id {
+		if e, err := c.read(id); err == nil && e.ID == id && e.Version == formatVersion {
 			out = append(out, e)
 		}
 	}
 	return out, nil
 }
 
-// PurgeCorp removes every entry of corpID (for `auth logout`) and returns
-// how many it removed.
-func (c *Cache) PurgeCorp(corpID string) (int, error) {
+// Match selects the entries of one app: the parts of Key that say whose
+// tokens they are (every kind). AgentID "" matches every agent; otherwise
+// entries that name an agent must name this one.
+type Match struct {
+	BaseURL           string
+	CorpID            string
+	SecretFingerprint string
+	AgentID           string
+}
+
+// MatchSecret is the Match of an app by its secret (hashed here).
+func MatchSecret(baseURL, corpID, secret, agentID string) Match {
+	return Match{BaseURL: baseURL, CorpID: corpID, SecretFingerprint: SecretFingerprint(secret), AgentID: agentID}
+}
+
+// Matches reports whether e belongs to the app m describes.
+func (m Match) Matches(e Entry) bool {
+	if e.BaseURL != m.BaseURL || e.CorpID != m.CorpID || e.SecretFingerprint != m.SecretFingerprint {
+		return false
+	}
+	return m.AgentID == "" || e.AgentID == "" || e.AgentID == m.AgentID
+}
+
+// Find returns the entries m matches, sorted by kind then agent.
+func (c *Cache) Find(m Match) ([]Entry, error) {
 	entries, err := c.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, e := range entries {
+		if m.Matches(e) {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].AgentID < out[j].AgentID
+	})
+	return out, nil
+}
+
+// Purge removes the entries m matches (for `auth logout`, and the old
+// secret's entries at `auth login`) and returns how many it removed.
+// Other apps' entries, and the same corp's on another base URL (the
+// sandbox), are never touched.
+func (c *Cache) Purge(m Match) (int, error) {
+	entries, err := c.Find(m)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
+	var firstErr error
 	for _, e := range entries {
-		if e.CorpID == corpID {
-			if err := os.Remove(c.path(e.ID)); err == nil {
-				n++
-			}
-			_ = os.Remove(c.path(e.ID) + ".lock")
+		err := os.Remove(c.path(e.ID))
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, os.ErrNotExist) && firstErr == nil:
+			firstErr = err
 		}
+		_ = os.Remove(c.path(e.ID) + ".lock") // only a lock; recreated on demand
 	}
-	return n, nil
+	return n, firstErr
 }
 
 func (c *Cache) path(id string) string { return filepath.Join(c.Dir, id+".json") }

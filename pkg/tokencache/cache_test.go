@@ -196,31 +196,70 @@ func TestConcurrentInstancesFetchOnce(t *testing.T) {
 	}
 }
 
-func TestListAndPurgeCorp(t *testing.T) {
+// Entries are matched by the cache's own key: another app of the same corp
+// (another secret) and the same app on another base URL (the sandbox) are
+// never matched, so logging out of one never wipes the others.
+func TestFindAndPurgeMatchTheWholeKey(t *testing.T) {
 	c, _ := newCache(t)
 	var n atomic.Int32
-	k2 := key
-	k2.Kind = "ticket:corp"
-	k3 := key
-	k3.CorpID = "ww2"
-	for _, k := range []Key{key, k2, k3} {
-		c.GetOrFetch(context.Background(), k, fetchValue("v", &n))
+	ticket := key
+	ticket.Kind = "ticket:corp"
+	agent := key
+	agent.Kind, agent.AgentID = "ticket:agent", "1000002"
+	otherApp := key
+	otherApp.Secret = "another-app-secret"
+	sandbox := key
+	sandbox.BaseURL = "http://127.0.0.1:8081"
+	otherCorp := key
+	otherCorp.CorpID = "ww2"
+	for _, k := range []Key{key, ticket, agent, otherApp, sandbox, otherCorp} {
+		if _, _, err := c.GetOrFetch(context.Background(), k, fetchValue("v", &n)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if l, _ := c.List(); len(l) != 3 {
+	if l, _ := c.List(); len(l) != 6 {
 		t.Fatalf("list: %d", len(l))
 	}
-	if removed, err := c.PurgeCorp("ww1"); err != nil || removed != 2 {
+	app := MatchSecret(key.BaseURL, key.CorpID, key.Secret, "")
+	found, err := c.Find(app)
+	if err != nil || len(found) != 3 || found[0].Kind != "ticket:agent" || found[1].Kind != "ticket:corp" || found[2].Kind != "token" {
+		t.Fatalf("find: %+v %v", found, err)
+	}
+	if found, _ := c.Find(MatchSecret(key.BaseURL, key.CorpID, key.Secret, "1000003")); len(found) != 2 {
+		t.Fatalf("another agent's ticket must not match: %+v", found)
+	}
+	if removed, err := c.Purge(app); err != nil || removed != 3 {
 		t.Fatalf("purge: %d %v", removed, err)
 	}
-	l, _ := c.List()
-	if len(l) != 1 || l[0].CorpID != "ww2" {
-		t.Fatalf("left: %+v", l)
+	left, _ := c.List()
+	if len(left) != 3 {
+		t.Fatalf("left: %+v", left)
 	}
-	if err := c.Delete(k3); err != nil {
+	for _, k := range []Key{otherApp, sandbox, otherCorp} {
+		if _, ok := c.Get(k); !ok {
+			t.Errorf("purging one app removed %+v", k)
+		}
+	}
+	if err := c.Delete(otherCorp); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Delete(k3); err != nil {
+	if err := c.Delete(otherCorp); err != nil {
 		t.Fatal("deleting a missing entry is not an error")
+	}
+}
+
+// A version-1 file (no fingerprint) is neither listed nor used: refetched once.
+func TestOldFormatIsRefetched(t *testing.T) {
+	c, _ := newCache(t)
+	os.MkdirAll(c.Dir, 0o700)
+	old := `{"version":1,"id":"` + key.ID() + `","corp_id":"ww1","kind":"token","value":"old","fetched_at":"2026-11-23T12:00:00Z","expires_at":"2026-11-23T14:00:00Z"}`
+	os.WriteFile(c.path(key.ID()), []byte(old), 0o600)
+	if l, _ := c.List(); len(l) != 0 {
+		t.Fatalf("old entries listed: %+v", l)
+	}
+	var n atomic.Int32
+	if e, cached, _ := c.GetOrFetch(context.Background(), key, fetchValue("new", &n)); cached || e.Value != "new" || e.SecretFingerprint != SecretFingerprint(key.Secret) {
+		t.Fatalf("got %+v cached=%v", e, cached)
 	}
 }
 
