@@ -394,4 +394,3 @@ func TestDescribe(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
-
