@@ -31,19 +31,33 @@ func SandboxCodeHint(step LoginStep) string {
 		`code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`
 }
 
-// LoginAdvice is one more line for a failed code exchange: what the
-// errcode means for the login flow ("" = nothing to add). errmsg is
-// WeCom's, for the caller's IP.
-func LoginAdvice(code int, errmsg string, at LoginContext) string {
+// Advice is what a failed code exchange means for the login flow.
+type Advice struct {
+	Text string
+	// ReplacesFix: the table's fix is wrong here and Text takes its place
+	// (under --sandbox an unknown code was never issued, not reused).
+	ReplacesFix bool
+}
+
+// LoginAdvice explains a failed code exchange in terms of the login flow
+// (a zero Advice = nothing to add). errmsg is WeCom's, for the caller's IP.
+func LoginAdvice(code int, errmsg string, at LoginContext) Advice {
+	if at.Sandbox && (code == 40029 || code == 42003 || code == 42022) {
+		return Advice{Text: SandboxCodeHint(at.Step) + ".", ReplacesFix: true}
+	}
+	if text := loginText(code, errmsg, at.Step); text != "" {
+		return Advice{Text: text}
+	}
+	return Advice{}
+}
+
+func loginText(code int, errmsg string, step LoginStep) string {
 	again := "send the user through the login again for a fresh code"
-	if at.Step == StepMiniProgram {
+	if step == StepMiniProgram {
 		again = "call wx.qy.login again in the mini program for a fresh js_code"
 	}
 	switch code {
 	case 40029, 42003, 42022:
-		if at.Sandbox {
-			return SandboxCodeHint(at.Step) + "."
-		}
 		return "each code is single-use and dies 5 minutes after the redirect; " + again +
 			", never retry with the same code. Failing on the first try means something else used it first " +
 			"(two servers racing, a retried request, a page reload): exchange each code exactly once, on one server."
@@ -66,7 +80,7 @@ func LoginAdvice(code int, errmsg string, at LoginContext) string {
 		return "the member is outside the app's visible range (可见范围): add them or their department to the app's " +
 			"visible range in 应用管理, or log in with an app that can see them."
 	case 40014:
-		if at.Step == StepMiniProgram {
+		if step == StepMiniProgram {
 			return "jscode2session needs a token made from the secret of the WeCom app linked to the mini program, " +
 				"with the corp id (ww...) — not the mini program's appid/secret and not another app's secret."
 		}
