@@ -25,6 +25,7 @@ type Options struct {
 	TrustedIPs []string         // empty = trust every caller (per-app trusted_ips still apply); else others get 60020
 	Now        func() time.Time // nil = time.Now; the control API moves the sandbox clock forward from it
 	Log        io.Writer        // one line per request (nil = none); secrets and tokens are never logged in clear
+	Codes      CodeStore        // nil = codes live in memory; else issued codes go there and unknown codes come from there
 }
 
 const (
