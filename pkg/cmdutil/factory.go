@@ -133,13 +133,19 @@ func (f *Factory) HTTPClient() *http.Client {
 }
 
 // SandboxURL starts the in-process sandbox once and returns its base URL.
+// It is new every run, but takes the codes `wwcli sandbox code` left in the
+// cache dir (without a cache dir, only codes it issues itself).
 func (f *Factory) SandboxURL() (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.sandboxURL != "" {
 		return f.sandboxURL, nil
 	}
-	srv := sandbox.New(sandbox.Options{})
+	var opts sandbox.Options
+	if dir, err := f.CacheDir(); err == nil {
+		opts.Codes = sandbox.NewCodeFile(dir)
+	}
+	srv := sandbox.New(opts)
 	u, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("starting the in-process sandbox: %v", err)

@@ -50,6 +50,8 @@ type StoredCode struct {
 }
 
 const (
+	// CodeTTLSeconds is how long a code lives, as on WeCom.
+	CodeTTLSeconds = int(codeTTL / time.Second)
 	// MaxStoredCodes bounds the code file: the oldest codes go first.
 	MaxStoredCodes = 100
 	maxCodeFile    = 1 << 20
