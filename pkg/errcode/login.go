@@ -43,7 +43,8 @@ type Advice struct {
 // (a zero Advice = nothing to add). errmsg is WeCom's, for the caller's IP.
 func LoginAdvice(code int, errmsg string, at LoginContext) Advice {
 	if at.Sandbox && (code == 40029 || code == 42003 || code == 42022) {
-		return Advice{Text: SandboxCodeHint(at.Step) + ".", ReplacesFix: true}
+		// No full stop: the text ends in a command to paste.
+		return Advice{Text: SandboxCodeHint(at.Step), ReplacesFix: true}
 	}
 	if text := loginText(code, errmsg, at.Step); text != "" {
 		return Advice{Text: text}
