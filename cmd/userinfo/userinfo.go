@@ -42,6 +42,9 @@ type Options struct {
 	// Sandbox: the in-process sandbox answers, so an unknown code was
 	// never issued (by `wwcli sandbox code`) rather than reused.
 	Sandbox bool
+	// IgnoredBaseURL: a base URL set but not used under --sandbox (where a
+	// plain `wwcli sandbox code` sends its codes).
+	IgnoredBaseURL string
 
 	Code        string
 	Creds       cmdutil.CredInput
@@ -110,6 +113,9 @@ from 'wwcli auth login'.`,
 			opts.Code = args[0]
 			opts.Creds.Args = args[1:]
 			opts.Sandbox = f.Global.Sandbox
+			if opts.Sandbox {
+				opts.IgnoredBaseURL = f.Global.BaseURL
+			}
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -233,7 +239,7 @@ func run(ctx context.Context, o *Options) error {
 
 // explain adds the login-flow meaning to a WeCom error.
 func (o *Options) explain(err error, step errcode.LoginStep) error {
-	return wecom.ExplainLogin(err, errcode.LoginContext{Step: step, Sandbox: o.Sandbox})
+	return wecom.ExplainLogin(err, errcode.LoginContext{Step: step, Sandbox: o.Sandbox, IgnoredBaseURL: o.IgnoredBaseURL})
 }
 
 // noTicketReason explains why --detail got no user_ticket.

@@ -17,18 +17,29 @@ type LoginContext struct {
 	// Sandbox: against wwcli's in-process sandbox, which knows only the
 	// codes `wwcli sandbox code` issued.
 	Sandbox bool
+	// IgnoredBaseURL is a --base-url / WWCLI_BASE_URL that --sandbox did
+	// not use: `wwcli sandbox code` without --sandbox asks that one.
+	IgnoredBaseURL string
 }
 
-// SandboxCodeHint says where codes come from under --sandbox.
-func SandboxCodeHint(step LoginStep) string {
-	if step == StepMiniProgram {
-		return "the in-process sandbox (--sandbox) knows only js_codes issued by " +
-			"`wwcli sandbox code --miniprogram USERID`, each valid once within 5 minutes, " +
-			"exchanged with the mini-program app's secret (listed by `wwcli sandbox --help`)"
+// SandboxCodeHint says where codes come from under --sandbox. With a base
+// URL set, a plain `wwcli sandbox code` asked that sandbox instead, so the
+// command to paste carries --sandbox too.
+func SandboxCodeHint(at LoginContext) string {
+	issue := "wwcli sandbox code"
+	elsewhere := ""
+	if at.IgnoredBaseURL != "" {
+		issue = "wwcli --sandbox sandbox code"
+		elsewhere = " (without --sandbox, `wwcli sandbox code` asks the sandbox at " + at.IgnoredBaseURL + ", the base URL set)"
 	}
-	return "the in-process sandbox (--sandbox) knows only codes issued by " +
-		"`wwcli sandbox code USERID`, each valid once within 5 minutes: " +
-		`code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`
+	if at.Step == StepMiniProgram {
+		return "the in-process sandbox (--sandbox) knows only js_codes issued by `" + issue + " --miniprogram USERID`" +
+			elsewhere + ", each valid once within 5 minutes, exchanged with the mini-program app's secret " +
+			"(listed by `wwcli sandbox --help`)"
+	}
+	return "the in-process sandbox (--sandbox) knows only codes issued by `" + issue + " USERID`" + elsewhere +
+		", each valid once within 5 minutes: " +
+		"code=$(" + issue + ` zhangsan) && wwcli --sandbox userinfo "$code"`
 }
 
 // Advice is what a failed code exchange means for the login flow.
@@ -44,7 +55,7 @@ type Advice struct {
 func LoginAdvice(code int, errmsg string, at LoginContext) Advice {
 	if at.Sandbox && (code == 40029 || code == 42003 || code == 42022) {
 		// No full stop: the text ends in a command to paste.
-		return Advice{Text: SandboxCodeHint(at.Step), ReplacesFix: true}
+		return Advice{Text: SandboxCodeHint(at), ReplacesFix: true}
 	}
 	if text := loginText(code, errmsg, at.Step); text != "" {
 		return Advice{Text: text}

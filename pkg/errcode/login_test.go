@@ -17,6 +17,8 @@ func TestLoginAdvice(t *testing.T) {
 		{42022, "", LoginContext{Step: StepMiniProgram}, "call wx.qy.login again", false},
 		{40029, "", LoginContext{Sandbox: true}, "`wwcli sandbox code USERID`", true},
 		{40029, "", LoginContext{Step: StepMiniProgram, Sandbox: true}, "`wwcli sandbox code --miniprogram USERID`", true},
+		{40029, "", LoginContext{Sandbox: true, IgnoredBaseURL: "http://127.0.0.1:8399"},
+			"`wwcli --sandbox sandbox code USERID` (without --sandbox, `wwcli sandbox code` asks the sandbox at http://127.0.0.1:8399", true},
 		{60020, "not allow, from ip: 203.0.113.9, more info at x", LoginContext{}, "add 203.0.113.9 to the app's 企业可信IP", false},
 		{60020, "not allow", LoginContext{}, "add this server's egress IP", false},
 		{40014, "", LoginContext{Step: StepMiniProgram}, "linked to the mini program", false},
@@ -33,7 +35,9 @@ func TestLoginAdvice(t *testing.T) {
 		t.Errorf("40001 has no login advice: %+v", a)
 	}
 	// the suggested command works when pasted: nothing after its last quote
-	if hint := SandboxCodeHint(StepOAuth); !strings.HasSuffix(hint, `wwcli --sandbox userinfo "$code"`) {
-		t.Errorf("hint must end with the command: %q", hint)
+	for _, at := range []LoginContext{{Sandbox: true}, {Sandbox: true, IgnoredBaseURL: "http://127.0.0.1:8399"}} {
+		if hint := SandboxCodeHint(at); !strings.HasSuffix(hint, `wwcli --sandbox userinfo "$code"`) {
+			t.Errorf("hint must end with the command: %q", hint)
+		}
 	}
 }
