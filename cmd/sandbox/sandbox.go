@@ -26,6 +26,8 @@ import (
 // Options of `wwcli sandbox`: only what run needs.
 type Options struct {
 	IO *iostreams.IOStreams
+	// Terminated delivers SIGTERM (tests send their own); stop releases it.
+	Terminated func() (sig <-chan os.Signal, stop func())
 
 	Addr       string
 	Fixtures   string
@@ -35,7 +37,7 @@ type Options struct {
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO}
+	opts := &Options{IO: f.IO, Terminated: notifyTerm}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run a local WeCom-compatible API server",
@@ -86,6 +88,13 @@ with the demo corp instead.`,
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
 	cmd.AddCommand(NewCodeCmd(f, nil))
 	return cmd
+}
+
+// notifyTerm delivers the process's SIGTERM (docker stop, kill, systemd).
+func notifyTerm() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	return ch, func() { signal.Stop(ch) }
 }
 
 // noSubcommand: `wwcli sandbox` serves and takes no arguments, so an
@@ -168,7 +177,7 @@ func run(ctx context.Context, o *Options) error {
 	})
 	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
-	term, stopTerm := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	term, stopTerm := o.Terminated()
 	defer stopTerm()
 	base, err := srv.Start(o.Addr)
 	if err != nil {
@@ -186,7 +195,7 @@ func run(ctx context.Context, o *Options) error {
 		theme.SuccessIcon(), base, corp, base)
 	select {
 	case <-ctx.Done():
-	case <-term.Done():
+	case <-term:
 	}
 	if err := srv.Close(); err != nil {
 		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("stopping the sandbox: %w", err))

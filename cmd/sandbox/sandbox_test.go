@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,6 +135,40 @@ func TestServeUntilCancelled(t *testing.T) {
 	}
 	if _, err := client.Get(base + "/_sandbox/"); err == nil {
 		t.Fatal("the listener must be closed after cancel")
+	}
+}
+
+func TestSIGTERMStopsCleanly(t *testing.T) {
+	f, out, errOut := testFactory(t)
+	term := make(chan os.Signal, 1)
+	released := false
+	cmd := NewCmd(f, func(ctx context.Context, o *Options) error {
+		o.Terminated = func() (<-chan os.Signal, func()) { return term, func() { released = true } }
+		return run(ctx, o)
+	})
+	cmd.SetArgs(nil)
+	result := make(chan error, 1)
+	go func() { result <- cmd.Execute() }()
+	var base string
+	select {
+	case base = <-out.lines:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no base URL on stdout within 30s")
+	}
+	term <- syscall.SIGTERM
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("SIGTERM must exit 0, got %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sandbox did not stop within 30s of SIGTERM")
+	}
+	if !released || !strings.HasSuffix(errOut.String(), "\nsandbox stopped\n") {
+		t.Fatalf("released %v, stderr:\n%s", released, errOut.String())
+	}
+	if _, err := client.Get(base + "/_sandbox/"); err == nil {
+		t.Fatal("the listener must be closed after SIGTERM")
 	}
 }
 
