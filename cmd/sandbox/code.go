@@ -43,9 +43,10 @@ func NewCodeCmd(f *cmdutil.Factory, runF func(context.Context, *CodeOptions) err
 WeCom's, it works once, within 5 minutes.
 
 With --base-url or WWCLI_BASE_URL pointing at a running 'wwcli sandbox',
-that server issues it. Otherwise the code is kept in a small file under
-wwcli's cache dir (mode 0600, at most 100 codes) for the in-process sandbox
-of 'wwcli --sandbox', which takes it from there when it is exchanged.
+that server issues it. Otherwise (and always with --sandbox) the code is
+kept in a small file under wwcli's cache dir (mode 0600, at most 100 codes)
+for the in-process sandbox of 'wwcli --sandbox', which takes it from there
+when it is exchanged.
 
 USERID is a member of the sandbox corp (see 'wwcli sandbox --help'); with
 --non-member it is the openid of a visitor who is not a member.`,
