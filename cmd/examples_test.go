@@ -37,11 +37,6 @@ import (
 // matches no example any more fails the test.
 var knownBroken = map[string]string{
 	// servers
-	"wwcli sandbox": brokenSIGTERM,
-	"wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m":                                               brokenSIGTERM,
-	"wwcli sandbox --fixtures corp.json --trusted-ip 10.0.0.5":                                         brokenSIGTERM,
-	"wwcli sandbox                       # prints http://127.0.0.1:PORT, then logs requests to stderr": brokenSIGTERM,
-	"wwcli sandbox --addr 127.0.0.1:8081 &    # first stdout line: http://127.0.0.1:8081":              brokenSIGTERM,
 
 	// the network
 	"wwcli doctor --agent-id 1000002 --domain app.example.com":                                             brokenNetwork,
@@ -63,24 +58,12 @@ var knownBroken = map[string]string{
 	"wwcli auth login --secret-file ./new-secret.txt   # rotate: keeps the rest":  brokenKeyring,
 	"pass show wecom/app | wwcli auth login --corp-id ww... --secret-stdin": "pass (the password store) is not " +
 		"installed on the runner; and the secret would go to the OS keyring: " + brokenKeyring,
-
-	// tools the runner does not have, values left out
-	"pbpaste | wwcli errcode             # a copied errmsg or response": brokenClipboard,
-
-	// defects
-	"wwcli --sandbox message recall MSGID": "exit 3, invalid msgid: the in-process sandbox forgets the " +
-		"message sent by the earlier step (each run has its own; issue 12 point 6)",
-	"wwcli errcode 'invalid credential, hint: [...], more info at ...?e=40001'": "exit 2: the elided " +
-		"more-info link ('...?e=40001') is not recognised",
 }
 
 const (
-	brokenSIGTERM   = "killed by SIGTERM instead of shutting down cleanly (exit 0): issue 12 point 9"
-	brokenNetwork   = "needs the network: resolves and fetches a real domain"
-	brokenPrompt    = "prompts for the secret on a terminal and stores it in the OS keyring; the runner has neither"
-	brokenKeyring   = "stores the secret in the OS keyring; the runner has none (WWCLI_KEYRING=off, exit 4)"
-	brokenClipboard = "pbpaste is macOS's clipboard: not on the runner, and what it would paste is unknown"
-	brokenElided    = "values elided with \"...\": not runnable as pasted"
+	brokenNetwork = "needs the network: resolves and fetches a real domain"
+	brokenPrompt  = "prompts for the secret on a terminal and stores it in the OS keyring; the runner has neither"
+	brokenKeyring = "stores the secret in the OS keyring; the runner has none (WWCLI_KEYRING=off, exit 4)"
 )
 
 // TestExamples runs every example wwcli shows, as a user would paste it:
@@ -439,7 +422,7 @@ var (
 	secretEllipsis  = regexp.MustCompile(`\bWWCLI_SECRET=(\.\.\.|…)`)
 	loopbackURL     = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	addrFlag        = regexp.MustCompile(`--addr[ =]127\.0\.0\.1:\d+`)
-	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve)( |$)`)
+	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve)( +[^c]| *$)`)
 	// trailingComment is a "# ..." at the end of a line, outside quotes.
 	trailingComment = regexp.MustCompile(`\s+#[^'"]*$`)
 )
@@ -561,6 +544,11 @@ func (e *exampleEnv) run(t *testing.T, ex example) {
 	cmd := exec.CommandContext(ctx, "bash", "-c", "set -o pipefail; "+line)
 	cmd.Dir = dir
 	cmd.Env = e.environ(dir, configDir, vars)
+	if strings.Contains(line, "--sandbox") {
+		// As on a fresh machine: --sandbox examples (and the `sandbox code`
+		// that feeds them) have no other API host set.
+		cmd.Env = withoutVar(cmd.Env, "WWCLI_BASE_URL")
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// The whole process group goes, pipelines included, when time is up.
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -681,4 +669,15 @@ func copyDir(from, to string) error {
 		}
 		return os.WriteFile(target, b, 0o600)
 	})
+}
+
+// withoutVar drops NAME=... from env.
+func withoutVar(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -1,3 +1,5 @@
+//go:build keyring
+
 package cmd
 
 import (

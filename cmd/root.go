@@ -165,7 +165,7 @@ func sandboxConflicts(flags *pflag.FlagSet, f *cmdutil.Factory) error {
 		return cmdutil.FlagErrorf("--sandbox uses its demo app, never a profile: drop --profile, or drop --sandbox to use profile %q", f.Global.Profile)
 	case f.Global.BaseURL != "":
 		f.Warnf("WWCLI_BASE_URL (%s) is ignored under --sandbox, which has its own API host", f.Global.BaseURL)
-		f.Global.BaseURL = ""
+		f.Global.IgnoredBaseURL, f.Global.BaseURL = f.Global.BaseURL, ""
 	}
 	return nil
 }

@@ -1,144 +1,144 @@
 package errcode
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/mattn/go-runewidth"
+	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 )
 
-func TestParseInput(t *testing.T) {
-	const msg = "not allow to access from your ip, hint: [1706848717432011565347844], from ip: 139.227.20.128, more info at https://open.work.weixin.qq.com/devtool/query?e=60020"
-	cases := []struct {
-		in   string
-		want []query
-	}{
-		{"60020", []query{{Code: 60020}}},
-		{" -40001 ", []query{{Code: -40001}}},
-		{"-1", []query{{Code: -1}}},
-		{msg, []query{{60020, msg}}},
-		{`{"errcode":40029,"errmsg":"invalid code"}`, []query{{40029, "invalid code"}}},
-		{`{"errcode":"42001","errmsg":"access_token expired"}`, []query{{42001, "access_token expired"}}},
-		{`{"errmsg":"` + msg + `"}`, []query{{60020, msg}}},
-		{`{"errcode":0,"errmsg":"ok","access_token":"x"}`, []query{{0, "ok"}}},
-		{`[60020, {"errcode":40014,"errmsg":"invalid access_token"}]`, []query{{Code: 60020}, {40014, "invalid access_token"}}},
-		{`errcode=45009 errmsg=api freq out of limit`, []query{{45009, "errcode=45009 errmsg=api freq out of limit"}}},
-		{`"errcode": 48002, "errmsg": "api forbidden"`, []query{{48002, `"errcode": 48002, "errmsg": "api forbidden"`}}},
-	}
-	for _, c := range cases {
-		got, err := parseInput(c.in)
-		if err != nil {
-			t.Errorf("parseInput(%q): %v", c.in, err)
-			continue
-		}
-		if len(got) != len(c.want) {
-			t.Errorf("parseInput(%q) = %+v, want %+v", c.in, got, c.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != c.want[i] {
-				t.Errorf("parseInput(%q)[%d] = %+v, want %+v", c.in, i, got[i], c.want[i])
+// withRoot hangs errcode under a root that, like wwcli's, has a global
+// --timeout checked in its PersistentPreRunE.
+func withRoot(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	root := &cobra.Command{Use: "wwcli", SilenceErrors: true, SilenceUsage: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if f.Global.Timeout <= 0 {
+				return cmdutil.FlagErrorf("--timeout must be positive")
 			}
-		}
-	}
+			return nil
+		}}
+	root.PersistentFlags().DurationVar(&f.Global.Timeout, "timeout", 10*time.Second, "")
+	root.AddCommand(NewCmd(f, runF))
+	return root
 }
 
-func TestParseInputRejects(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                            "empty input",
-		"hello":                       "has no errcode",
-		"99999999999":                 "out of range",
-		`{"errmsg":"x"}`:              `no "errcode"`,
-		`{"errcode":true}`:            "must be a number",
-		`{"errcode":60020`:            "invalid JSON",
-		`{"errcode":1} {"errcode":2}`: "more than one value",
-		`[]`:                          "empty JSON array",
-		`["x"]`:                       "must be responses or errcodes",
-		`"60020"`:                     "has no errcode",
-	} {
-		_, err := parseInput(in)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("parseInput(%q) error = %v, want it to contain %q", in, err, want)
-		}
-	}
-}
-
-func TestSplitStdin(t *testing.T) {
-	in := "60020\n\n  {\n  \"errcode\": 40029,\n  \"errmsg\": \"invalid code\"\n}\r\n-40001\r\n{\"errcode\":1}{\"errcode\":2}\n{not json\nlast"
-	want := []string{"60020", "{\n  \"errcode\": 40029,\n  \"errmsg\": \"invalid code\"\n}", "-40001", `{"errcode":1}`, `{"errcode":2}`, "{not json", "last"}
-	got := splitStdin(in)
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("splitStdin:\n got %q\nwant %q", got, want)
-	}
-	if len(splitStdin(" \n\t\n")) != 0 {
-		t.Error("blank stdin has no items")
-	}
-}
-
-func TestWrap(t *testing.T) {
-	got := wrap("add this IP to 企业可信IP under 应用管理 and wait about a minute", 24)
-	for _, l := range got {
-		if w := runewidth.StringWidth(l); w == 0 || w > 24 {
-			t.Errorf("line %q is %d cells wide, want 1..24", l, w)
-		}
-	}
-	if strings.Join(got, " ") != "add this IP to 企业可信IP under 应用管理 and wait about a minute" || len(got) < 3 {
-		t.Errorf("wrap lost words or did not wrap: %q", got)
-	}
-	long := "https://open.work.weixin.qq.com/devtool/query?e=60020"
-	if got := wrap(long, 20); len(got) != 1 || got[0] != long {
-		t.Errorf("a long word must stay whole: %q", got)
-	}
-}
-
-// runCmd runs `errcode args...` through cobra with buffers for streams.
-func runCmd(t *testing.T, stdin string, stdinTTY bool, args ...string) (string, string, error) {
-	t.Helper()
-	ios, in, out, errOut := iostreams.Test()
-	in.WriteString(stdin)
-	ios.SetStdinTTY(stdinTTY)
-	f := &cmdutil.Factory{IO: ios, Getenv: func(string) string { return "" }}
-	cmd := NewCmd(f, nil)
-	cmd.SetArgs(args)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.Execute()
-	return out.String(), errOut.String(), err
-}
-
-func TestNegativeCodesAreArgumentsNotFlags(t *testing.T) {
+func TestNewCmdParsesFlags(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
 	var got *Options
-	f := &cmdutil.Factory{IO: func() *iostreams.IOStreams { s, _, _, _ := iostreams.Test(); return s }()}
-	cmd := NewCmd(f, func(o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"-40001", "--json", "60020", "-1", "--search", "-5"})
-	if err := cmd.Execute(); err != nil {
+	root := withRoot(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	root.SetArgs([]string{"errcode", "-40001", "--jq", ".[0].zh", "60020", "-1", "--search", "-5", "--timeout", "3s"})
+	if err := root.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(got.Inputs, ",") != "-40001,60020,-1" || !got.JSON || got.Search != "-5" {
-		t.Errorf("parsed %+v", got)
+	if strings.Join(got.Inputs, ",") != "-40001,60020,-1" || got.Exporter.JQ != ".[0].zh" || !got.Exporter.Enabled() ||
+		got.Search != "-5" || got.List || h.F.Global.Timeout != 3*time.Second {
+		t.Errorf("parsed %+v (timeout %s)", got, h.F.Global.Timeout)
 	}
+
+	got = nil
+	root = withRoot(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	root.SetArgs([]string{"errcode", "--list", "--json", "--", "-40001", "--list"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.List || !got.Exporter.JSON || strings.Join(got.Inputs, ",") != "-40001,--list" {
+		t.Errorf("after --: %+v", got)
+	}
+}
+
+// Usage errors exit 2 before run: a bad global flag (checked by the root
+// as for every command), a bad --jq, an empty --search, an unknown flag.
+func TestNewCmdUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"errcode", "--timeout", "-1s", "60020"},
+		{"errcode", "--jq", ".[", "60020"},
+		{"errcode", "--search", ""},
+		{"errcode", "--search", "  "},
+		{"errcode", "--bogus"},
+	} {
+		h := cmdutiltest.NewFactory(t)
+		called := false
+		root := withRoot(h.F, func(context.Context, *Options) error { called = true; return nil })
+		root.SetArgs(args)
+		err := root.Execute()
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || called {
+			t.Errorf("%v: want exit 2 before run, got %v (run called: %v)", args, err, called)
+		}
+	}
+}
+
+func TestHelpIsNotAnError(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	root := withRoot(h.F, nil)
+	root.SetOut(h.Out)
+	root.SetArgs([]string{"errcode", "--help"})
+	if err := root.Execute(); err != nil || !strings.Contains(h.Out.String(), "debug=1") {
+		t.Fatalf("--help: %v\n%s", err, h.Out.String())
+	}
+}
+
+// runCmd runs `errcode args...` with buffers for streams.
+func runCmd(t *testing.T, stdin string, stdinTTY bool, args ...string) (string, string, error) {
+	t.Helper()
+	h := cmdutiltest.NewFactory(t)
+	h.In.WriteString(stdin)
+	h.F.IO.SetStdinTTY(stdinTTY)
+	root := withRoot(h.F, nil)
+	root.SetArgs(append([]string{"errcode"}, args...))
+	err := root.Execute()
+	return h.Out.String(), h.ErrOut.String(), err
 }
 
 func TestRunExitCodes(t *testing.T) {
 	if _, _, err := runCmd(t, "", true); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Errorf("no input on a TTY: %v, want exit 2", err)
 	}
-	if _, _, err := runCmd(t, "", false, "--bogus"); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-		t.Errorf("unknown flag: %v, want exit 2", err)
-	}
-	out, errOut, err := runCmd(t, "", false, "99999", "60020")
-	if cmdutil.ExitCode(err) != cmdutil.ExitFailure || !strings.Contains(out, "query?e=99999") || !strings.Contains(errOut, "99999 is not in wwcli's table") {
+	out, errOut, err := runCmd(t, "", false, "99999", "60020", "99999")
+	if cmdutil.ExitCode(err) != cmdutil.ExitFailure || !strings.Contains(out, "query?e=99999") ||
+		strings.Count(errOut, "warning: errcode 99999 is not in wwcli's table") != 1 {
 		t.Errorf("unknown code: err %v\nout %s\nerr %s", err, out, errOut)
 	}
-	out, _, err = runCmd(t, "60020\n{\"errcode\":40014,\n\"errmsg\":\"invalid access_token\"}\n", false, "--json")
-	var exps []map[string]any
-	if err != nil || json.Unmarshal([]byte(out), &exps) != nil || len(exps) != 2 || exps[1]["errcode"] != 40014.0 {
-		t.Errorf("stdin --json: %v %s", err, out)
+	// the errcode --help example works when pasted
+	out, _, err = runCmd(t, "", false, "invalid credential, hint: [...], more info at ...?e=40001")
+	if err != nil || !strings.HasPrefix(out, "errcode 40001 ") {
+		t.Errorf("help example: %v\n%s", err, out)
+	}
+}
+
+// --json has one shape: an array, one object per input, errmsg kept.
+func TestJSONIsAlwaysAnArray(t *testing.T) {
+	for stdin, errmsgs := range map[string][]string{
+		"60020\n": {""},
+		"60020\n{\"errcode\":40014,\n\"errmsg\":\"invalid access_token\"}\n": {"", "invalid access_token"},
+	} {
+		out, _, err := runCmd(t, stdin, false, "--json")
+		var exps []map[string]any
+		if err != nil || json.Unmarshal([]byte(out), &exps) != nil || len(exps) != len(errmsgs) {
+			t.Fatalf("stdin %q --json: %v %s", stdin, err, out)
+		}
+		for i, e := range exps {
+			if msg, ok := e["errmsg"]; !ok || msg != errmsgs[i] {
+				t.Errorf("errmsg must be kept: %s", out)
+			}
+		}
+	}
+	out, _, err := runCmd(t, "", false, "--json", "99999")
+	if cmdutil.ExitCode(err) != cmdutil.ExitFailure || !strings.HasPrefix(out, `[{"errcode":99999,`) {
+		t.Errorf("one unknown code: %v %s", err, out)
+	}
+	out, _, err = runCmd(t, "", false, "--search", "zzz-nothing", "--json")
+	if cmdutil.ExitCode(err) != cmdutil.ExitFailure || out != "[]\n" {
+		t.Errorf("search without matches: %v %q, want [] and exit 1", err, out)
+	}
+	out, _, err = runCmd(t, "", false, "--jq", ".[].zh", "60020", "-40001")
+	if err != nil || out != "不安全的访问IP\n签名校验错误\n" {
+		t.Errorf("--jq: %v %q", err, out)
 	}
 }
 
@@ -156,23 +156,8 @@ func TestListOutputs(t *testing.T) {
 			t.Fatalf("not a 3-column TSV row: %q", l)
 		}
 	}
-	if _, _, err := runCmd(t, "", false, "--search", "zzz-nothing"); cmdutil.ExitCode(err) != cmdutil.ExitFailure {
-		t.Errorf("search without matches: %v, want exit 1", err)
+	out, errOut, err := runCmd(t, "", false, "--search", "zzz-nothing")
+	if cmdutil.ExitCode(err) != cmdutil.ExitFailure || out != "" || !strings.Contains(errOut, "no errcode meaning matches") {
+		t.Errorf("search without matches: %v %q %q, want exit 1", err, out, errOut)
 	}
-}
-
-// FuzzParseInput: any argument or stdin text gives queries or an error,
-// never a panic.
-func FuzzParseInput(f *testing.F) {
-	for _, s := range []string{"60020", "-40001", `{"errcode":1,"errmsg":"x"}`, "[1,{\"errcode\":\"2\"}]",
-		"errcode=45009", "{\n\"errcode\":\n", "more info at https://open.work.weixin.qq.com/devtool/query?e=7", "-", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		for _, item := range append(splitStdin(s), s) {
-			if qs, err := parseInput(item); err == nil && len(qs) == 0 {
-				t.Fatalf("parseInput(%q) returned no queries and no error", item)
-			}
-		}
-	})
 }

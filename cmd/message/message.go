@@ -26,7 +26,7 @@ them. Credentials work as for every other command: positional CORPID SECRET,
 --corp-id with --secret-file/--secret-stdin, WWCLI_CORP_ID/WWCLI_SECRET, or
 a profile; the app is --agent-id, WWCLI_AGENT_ID or the profile's.`,
 		Example: `  wwcli --sandbox message send --to zhangsan --text "deploy done"
-  wwcli --sandbox message recall MSGID`,
+  wwcli message recall MSGID`,
 	}
 	cmd.AddCommand(newCmdSend(f, nil))
 	cmd.AddCommand(newCmdRecall(f, nil))
@@ -203,7 +203,7 @@ func newCmdRecall(f *cmdutil.Factory, runF func(*RecallOptions) error) *cobra.Co
 		Long: `Recall a message sent by 'wwcli message send' (or message/send) within the
 last 24 hours, with the same app. Only the WeCom client's copy is recalled,
 not the WeChat plugin's.`,
-		Example: `  wwcli --sandbox message recall MSGID`,
+		Example: `  wwcli message recall MSGID`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmdutil.FlagErrorf("give the MSGID that 'wwcli message send' printed")

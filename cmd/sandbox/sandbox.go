@@ -1,25 +1,34 @@
 // Package sandbox is `wwcli sandbox`: serve the local WeCom-compatible API
-// until interrupted.
+// until interrupted, and `wwcli sandbox code`: issue a login code.
 package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/iostreams"
 	wwsandbox "github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
-// Options of `wwcli sandbox`.
+// Options of `wwcli sandbox`: only what run needs.
 type Options struct {
-	f          *cmdutil.Factory
+	IO *iostreams.IOStreams
+	// Terminated delivers SIGTERM (tests send their own); stop releases it.
+	Terminated func() (sig <-chan os.Signal, stop func())
+
 	Addr       string
 	Fixtures   string
 	TokenTTL   time.Duration
@@ -28,14 +37,15 @@ type Options struct {
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{f: f}
+	opts := &Options{IO: f.IO, Terminated: notifyTerm}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run a local WeCom-compatible API server",
 		Long: fmt.Sprintf(`Serve a local server that answers like qyapi.weixin.qq.com: the same paths,
 parameters, JSON shapes, errcodes and errmsg format. Use it to develop and test
 login and JS-SDK flows offline. The first line on stdout is the base URL; the
-request log (secrets redacted) goes to stderr. Stop it with Ctrl-C.
+request log (secrets redacted) goes to stderr. Stop it with Ctrl-C (exit 130)
+or SIGTERM (exit 0).
 
 Demo corp %s (--fixtures FILE replaces it):
   app 1, agent %d         %s
@@ -45,6 +55,9 @@ Demo corp %s (--fixtures FILE replaces it):
   group robot ci-alerts, key   %s
   members: zhangsan 张三, lisi 李四, wangwu 王五, zhaoliu 赵六,
            chenxiaoming 陈小明, alice
+
+Login codes: 'wwcli sandbox code USERID' issues one, from this server when
+--base-url / WWCLI_BASE_URL points at it, else for 'wwcli --sandbox'.
 
 Control API (JSON) under /_sandbox/: issue OAuth / mini-program codes
 (POST /_sandbox/code), inject faults (/_sandbox/faults), move the clock
@@ -58,9 +71,10 @@ with the demo corp instead.`,
 			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
-  wwcli sandbox --fixtures corp.json --trusted-ip 10.0.0.5
-  curl -s -X POST "$URL/_sandbox/code" -d '{"userid":"zhangsan"}'`,
-		Args: cobra.NoArgs,
+  wwcli sandbox --trusted-ip 10.0.0.5
+  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
+		Args:                       noSubcommand,
+		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -73,16 +87,40 @@ with the demo corp instead.`,
 	fl.StringVar(&opts.Fixtures, "fixtures", "", "JSON file with your own corps, apps, departments and members")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
+	cmd.AddCommand(NewCodeCmd(f, nil))
 	return cmd
 }
 
+// notifyTerm delivers the process's SIGTERM (docker stop, kill, systemd).
+func notifyTerm() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	return ch, func() { signal.Stop(ch) }
+}
+
+// noSubcommand: `wwcli sandbox` serves and takes no arguments, so an
+// argument is a mistyped subcommand.
+func noSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean " + strings.Join(s, " or ") + "?"
+	}
+	return cmdutil.FlagErrorf("%s", msg)
+}
+
 func (o *Options) validate() (*wwsandbox.Fixtures, error) {
-	host, _, err := net.SplitHostPort(o.Addr)
+	host, port, err := net.SplitHostPort(o.Addr)
 	if err != nil {
 		return nil, cmdutil.FlagErrorf("--addr %q: use host:port, e.g. 127.0.0.1:0 or 127.0.0.1:8399", o.Addr)
 	}
 	if host == "" {
 		return nil, cmdutil.FlagErrorf("--addr %q: name the host, e.g. 127.0.0.1:%s (an empty host listens on every interface; say 0.0.0.0 if you mean it)", o.Addr, strings.TrimPrefix(o.Addr, ":"))
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return nil, cmdutil.FlagErrorf("--addr %q: the port must be a number from 0 to 65535 (0 picks a free port)", o.Addr)
 	}
 	if o.TokenTTL <= 0 {
 		return nil, cmdutil.FlagErrorf("--token-ttl must be positive, e.g. --token-ttl 2h")
@@ -125,7 +163,7 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	streams := o.f.IO
+	streams := o.IO
 	theme := ui.New(streams.ErrOut, streams.ColorErr())
 	host, _, _ := net.SplitHostPort(o.Addr)
 	if !isLoopback(host) {
@@ -138,9 +176,13 @@ func run(ctx context.Context, o *Options) error {
 		TrustedIPs: o.TrustedIPs,
 		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
 	})
+	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
+	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
+	term, stopTerm := o.Terminated()
+	defer stopTerm()
 	base, err := srv.Start(o.Addr)
 	if err != nil {
-		return cmdutil.WithCode(cmdutil.ExitFailure, err)
+		return listenError(o.Addr, err)
 	}
 	if _, err := fmt.Fprintln(streams.Out, base); err != nil {
 		_ = srv.Close()
@@ -152,10 +194,28 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/; Ctrl-C to stop\n",
 		theme.SuccessIcon(), base, corp, base)
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-term:
+	}
 	if err := srv.Close(); err != nil {
 		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("stopping the sandbox: %w", err))
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	fmt.Fprintln(streams.ErrOut, "sandbox stopped")
-	return ctx.Err()
+	return nil
+}
+
+// listenError names the fix for the usual reasons a listen fails.
+func listenError(addr string, err error) error {
+	host, port, _ := net.SplitHostPort(addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE), strings.Contains(err.Error(), "Only one usage of each socket address"): // the latter: Windows
+		return cmdutil.Errorf(cmdutil.ExitFailure, "port %s on %s is already in use: stop what listens there, or use --addr %s:0 for a free port", port, host, host)
+	case errors.Is(err, fs.ErrPermission):
+		return cmdutil.Errorf(cmdutil.ExitFailure, "no permission to listen on %s (ports below 1024 need privileges): use --addr 127.0.0.1:0 for a free port", addr)
+	}
+	return cmdutil.WithCode(cmdutil.ExitFailure, err)
 }

@@ -12,11 +12,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	wwsandbox "github.com/wwcli/wwcli/pkg/sandbox"
 )
 
@@ -50,17 +51,17 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func testFactory() (*cmdutil.Factory, *syncBuffer, *syncBuffer) {
-	ios, _, _, _ := iostreams.Test()
+func testFactory(t *testing.T) (*cmdutil.Factory, *syncBuffer, *syncBuffer) {
+	h := cmdutiltest.NewFactory(t)
 	out, errOut := newSyncBuffer(), newSyncBuffer()
-	ios.Out, ios.ErrOut = out, errOut
-	return &cmdutil.Factory{IO: ios, Getenv: func(string) string { return "" }, Now: time.Now}, out, errOut
+	h.F.IO.Out, h.F.IO.ErrOut = out, errOut
+	return h.F, out, errOut
 }
 
 // startCmd runs `wwcli sandbox args...` until the returned cancel is called.
 func startCmd(t *testing.T, args ...string) (base string, cancel func() error, errOut *syncBuffer) {
 	t.Helper()
-	f, out, errOut := testFactory()
+	f, out, errOut := testFactory(t)
 	cmd := NewCmd(f, nil)
 	cmd.SetArgs(args)
 	cmd.SetOut(io.Discard)
@@ -126,12 +127,48 @@ func TestServeUntilCancelled(t *testing.T) {
 	if !strings.Contains(log, "GET /cgi-bin/gettoken?corpid="+wwsandbox.DemoCorpID+"&corpsecret=*** -> 200 errcode=0") {
 		t.Fatalf("request log on stderr:\n%s", log)
 	}
-	if strings.Contains(log, wwsandbox.DemoAppSecret) || !strings.Contains(log, "sandbox stopped") ||
+	// Ctrl-C: the root prints the one line ("interrupted"); SIGTERM prints
+	// "sandbox stopped" (sandbox_signals.txtar).
+	if strings.Contains(log, wwsandbox.DemoAppSecret) || strings.Contains(log, "sandbox stopped") ||
 		strings.Contains(log, "warn") {
 		t.Fatalf("stderr:\n%s", log)
 	}
 	if _, err := client.Get(base + "/_sandbox/"); err == nil {
 		t.Fatal("the listener must be closed after cancel")
+	}
+}
+
+func TestSIGTERMStopsCleanly(t *testing.T) {
+	f, out, errOut := testFactory(t)
+	term := make(chan os.Signal, 1)
+	released := false
+	cmd := NewCmd(f, func(ctx context.Context, o *Options) error {
+		o.Terminated = func() (<-chan os.Signal, func()) { return term, func() { released = true } }
+		return run(ctx, o)
+	})
+	cmd.SetArgs(nil)
+	result := make(chan error, 1)
+	go func() { result <- cmd.Execute() }()
+	var base string
+	select {
+	case base = <-out.lines:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no base URL on stdout within 30s")
+	}
+	term <- syscall.SIGTERM
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("SIGTERM must exit 0, got %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sandbox did not stop within 30s of SIGTERM")
+	}
+	if !released || !strings.HasSuffix(errOut.String(), "\nsandbox stopped\n") {
+		t.Fatalf("released %v, stderr:\n%s", released, errOut.String())
+	}
+	if _, err := client.Get(base + "/_sandbox/"); err == nil {
+		t.Fatal("the listener must be closed after SIGTERM")
 	}
 }
 
@@ -153,15 +190,17 @@ func TestServeOptions(t *testing.T) {
 	}
 }
 
-func TestFlagsBindOptions(t *testing.T) {
-	f, _, _ := testFactory()
+func TestNewCmdParsesFlags(t *testing.T) {
+	f, _, _ := testFactory(t)
 	var got *Options
 	cmd := NewCmd(f, func(_ context.Context, o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"--addr", "127.0.0.1:8399", "--token-ttl", "2m", "--trusted-ip", "10.0.0.1", "--trusted-ip", "10.0.0.0/8"})
+	cmd.SetArgs([]string{"--addr", "127.0.0.1:8399", "--token-ttl", "2m", "--trusted-ip", "10.0.0.1", "--trusted-ip", "10.0.0.0/8",
+		"--fixtures", "corp.json"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Addr != "127.0.0.1:8399" || got.TokenTTL != 2*time.Minute || !slices.Equal(got.TrustedIPs, []string{"10.0.0.1", "10.0.0.0/8"}) {
+	if got.Addr != "127.0.0.1:8399" || got.TokenTTL != 2*time.Minute || !slices.Equal(got.TrustedIPs, []string{"10.0.0.1", "10.0.0.0/8"}) ||
+		got.Fixtures != "corp.json" || got.IO == nil {
 		t.Fatalf("options %+v", got)
 	}
 }
@@ -188,12 +227,15 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--trusted-ip", "not-an-ip"}, 2, "give an IP address or CIDR"},
 		{[]string{"--fixtures", filepath.Join(dir, "missing.json")}, 2, "--fixtures"},
 		{[]string{"--fixtures", badJSON}, 2, "corps[0].corpid: must not be empty"},
-		{[]string{"--addr", busy.Addr().String()}, 1, "listen on"},
-		{[]string{"extra"}, 0, "unknown command"}, // the root maps this one
+		{[]string{"--addr", busy.Addr().String()}, 1, "already in use: stop what listens there, or use --addr 127.0.0.1:0"},
+		{[]string{"--addr", "127.0.0.1:99999"}, 2, "the port must be a number from 0 to 65535"},
+		{[]string{"--addr", "127.0.0.1:http"}, 2, "the port must be a number"},
+		{[]string{"extra"}, 2, `unknown command "extra" for "sandbox"`},
+		{[]string{"cdoe"}, 2, "Did you mean code?"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			f, out, _ := testFactory()
+			f, out, _ := testFactory(t)
 			cmd := NewCmd(f, nil)
 			cmd.SetArgs(c.args)
 			cmd.SetOut(io.Discard)
@@ -215,7 +257,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestHelpShowsDemoCredentials(t *testing.T) {
-	f, _, _ := testFactory()
+	f, _, _ := testFactory(t)
 	cmd := NewCmd(f, nil)
 	var help bytes.Buffer
 	cmd.SetOut(&help)

@@ -4,9 +4,8 @@ package userinfo
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,7 +14,9 @@ import (
 
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/ui"
+	"github.com/wwcli/wwcli/pkg/errcode"
+	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/oauth"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -33,20 +34,29 @@ const (
 // detailFields is the order --detail prints getuserdetail's fields in.
 var detailFields = []string{"userid", "gender", "avatar", "qr_code", "mobile", "email", "biz_mail", "address"}
 
-// Options of `wwcli userinfo`.
+// Options of `wwcli userinfo`: only what run needs.
 type Options struct {
-	f           *cmdutil.Factory
+	IO      *iostreams.IOStreams
+	Session func(ctx context.Context, command string, in cmdutil.CredInput, noCache bool) (*cmdutil.Session, error)
+	Warnf   func(format string, a ...any)
+	// Sandbox: the in-process sandbox answers, so an unknown code was
+	// never issued (by `wwcli sandbox code`) rather than reused.
+	Sandbox bool
+	// IgnoredBaseURL: a base URL set but not used under --sandbox (where a
+	// plain `wwcli sandbox code` sends its codes).
+	IgnoredBaseURL string
+
 	Code        string
 	Creds       cmdutil.CredInput
 	Detail      bool
 	Legacy      bool
 	MiniProgram bool
-	JSON        bool
+	Exporter    cmdutil.Exporter
 }
 
 // NewCmd builds `wwcli userinfo`.
-func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{f: f}
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Session: f.Session, Warnf: f.Warnf}
 	cmd := &cobra.Command{
 		Use:   "userinfo CODE [CORPID SECRET]",
 		Short: "Turn a login code into the user's identity",
@@ -84,23 +94,36 @@ WeCom errors exit 3 and are explained in terms of the login flow (code used
 twice or too late, redirect domain, trusted IP, visible range, wrong secret).
 
 A code may start with "-": put -- before it (wwcli userinfo --json -- "$CODE").
+Given the whole redirect URL (https://app.example.com/cb?code=...&state=...),
+userinfo takes the code out of it and says so on stderr; only the code is
+sent to WeCom.
+
+Offline: 'wwcli sandbox code USERID' issues a code that 'wwcli --sandbox
+userinfo' accepts once within 5 minutes (see the first example).
 
 Credentials: CORPID SECRET after the code, --corp-id with
 --secret-stdin/--secret-file, WWCLI_CORP_ID + WWCLI_SECRET, or a profile
 from 'wwcli auth login'.`,
-		Example: `  wwcli userinfo -- "$CODE"
-  wwcli userinfo --json -- "$CODE"
-  wwcli userinfo --detail --json -- "$CODE" "$CORP_ID" "$SECRET"
-  wwcli userinfo --miniprogram --json -- "$JS_CODE" 2>/dev/null | jq -r .userid`,
+		Example: `  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
+  wwcli --sandbox userinfo --jq .userid "$(wwcli sandbox code wangwu)"
+  wwcli --sandbox userinfo --json "$(wwcli sandbox code lisi)"
+  wwcli userinfo --json -- "$CODE" CORPID SECRET`,
 		Args: codeAndCredArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Code = args[0]
 			opts.Creds.Args = args[1:]
+			opts.Sandbox = f.Global.Sandbox
+			if opts.Sandbox {
+				opts.IgnoredBaseURL = f.Global.IgnoredBaseURL
+			}
 			if err := opts.validate(); err != nil {
 				return err
 			}
+			if err := opts.Exporter.Validate(); err != nil {
+				return err
+			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return run(cmd.Context(), opts)
 		},
@@ -114,7 +137,7 @@ from 'wwcli auth login'.`,
 	fl.BoolVar(&opts.Detail, "detail", false, "also fetch the member's details with the user_ticket (needs scope snsapi_privateinfo)")
 	fl.BoolVar(&opts.Legacy, "legacy", false, "use the legacy /cgi-bin/user/getuserinfo")
 	fl.BoolVar(&opts.MiniProgram, "miniprogram", false, "CODE is a mini program js_code (wx.qy.login): use jscode2session")
-	fl.BoolVar(&opts.JSON, "json", false, "print the whole answer as JSON (snake_case keys)")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "the whole answer (snake_case keys)")
 	return cmd
 }
 
@@ -126,6 +149,9 @@ func codeAndCredArgs(cmd *cobra.Command, args []string) error {
 	return shared.CredArgs(1)(cmd, args)
 }
 
+// validate checks the flags and CODE before any request. A pasted redirect
+// URL is not a code: its code= is taken out of it, with a note, and the URL
+// itself is never sent to WeCom.
 func (o *Options) validate() error {
 	switch {
 	case o.MiniProgram && o.Legacy:
@@ -133,20 +159,31 @@ func (o *Options) validate() error {
 	case o.MiniProgram && o.Detail:
 		return cmdutil.FlagErrorf("--detail and --miniprogram do not go together: jscode2session returns no user_ticket")
 	}
-	code := strings.TrimSpace(o.Code)
-	switch {
-	case code == "":
+	if strings.TrimSpace(o.Code) == "" {
 		return cmdutil.FlagErrorf("CODE is empty: pass the code from the login redirect (?code=...) or from wx.qy.login")
+	}
+	code, fromURL, err := oauth.CodeFromInput(o.Code)
+	switch {
+	case fromURL && o.MiniProgram:
+		return cmdutil.FlagErrorf("CODE looks like a URL; with --miniprogram pass the js_code from wx.qy.login (res.code)")
+	case errors.Is(err, oauth.ErrNoCodeInURL):
+		return cmdutil.FlagErrorf("CODE is a URL without a code= parameter: pass the code from the redirect WeCom made to your redirect_uri, " +
+			"e.g. wwcli userinfo CODE for https://app.example.com/callback?code=CODE&state=STATE")
+	case fromURL:
+		fmt.Fprintln(o.IO.ErrOut, "note: took the code from the URL's code= parameter; only the code is sent to WeCom")
+		o.Code = code
+	}
+	switch {
 	case len(o.Code) > maxCodeBytes:
 		return cmdutil.FlagErrorf("CODE is %d bytes; WeCom codes are at most %d: pass only the value of ?code=, not the whole URL", len(o.Code), maxCodeBytes)
-	case code != o.Code || strings.ContainsAny(o.Code, " \t\r\n"):
+	case strings.ContainsAny(o.Code, " \t\r\n"):
 		return cmdutil.FlagErrorf("CODE contains whitespace; copy the code exactly as it appears after ?code=")
 	}
 	return nil
 }
 
 func run(ctx context.Context, o *Options) error {
-	s, err := o.f.Session(ctx, "userinfo", o.Creds, false)
+	s, err := o.Session(ctx, "userinfo", o.Creds, false)
 	if err != nil {
 		return err
 	}
@@ -154,25 +191,25 @@ func run(ctx context.Context, o *Options) error {
 		return runMiniProgram(ctx, o, s)
 	}
 
-	path, st := pathUserInfo, stepOAuth
+	path := pathUserInfo
 	if o.Legacy {
 		path = pathLegacy
 	}
 	raw, err := s.Call(ctx, wecom.Request{Method: http.MethodGet, Path: path, Query: url.Values{"code": {o.Code}}}, nil)
 	if err != nil {
-		return explainLogin(err, st)
+		return o.explain(err, errcode.StepOAuth)
 	}
-	id, err := normalize(raw)
+	id, err := wecom.NormalizeIdentity(raw)
 	if err != nil {
 		return err
 	}
 	if !o.Detail {
-		return printIdentity(o, id)
+		return printIdentity(ctx, o, id)
 	}
 
-	ticket := id.str("user_ticket")
+	ticket := id.Str("user_ticket")
 	if ticket == "" {
-		if err := printIdentity(o, id); err != nil {
+		if err := printIdentity(ctx, o, id); err != nil {
 			return err
 		}
 		return cmdutil.Errorf(cmdutil.ExitFailure, "%s", noTicketReason(id))
@@ -180,19 +217,19 @@ func run(ctx context.Context, o *Options) error {
 	raw, err = s.Call(ctx, wecom.Request{Method: http.MethodPost, Path: pathUserDetail,
 		Body: map[string]string{"user_ticket": ticket}}, nil)
 	if err != nil {
-		return explainLogin(err, stepDetail)
+		return o.explain(err, errcode.StepDetail)
 	}
-	detail, err := normalize(raw)
+	detail, err := wecom.NormalizeIdentity(raw)
 	if err != nil {
 		return err
 	}
-	if o.JSON {
+	if o.Exporter.Enabled() {
 		id["detail"] = detail
-		return writeJSON(o.f.IO.Out, id)
+		return o.Exporter.Write(ctx, o.IO, id)
 	}
 	for _, k := range detailFields {
 		if v := fmt.Sprint(detail[k]); detail[k] != nil && v != "" {
-			if _, err := fmt.Fprintf(o.f.IO.Out, "%s\t%s\n", k, v); err != nil {
+			if _, err := fmt.Fprintf(o.IO.Out, "%s\t%s\n", k, v); err != nil {
 				return err
 			}
 		}
@@ -200,9 +237,14 @@ func run(ctx context.Context, o *Options) error {
 	return nil
 }
 
+// explain adds the login-flow meaning to a WeCom error.
+func (o *Options) explain(err error, step errcode.LoginStep) error {
+	return wecom.ExplainLogin(err, errcode.LoginContext{Step: step, Sandbox: o.Sandbox, IgnoredBaseURL: o.IgnoredBaseURL})
+}
+
 // noTicketReason explains why --detail got no user_ticket.
-func noTicketReason(id identity) string {
-	if id.str("userid") == "" {
+func noTicketReason(id wecom.Identity) string {
+	if id.Str("userid") == "" {
 		return "no user_ticket: the user is not a member of this corp, so there are no member details to fetch (the openid above is all WeCom gives)"
 	}
 	return "no user_ticket, so no details: WeCom returns one only when the login URL used scope=snsapi_privateinfo " +
@@ -212,24 +254,24 @@ func noTicketReason(id identity) string {
 
 // printIdentity writes the identity: JSON, or the bare id(s) documented in
 // the help.
-func printIdentity(o *Options, id identity) error {
-	out := o.f.IO.Out
-	if o.JSON {
-		return writeJSON(out, id)
+func printIdentity(ctx context.Context, o *Options, id wecom.Identity) error {
+	out := o.IO.Out
+	if o.Exporter.Enabled() {
+		return o.Exporter.Write(ctx, o.IO, id)
 	}
-	if uid := id.str("userid"); uid != "" {
+	if uid := id.Str("userid"); uid != "" {
 		_, err := fmt.Fprintln(out, uid)
 		return err
 	}
-	openid := id.str("openid")
+	openid := id.Str("openid")
 	if openid == "" {
 		return cmdutil.Errorf(cmdutil.ExitFailure, "WeCom answered without a userid or an openid; run again with --json to see the answer")
 	}
 	line := openid
-	if ext := id.str("external_userid"); ext != "" {
+	if ext := id.Str("external_userid"); ext != "" {
 		line += "\t" + ext
 	}
-	fmt.Fprintln(o.f.IO.ErrOut, "note: not a member of this corp; stdout is the openid (tab external_userid when present). --json tells members and non-members apart.")
+	fmt.Fprintln(o.IO.ErrOut, "note: not a member of this corp; stdout is the openid (tab external_userid when present). --json tells members and non-members apart.")
 	_, err := fmt.Fprintln(out, line)
 	return err
 }
@@ -238,29 +280,22 @@ func runMiniProgram(ctx context.Context, o *Options, s *cmdutil.Session) error {
 	q := url.Values{"js_code": {o.Code}, "grant_type": {"authorization_code"}}
 	raw, err := s.Call(ctx, wecom.Request{Method: http.MethodGet, Path: pathMiniProgram, Query: q}, nil)
 	if err != nil {
-		return explainLogin(err, stepMiniProgram)
+		return o.explain(err, errcode.StepMiniProgram)
 	}
-	id, err := normalize(raw)
+	id, err := wecom.NormalizeIdentity(raw)
 	if err != nil {
 		return err
 	}
-	if o.JSON {
-		if id.str("session_key") != "" {
-			theme := ui.New(o.f.IO.ErrOut, o.f.IO.ColorErr())
-			fmt.Fprintln(o.f.IO.ErrOut, theme.Warn("warning:")+" the JSON holds session_key, a server-side secret: keep it on your server and never send it to the mini program (client).")
+	if o.Exporter.Enabled() {
+		if id.Str("session_key") != "" {
+			o.Warnf("the JSON holds session_key, a server-side secret: keep it on your server and never send it to the mini program (client).")
 		}
-		return writeJSON(o.f.IO.Out, id)
+		return o.Exporter.Write(ctx, o.IO, id)
 	}
-	uid := id.str("userid")
+	uid := id.Str("userid")
 	if uid == "" {
 		return cmdutil.Errorf(cmdutil.ExitFailure, "jscode2session answered without a userid; run again with --json to see the answer")
 	}
-	_, err = fmt.Fprintf(o.f.IO.Out, "%s\t%s\n", uid, id.str("corpid"))
+	_, err = fmt.Fprintf(o.IO.Out, "%s\t%s\n", uid, id.Str("corpid"))
 	return err
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }

@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
-	"github.com/wwcli/wwcli/pkg/credstore"
-	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
@@ -54,24 +53,55 @@ type result struct {
 // environment (no profile, no keyring), as the binary would.
 func runUserinfo(t *testing.T, baseURL string, args ...string) result {
 	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	env := map[string]string{
-		"WWCLI_CONFIG_DIR": t.TempDir(),
-		"WWCLI_CACHE_DIR":  t.TempDir(),
-		"WWCLI_KEYRING":    "off",
-	}
-	f := &cmdutil.Factory{IO: ios, Getenv: func(k string) string { return env[k] }, Now: time.Now,
-		Keyring: credstore.NewMemory(), Global: cmdutil.GlobalFlags{BaseURL: baseURL, Timeout: 5 * time.Second}}
-	defer f.Close()
-	cmd := NewCmd(f, nil)
+	h := cmdutiltest.NewFactory(t)
+	h.F.Global.BaseURL = baseURL
+	return execute(t, h, args...)
+}
+
+// runSandboxed is `wwcli --sandbox userinfo args...`.
+func runSandboxed(t *testing.T, args ...string) result {
+	t.Helper()
+	h := cmdutiltest.NewFactory(t)
+	h.F.Global.Sandbox = true
+	return execute(t, h, args...)
+}
+
+func execute(t *testing.T, h *cmdutiltest.Harness, args ...string) result {
+	t.Helper()
+	cmd := NewCmd(h.F, nil)
 	cmd.SetArgs(args)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
+	cmd.SetOut(h.Out)
+	cmd.SetErr(h.ErrOut)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := cmd.ExecuteContext(ctx)
-	return result{out: out.String(), errOut: errOut.String(), err: err, exit: cmdutil.ExitCode(err)}
+	return result{out: h.Out.String(), errOut: h.ErrOut.String(), err: err, exit: cmdutil.ExitCode(err)}
+}
+
+func TestNewCmdParsesFlags(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	h.F.Global.Sandbox = true
+	var got *Options
+	cmd := NewCmd(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--detail", "--legacy", "--corp-id", "ww1", "--secret-stdin", "--agent-id", "1000002",
+		"--jq", ".userid", "--", "-CODE"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Code != "-CODE" || !got.Detail || !got.Legacy || got.MiniProgram || !got.Sandbox ||
+		got.Creds.CorpID != "ww1" || !got.Creds.SecretStdin || got.Creds.AgentID != "1000002" ||
+		got.Exporter.JQ != ".userid" || len(got.Creds.Args) != 0 {
+		t.Fatalf("parsed %+v", got)
+	}
+	cmd = NewCmd(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--miniprogram", "--json", "JSCODE", "ww1", "S"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Code != "JSCODE" || !got.MiniProgram || !got.Exporter.JSON || strings.Join(got.Creds.Args, " ") != "ww1 S" {
+		t.Fatalf("parsed %+v", got)
+	}
 }
 
 // args puts flags first and "--" before the code: sandbox codes, like
@@ -399,6 +429,10 @@ func TestUsageErrors(t *testing.T) {
 		{"whitespace inside", []string{"ab cd"}, "whitespace"},
 		{"one credential", []string{"code", "ww1"}, "CORPID SECRET"},
 		{"code that looks like a flag", []string{"-G5SzA3Jx"}, "put -- before it"},
+		{"URL without a code", []string{"https://app.example.com/cb?state=x"}, "URL without a code= parameter"},
+		{"URL of an error page", []string{"https://app.example.com/cb"}, "URL without a code= parameter"},
+		{"URL for a mini program", []string{"--miniprogram", "https://app.example.com/cb?code=x"}, "js_code from wx.qy.login"},
+		{"bad --jq", []string{"--jq", ".[", "code"}, "jq"},
 		{"legacy + miniprogram", []string{"code", "--legacy", "--miniprogram"}, "--legacy and --miniprogram"},
 		{"detail + miniprogram", []string{"code", "--detail", "--miniprogram"}, "--detail and --miniprogram"},
 	}
@@ -429,5 +463,37 @@ func TestSessionKeyNeverInPlainOutput(t *testing.T) {
 	r := runUserinfo(t, u, args(code, miniApp, "--miniprogram")...)
 	if all := r.out + r.errOut; strings.Contains(all, "session_key") || strings.Count(r.out, "\t") != 1 {
 		t.Errorf("plain output: %q", all)
+	}
+}
+
+// A pasted redirect URL: the code is taken out of it (with a note) and
+// only the code goes to WeCom; the fake answers 40029 for anything but CODE1.
+func TestRedirectURLGivesItsCode(t *testing.T) {
+	u := fakeWeCom(t, `{"errcode":0,"errmsg":"ok","userid":"lisi"}`)
+	r := runUserinfo(t, u, args("https://app.example.com/cb?code=CODE1&state=xyz", demoApp)...)
+	if r.err != nil || r.out != "lisi\n" || !strings.Contains(r.errOut, "note: took the code from the URL's code= parameter") {
+		t.Fatalf("got out=%q err=%v stderr=%q", r.out, r.err, r.errOut)
+	}
+}
+
+func TestJQFiltersTheIdentity(t *testing.T) {
+	srv, u := startSandbox(t)
+	r := runUserinfo(t, u, args(issue(t, srv, sandbox.CodeRequest{UserID: "wangwu"}), demoApp, "--jq", ".userid")...)
+	if r.err != nil || r.out != "wangwu\n" {
+		t.Fatalf("got out=%q err=%v", r.out, r.err)
+	}
+}
+
+// Under --sandbox an unknown code was never issued: the explanation says
+// where codes come from instead of blaming a reused code.
+func TestSandboxUnknownCodeSaysWhereCodesComeFrom(t *testing.T) {
+	r := runSandboxed(t, "never-issued")
+	ex := explanation(t, r.err)
+	if r.exit != 3 || !strings.Contains(ex, "wwcli sandbox code USERID") || strings.Contains(ex, "two servers") {
+		t.Fatalf("exit %d:\n%s", r.exit, ex)
+	}
+	r = runSandboxed(t, "--miniprogram", "never-issued", sandbox.DemoCorpID, sandbox.DemoMiniProgramSecret)
+	if ex := explanation(t, r.err); r.exit != 3 || !strings.Contains(ex, "wwcli sandbox code --miniprogram USERID") {
+		t.Fatalf("mini program: exit %d:\n%s", r.exit, ex)
 	}
 }

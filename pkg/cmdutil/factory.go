@@ -23,6 +23,9 @@ type GlobalFlags struct {
 	Verbose bool          // --verbose / WWCLI_DEBUG=api: redacted request log only
 	Sandbox bool          // --sandbox / WWCLI_SANDBOX=1: in-process sandbox
 	NoColor bool          // --no-color
+	// IgnoredBaseURL is WWCLI_BASE_URL when --sandbox overrode it, for
+	// messages that must say where a command without --sandbox would go.
+	IgnoredBaseURL string
 }
 
 // Factory carries the dependencies a command needs. Everything that touches
@@ -137,13 +140,19 @@ func (f *Factory) HTTPClient() *http.Client {
 }
 
 // SandboxURL starts the in-process sandbox once and returns its base URL.
+// It is new every run, but takes the codes `wwcli sandbox code` left in the
+// cache dir (without a cache dir, only codes it issues itself).
 func (f *Factory) SandboxURL() (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.sandboxURL != "" {
 		return f.sandboxURL, nil
 	}
-	srv := sandbox.New(sandbox.Options{})
+	var opts sandbox.Options
+	if dir, err := f.CacheDir(); err == nil {
+		opts.Codes = sandbox.NewCodeFile(dir)
+	}
+	srv := sandbox.New(opts)
 	u, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("starting the in-process sandbox: %v", err)

@@ -23,18 +23,18 @@ type Entry struct {
 
 // Explanation is everything wwcli can say about one failure.
 type Explanation struct {
-	Code  int    `json:"errcode"`
-	Known bool   `json:"known"`
-	ZH    string `json:"zh"`
-	EN    string `json:"en"`
-	Fix   string `json:"fix"`
+	Code   int    `json:"errcode"`
+	Errmsg string `json:"errmsg"` // the original errmsg, "" when only a code was given
+	Known  bool   `json:"known"`
+	ZH     string `json:"zh"`
+	EN     string `json:"en"`
+	Fix    string `json:"fix"`
 
 	Hint        string `json:"hint"`
 	FromIP      string `json:"from_ip"`
 	MoreInfoURL string `json:"more_info_url"` // always set
 
-	Errmsg   string `json:"-"` // the original errmsg, if any
-	Callback bool   `json:"-"` // Code is a callback-crypto library code, not an API errcode
+	Callback bool `json:"-"` // Code is a callback-crypto library code, not an API errcode
 }
 
 // DevtoolBase is WeCom's online error-code tool; it accepts any numeric code.

@@ -107,9 +107,13 @@ func parseMoreInfo(s string) string {
 }
 
 // CodeFromErrmsg reads the errcode WeCom puts in the more-info link
-// (`...devtool/query?e=60020`), so a pasted errmsg alone is enough.
+// (`...devtool/query?e=60020`), so a pasted errmsg alone is enough. The
+// link may be shortened, as docs and chats do: "more info at ...?e=60020".
 func CodeFromErrmsg(errmsg string) (int, bool) {
 	u := parseMoreInfo(errmsg)
+	if u == "" {
+		u = shortMoreInfo(errmsg)
+	}
 	if u == "" {
 		return 0, false
 	}
@@ -130,6 +134,24 @@ func CodeFromErrmsg(errmsg string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// shortMoreInfo is the word after "more info at" when it is not a whole
+// URL but still carries a query ("...?e=40001").
+func shortMoreInfo(s string) string {
+	i := indexFold(s, moreMarker)
+	if i < 0 {
+		return ""
+	}
+	word := strings.TrimLeft(s[i+len(moreMarker):], " ")
+	if end := strings.IndexAny(word, " \t\r\n\"'<>"); end >= 0 {
+		word = word[:end]
+	}
+	word = strings.TrimRight(word, ".,;)]")
+	if !strings.Contains(word, "?") {
+		return ""
+	}
+	return word
 }
 
 // indexFold is strings.Index ignoring ASCII case; sub must be lower-case

@@ -69,7 +69,7 @@ func TestExplanationJSONKeys(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"errcode", "known", "zh", "en", "fix", "hint", "from_ip", "more_info_url"}
+	want := []string{"errcode", "errmsg", "known", "zh", "en", "fix", "hint", "from_ip", "more_info_url"}
 	if len(m) != len(want) {
 		t.Errorf("keys %v", m)
 	}
@@ -77,6 +77,9 @@ func TestExplanationJSONKeys(t *testing.T) {
 		if _, ok := m[k]; !ok {
 			t.Errorf("missing key %q in %s", k, b)
 		}
+	}
+	if m["errmsg"] != "invalid code" {
+		t.Errorf("errmsg must be kept: %s", b)
 	}
 }
 

@@ -3,6 +3,7 @@ package errcode
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,7 +117,12 @@ func List() []Entry {
 }
 
 // Search returns the entries (API then callback) whose Chinese or English
-// meaning contains every word, case-insensitively. No words, no matches.
+// meaning matches every word, case-insensitively. An English word (ASCII
+// letters and digits) must be a whole word of the meaning, or that word plus
+// a plural or past ending: "ip" finds "IP" and "IPs", not "description";
+// "whitelist" finds "whitelisted"; "signature" finds "msg_signature".
+// Anything else (Chinese, "suite_access_token", "trusted-IP") matches as a
+// substring. No words, no matches.
 func Search(words ...string) []Entry {
 	var needles []string
 	for _, w := range words {
@@ -130,9 +136,20 @@ func Search(words ...string) []Entry {
 	var out []Entry
 	for _, e := range List() {
 		hay := strings.ToLower(e.ZH + "\n" + e.EN)
+		var tokens []string
 		match := true
 		for _, n := range needles {
-			if !strings.Contains(hay, n) {
+			if !isWord(n) {
+				if !strings.Contains(hay, n) {
+					match = false
+					break
+				}
+				continue
+			}
+			if tokens == nil {
+				tokens = strings.FieldsFunc(hay, func(r rune) bool { return !isWordRune(r) })
+			}
+			if !slices.ContainsFunc(tokens, func(t string) bool { return wordMatches(t, n) }) {
 				match = false
 				break
 			}
@@ -142,4 +159,32 @@ func Search(words ...string) []Entry {
 		}
 	}
 	return out
+}
+
+// isWordRune is the alphabet of English search words. Chinese text has no
+// word breaks, so it is searched as a substring.
+func isWordRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+func isWord(s string) bool {
+	for _, r := range s {
+		if !isWordRune(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// wordMatches: the same word, or it with an English plural or past ending.
+func wordMatches(token, needle string) bool {
+	rest, ok := strings.CutPrefix(token, needle)
+	if !ok {
+		return false
+	}
+	switch rest {
+	case "", "s", "es", "ed", "d":
+		return true
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package errcode
 import (
 	"bufio"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -158,6 +159,23 @@ func TestListAndSearch(t *testing.T) {
 	}
 	if got := codes(Search("SIGNATURE mismatch")); !got[-40001] || !got[49004] {
 		t.Errorf("case-insensitive search misses -40001/49004: %v", got)
+	}
+	// whole words: "ip" is not found inside description or relationship
+	ip := codes(Search("ip"))
+	if !ip[60020] || !ip[85007] || len(ip) > 12 {
+		t.Errorf("search 'ip' must find the IP codes only, got %d: %v", len(ip), ip)
+	}
+	for c := range ip {
+		e, _ := Lookup(c)
+		if !regexp.MustCompile(`(?i)\bips?\b`).MatchString(e.EN) {
+			t.Errorf("code %d matched 'ip' inside a word: %+v", c, e)
+		}
+	}
+	if got := codes(Search("whitelist")); !got[301042] {
+		t.Errorf("'whitelist' must find 'whitelisted' and 'whitelist': %v", got)
+	}
+	if got := codes(Search("suite_access_token")); len(got) == 0 {
+		t.Error("a word with '_' matches as a substring")
 	}
 	if len(Search("no-such-word-anywhere")) != 0 || len(Search("  ")) != 0 {
 		t.Error("search without matches or words must be empty")

@@ -26,7 +26,8 @@ type CodeRequest struct {
 	Type    string `json:"type,omitempty"`    // "oauth" (default) or "miniprogram"
 }
 
-// IssueCode returns a fresh single-use code, valid for 5 minutes.
+// IssueCode returns a fresh single-use code, valid for 5 minutes. With
+// Options.Codes it goes to that store (a *StoreError when it cannot).
 func (s *Server) IssueCode(req CodeRequest) (string, error) {
 	if req.CorpID == "" {
 		req.CorpID = s.fx.Corps[0].CorpID
@@ -66,13 +67,17 @@ func (s *Server) IssueCode(req CodeRequest) (string, error) {
 	if req.AgentID != 0 && ci.apps[req.AgentID] == nil {
 		return "", fmt.Errorf("agentid %d is not an app of %s", req.AgentID, req.CorpID)
 	}
-	code := randomString(32)
+	code := newCode()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	s.pruneTokens(now)
-	s.codes[code] = &authCode{corp: ci, agentID: req.AgentID, userID: req.UserID, openID: req.OpenID,
+	cd := &authCode{corp: ci, agentID: req.AgentID, userID: req.UserID, openID: req.OpenID,
 		scope: req.Scope, kind: req.Type, expires: now.Add(codeTTL)}
+	if s.opts.Codes != nil {
+		return code, s.saveCode(code, cd)
+	}
+	s.codes[code] = cd
 	return code, nil
 }
 

@@ -263,18 +263,12 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 		depts[d.ID] = d
 	}
 	for i, d := range c.Departments {
-		where := fmt.Sprintf("%s.departments[%d]", at, i)
 		if d.ParentID != 0 && depts[d.ParentID] == nil {
-			return fmt.Errorf("%s.parentid: department %d does not exist", where, d.ParentID)
+			return fmt.Errorf("%s.departments[%d].parentid: department %d does not exist", at, i, d.ParentID)
 		}
-		// Walk up at most len(depts) steps: more means a cycle.
-		cur, steps := d.ParentID, 0
-		for cur != 0 {
-			if cur == d.ID || steps > len(depts) {
-				return fmt.Errorf("%s.parentid: department %d is its own ancestor", where, d.ID)
-			}
-			cur, steps = depts[cur].ParentID, steps+1
-		}
+	}
+	if i, ok := findCycle(c.Departments, depts); ok {
+		return fmt.Errorf("%s.departments[%d].parentid: department %d is its own ancestor", at, i, c.Departments[i].ID)
 	}
 
 	users := map[string]bool{}
@@ -356,6 +350,40 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 		return fmt.Errorf("%s.apps: a corp needs at least one app or a contact_secret", at)
 	}
 	return nil
+}
+
+// findCycle reports a department on a loop of parent links (by its index in
+// list). Every parent exists (checked before). Each department is walked
+// once: a walk stops at a department already known to reach the root, so
+// a deep tree costs linear time, not depth × size.
+func findCycle(list []Department, depts map[int64]*Department) (int, bool) {
+	const (
+		unseen = iota
+		onPath // on the walk in progress
+		rooted // known to reach the root
+	)
+	state := make(map[int64]int, len(list))
+	var path []int64
+	for _, d := range list {
+		path = path[:0]
+		id := d.ID
+		for id != 0 && state[id] == unseen {
+			state[id] = onPath
+			path = append(path, id)
+			id = depts[id].ParentID
+		}
+		if id != 0 && state[id] == onPath {
+			for j := range list {
+				if list[j].ID == id {
+					return j, true
+				}
+			}
+		}
+		for _, p := range path {
+			state[p] = rooted
+		}
+	}
+	return 0, false
 }
 
 func validIPOrCIDR(s string) bool {

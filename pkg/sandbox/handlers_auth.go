@@ -80,6 +80,12 @@ func (s *Server) useCode(c *call, param, kind string) (*authCode, *apiError) {
 		return nil, errMissingCode
 	}
 	cd := s.codes[code]
+	if cd == nil && s.opts.Codes != nil {
+		var e *apiError
+		if cd, e = s.takeStoredCode(c, code, kind); e != nil {
+			return nil, e
+		}
+	}
 	if cd == nil || cd.kind != kind || cd.corp != c.tok.corp || c.tok.app == nil ||
 		(cd.agentID != 0 && cd.agentID != c.tok.app.AgentID) {
 		return nil, errInvalidCode

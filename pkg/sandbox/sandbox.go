@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ type Options struct {
 	TrustedIPs []string         // empty = trust every caller (per-app trusted_ips still apply); else others get 60020
 	Now        func() time.Time // nil = time.Now; the control API moves the sandbox clock forward from it
 	Log        io.Writer        // one line per request (nil = none); secrets and tokens are never logged in clear
+	Codes      CodeStore        // nil = codes live in memory; else issued codes go there and unknown codes come from there
 }
 
 const (
@@ -193,7 +195,18 @@ func (s *Server) Start(addr string) (string, error) {
 	s.httpSrv = srv
 	s.mu.Unlock()
 	go func() { _ = srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), nil
+	return "http://" + clientAddr(ln.Addr()), nil
+}
+
+// clientAddr is where a client on this machine reaches a listener: one on
+// every interface (0.0.0.0 or ::) answers on loopback, and "[::]" is no
+// address to connect to.
+func clientAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
 
 // Close stops the listener started by Start, waiting up to 2 seconds for
