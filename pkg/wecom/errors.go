@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wwcli/wwcli/pkg/errcode"
+	"github.com/wwcli/wwcli/pkg/safetext"
 )
 
 // APIError is WeCom's answer errcode != 0.
@@ -159,20 +160,12 @@ func Refused(err error) bool {
 	return apiErr.Code != -1 && !errors.As(err, &du)
 }
 
-// secretParams are query parameters that must never be shown; key is a
-// group robot's webhook key.
-var secretParams = []string{"access_token", "corpsecret", "secret", "provider_secret", "suite_secret", "suite_access_token", "provider_access_token", "key"}
-
-// RedactURL returns u as a string with secret query parameters masked.
+// RedactURL returns u as a string with secret query parameters (the one
+// list of pkg/safetext: secrets, tokens, tickets, OAuth and mini-program
+// codes, robot keys) masked, matched by decoded name in any case.
 func RedactURL(u *url.URL) string {
 	c := *u
-	q := c.Query()
-	for _, p := range secretParams {
-		if q.Has(p) {
-			q.Set(p, "REDACTED")
-		}
-	}
-	c.RawQuery = q.Encode()
+	c.RawQuery = safetext.RedactQuery(c.RawQuery, "REDACTED")
 	return c.String()
 }
 
