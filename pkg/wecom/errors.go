@@ -17,8 +17,10 @@ type APIError struct {
 	Path string
 }
 
+// Error and Explain escape control characters of the errmsg (it comes from
+// the network and could otherwise clear the screen or write the clipboard).
 func (e *APIError) Error() string {
-	return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, e.Msg)
+	return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, safetext.Escape(e.Msg))
 }
 
 // ExitCode: every WeCom failure exits 3 (ARCHITECTURE.md).
@@ -27,7 +29,7 @@ func (e *APIError) ExitCode() int { return 3 }
 // Explain is the text printed on failure: meaning, parsed hint and from
 // ip, the fix, and the devtool link.
 func (e *APIError) Explain() string {
-	return e.Path + ": " + errcode.Explain(e.Code, e.Msg).Short()
+	return safetext.Escape(e.Path + ": " + errcode.Explain(e.Code, e.Msg).Short())
 }
 
 // IsCode reports whether err is a WeCom error with one of codes.
@@ -91,7 +93,7 @@ func (e *DeliveryUnknownError) Error() string {
 	case errors.As(e.Err, &httpErr):
 		what = fmt.Sprintf("HTTP %d", httpErr.Status)
 	case errors.As(e.Err, &apiErr):
-		what = fmt.Sprintf("errcode %d (%s)", apiErr.Code, firstClause(apiErr.Msg))
+		what = fmt.Sprintf("errcode %d (%s)", apiErr.Code, safetext.Escape(firstClause(apiErr.Msg)))
 	case isTimeout(e.Err):
 		what = "no answer before the timeout (--timeout)"
 	case errors.As(e.Err, &netErr):
