@@ -17,6 +17,7 @@ import (
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/safetext"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -178,13 +179,13 @@ func runSend(opts *SendOptions) error {
 	if !ok {
 		icon = t.FailIcon()
 	}
-	fmt.Fprintf(ios.ErrOut, "%s %s %s → %s in %s\n", icon, req.Method, target.Redacted(), res.Status, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(ios.ErrOut, "%s %s %s → %s in %s\n", icon, req.Method, target.Redacted(), safetext.Escape(res.Status), elapsed.Round(time.Millisecond))
 
 	var failure error
 	out := respBody
 	switch {
 	case !ok:
-		failure = cmdutil.Errorf(cmdutil.ExitFailure, "the handler answered %s", res.Status)
+		failure = cmdutil.Errorf(cmdutil.ExitFailure, "the handler answered %s", safetext.Escape(res.Status))
 	case opts.Verify:
 		echoOK := bytes.Equal(respBody, msg)
 		result.EchoOK = &echoOK

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wwcli/wwcli/pkg/safetext"
 )
 
 // Levels of a check. A scheme passes when none of its checks is LevelFail;
@@ -114,13 +116,15 @@ type run struct {
 }
 
 // add records a check whose condition held unless level is LevelFail.
+// Details quote what the server sent (the status line is not checked by
+// Go's parser the way headers are), so their control characters are escaped.
 func (r *run) add(check, level, format string, a ...any) {
-	r.res.Checks = append(r.res.Checks, Check{URL: r.res.URL, Check: check, OK: level != LevelFail, Level: level, Detail: fmt.Sprintf(format, a...)})
+	r.res.Checks = append(r.res.Checks, Check{URL: r.res.URL, Check: check, OK: level != LevelFail, Level: level, Detail: safetext.Escape(fmt.Sprintf(format, a...))})
 }
 
 // addAdvice records a condition that failed but only counts as a warning.
 func (r *run) addAdvice(check, format string, a ...any) {
-	r.res.Checks = append(r.res.Checks, Check{URL: r.res.URL, Check: check, OK: false, Level: LevelWarn, Detail: fmt.Sprintf(format, a...)})
+	r.res.Checks = append(r.res.Checks, Check{URL: r.res.URL, Check: check, OK: false, Level: LevelWarn, Detail: safetext.Escape(fmt.Sprintf(format, a...))})
 }
 
 func checkScheme(ctx context.Context, cfg *Config, scheme string) Result {
