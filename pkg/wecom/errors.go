@@ -3,6 +3,7 @@ package wecom
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -58,6 +59,26 @@ func (e *HTTPError) Error() string {
 		return fmt.Sprintf("%s: HTTP %d with a body that is not WeCom JSON (is --base-url right, or a proxy in the way?)", e.Path, e.Status)
 	}
 	return fmt.Sprintf("%s: HTTP %d from WeCom", e.Path, e.Status)
+}
+
+// RedirectError is an answer that redirects: WeCom never does, so the base
+// URL points at something else (a proxy's login page, a web server).
+type RedirectError struct {
+	Path     string
+	Status   int
+	Location string // secrets masked, control characters escaped
+}
+
+func redirectError(path string, resp *http.Response) *RedirectError {
+	loc := "a Location that is not a URL" // never shown raw: it may echo the secret
+	if u, err := resp.Location(); err == nil {
+		loc = RedactURL(u)
+	}
+	return &RedirectError{Path: path, Status: resp.StatusCode, Location: safetext.Escape(loc)}
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("%s: WeCom API answered with a redirect to %s; is --base-url right? (HTTP %d, not followed)", e.Path, e.Location, e.Status)
 }
 
 // NetworkError is a failure to reach WeCom at all. Its message never holds
