@@ -189,3 +189,16 @@ func TestTokensAreCapped(t *testing.T) {
 		t.Fatal("the ten oldest tokens go first")
 	}
 }
+
+// The log holds 1000 entries; each keeps at most maxLogged bytes of path
+// and of query, so long request lines cannot fill memory.
+func TestLogEntriesAreClipped(t *testing.T) {
+	s := New(Options{})
+	long := strings.Repeat("p", 10*maxLogged)
+	r, _ := http.NewRequest(http.MethodGet, "/cgi-bin/"+long+"?q="+long, nil)
+	s.Handler().ServeHTTP(discardWriter{}, r)
+	e := s.Requests()[0]
+	if len(e.Path) > maxLogged+20 || len(e.Query) > maxLogged+20 || !strings.HasPrefix(e.Path, "/cgi-bin/ppp") {
+		t.Fatalf("path %d bytes, query %d bytes", len(e.Path), len(e.Query))
+	}
+}
