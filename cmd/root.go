@@ -17,6 +17,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/build"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/safetext"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -179,7 +180,7 @@ func printError(f *cmdutil.Factory, root *cobra.Command, args []string, err erro
 	}
 	var fe *cmdutil.FlagError
 	if errors.As(err, &fe) {
-		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", prefix, fe.Error())
+		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", prefix, safetext.Escape(fe.Error()))
 		cmdPath := root.CommandPath()
 		if c, _, findErr := root.Find(args); findErr == nil && c != nil {
 			cmdPath = c.CommandPath()
@@ -187,15 +188,17 @@ func printError(f *cmdutil.Factory, root *cobra.Command, args []string, err erro
 		fmt.Fprintf(f.IO.ErrOut, "Run '%s --help' for usage.\n", cmdPath)
 		return
 	}
+	// Error text may quote what a server sent: safetext.Escape is the last
+	// line of defence, so its control characters are shown, not obeyed.
 	msg := err.Error()
 	if strings.TrimSpace(msg) == "" {
 		return
 	}
 	if ex, ok := explainerOf(err); ok {
-		fmt.Fprintln(f.IO.ErrOut, prefix+" "+ex.Explain())
+		fmt.Fprintln(f.IO.ErrOut, prefix+" "+safetext.Escape(ex.Explain()))
 		return
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", prefix, msg)
+	fmt.Fprintf(f.IO.ErrOut, "%s %s\n", prefix, safetext.Escape(msg))
 }
 
 // explainer is implemented by errors that know a longer, helpful text

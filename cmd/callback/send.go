@@ -18,6 +18,7 @@ import (
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/safetext"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -180,7 +181,7 @@ func runSend(ctx context.Context, opts *SendOptions) error {
 	out := respBody
 	switch {
 	case res.StatusCode < 200 || res.StatusCode > 299:
-		failure = cmdutil.Errorf(cmdutil.ExitFailure, "the handler answered %s", res.Status)
+		failure = cmdutil.Errorf(cmdutil.ExitFailure, "the handler answered %s", safetext.Escape(res.Status))
 	case opts.Verify:
 		echoOK := bytes.Equal(respBody, msg)
 		result.EchoOK = &echoOK
@@ -214,7 +215,7 @@ func runSend(ctx context.Context, opts *SendOptions) error {
 	if failure != nil {
 		icon = t.FailIcon()
 	}
-	fmt.Fprintf(ios.ErrOut, "%s %s %s → %s in %s\n", icon, req.Method, target.Redacted(), res.Status, ui.Duration(elapsed))
+	fmt.Fprintf(ios.ErrOut, "%s %s %s → %s in %s\n", icon, req.Method, target.Redacted(), safetext.Escape(res.Status), ui.Duration(elapsed))
 	for _, n := range notes {
 		fmt.Fprintln(ios.ErrOut, n)
 	}

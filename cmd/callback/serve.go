@@ -22,6 +22,7 @@ import (
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/safetext"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -153,10 +154,10 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		MaxBody: opts.MaxBody,
 		Now:     opts.Now,
 		OnVerify: func(r *http.Request, echo []byte) {
-			logf("%s GET %s verification answered (%d bytes)", t.SuccessIcon(), r.URL.Path, len(echo))
+			logf("%s GET %s verification answered (%d bytes)", t.SuccessIcon(), safetext.Escape(r.URL.Path), len(echo))
 		},
 		OnFailure: func(r *http.Request, status int, err error) {
-			logf("%s %s %s → %d: %v", t.FailIcon(), r.Method, r.URL.Path, status, err)
+			logf("%s %s %s → %d: %v", t.FailIcon(), r.Method, safetext.Escape(r.URL.Path), status, safetext.Escape(err.Error()))
 		},
 		OnMessage: func(ctx context.Context, m *cb.Message) ([]byte, error) {
 			line := servedMessage{
@@ -186,7 +187,7 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	mux.Handle(opts.Path, h)
 	if opts.Path != "/" {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			logf("%s %s %s → 404: not the callback path %s", t.FailIcon(), r.Method, r.URL.Path, opts.Path)
+			logf("%s %s %s → 404: not the callback path %s", t.FailIcon(), r.Method, safetext.Escape(r.URL.Path), opts.Path)
 			http.NotFound(w, r)
 		})
 	}

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/safetext"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -128,13 +129,15 @@ type run struct {
 }
 
 // newCheck is a check whose condition held unless level is ui.Fail.
+// Details quote what the server sent (the status line is not checked by
+// Go's parser the way headers are), so their control characters are escaped.
 func newCheck(check string, level ui.Status, format string, a ...any) Check {
-	return Check{Check: check, OK: level != ui.Fail, Level: level, Detail: fmt.Sprintf(format, a...)}
+	return Check{Check: check, OK: level != ui.Fail, Level: level, Detail: safetext.Escape(fmt.Sprintf(format, a...))}
 }
 
 // advice is a condition that failed but only counts as a warning.
 func advice(check, format string, a ...any) Check {
-	return Check{Check: check, OK: false, Level: ui.Warn, Detail: fmt.Sprintf(format, a...)}
+	return Check{Check: check, OK: false, Level: ui.Warn, Detail: safetext.Escape(fmt.Sprintf(format, a...))}
 }
 
 // record adds c to the result and reports it as done.

@@ -83,11 +83,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 
 	s.mu.Lock()
-	s.counts[path]++
+	s.countRequest(path)
 	fault := s.takeFault(path)
 	s.mu.Unlock()
 
-	entry := LogEntry{Method: r.Method, Path: path, Query: redactQuery(r.URL.RawQuery), RemoteIP: ip}
+	entry := LogEntry{Method: r.Method, Path: clipLogged(path), Query: clipLogged(redactQuery(r.URL.RawQuery)), RemoteIP: ip}
 	finish := func(status, code int) {
 		entry.Status, entry.ErrCode = status, code
 		entry.DurationMS = float64(time.Since(started).Microseconds()) / 1000
@@ -157,6 +157,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		code, _ = resp[0].V.(int)
 	}
 	finish(status, code)
+}
+
+// maxLogged bounds the path and the query kept per log entry: the log holds
+// 1000 entries, and a request line may be up to 1 MB.
+const maxLogged = 2048
+
+func clipLogged(s string) string {
+	if len(s) <= maxLogged {
+		return s
+	}
+	return s[:maxLogged] + "...(clipped)"
 }
 
 func (s *Server) writeFault(w http.ResponseWriter, f *Fault, ip string) (status, code int) {

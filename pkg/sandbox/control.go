@@ -77,7 +77,7 @@ func (s *Server) IssueCode(req CodeRequest) (string, error) {
 	if s.opts.Codes != nil {
 		return code, s.saveCode(code, cd)
 	}
-	s.codes[code] = cd
+	s.storeCode(code, cd)
 	return code, nil
 }
 
@@ -159,7 +159,32 @@ func (s *Server) Advance(d time.Duration) time.Time {
 	return s.nowLocked()
 }
 
-// Count is how many requests the sandbox saw for path (faults included).
+// Unknown paths are counted one by one only up to maxUnknownPaths of them
+// (each at most maxCountedPathLen bytes); the rest together under
+// otherPaths, so a client walking odd paths cannot grow memory or
+// /_sandbox/counters without limit.
+const (
+	maxUnknownPaths   = 100
+	maxCountedPathLen = 256
+	otherPaths        = "(other paths)"
+)
+
+// countRequest counts one request to path. Called with s.mu held.
+func (s *Server) countRequest(path string) {
+	if _, known := s.routes[path]; !known {
+		if _, seen := s.counts[path]; !seen {
+			if len(path) > maxCountedPathLen || s.oddPaths >= maxUnknownPaths {
+				path = otherPaths
+			} else {
+				s.oddPaths++
+			}
+		}
+	}
+	s.counts[path]++
+}
+
+// Count is how many requests the sandbox saw for path (faults included);
+// an unknown path past the first 100 is counted under "(other paths)".
 func (s *Server) Count(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

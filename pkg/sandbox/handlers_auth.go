@@ -32,27 +32,8 @@ func (s *Server) getToken(c *call) (object, *apiError) {
 	}
 	s.pruneTokens(c.now)
 	at := randomString(96)
-	s.tokens[at] = &token{corp: corp, app: app, expires: c.now.Add(s.opts.TokenTTL)}
+	s.storeToken(at, &token{corp: corp, app: app, expires: c.now.Add(s.opts.TokenTTL)})
 	return object{{"access_token", at}, {"expires_in", int(s.opts.TokenTTL / time.Second)}}, nil
-}
-
-// pruneTokens forgets tokens long expired so memory stays bounded.
-func (s *Server) pruneTokens(now time.Time) {
-	for k, t := range s.tokens {
-		if now.Sub(t.expires) > tokenMemory {
-			delete(s.tokens, k)
-		}
-	}
-	for k, cd := range s.codes {
-		if now.After(cd.expires) {
-			delete(s.codes, k)
-		}
-	}
-	for k, t := range s.tickets {
-		if now.After(t.expires) {
-			delete(s.tickets, k)
-		}
-	}
 }
 
 func (s *Server) corpTicket(c *call) (object, *apiError) {
@@ -108,7 +89,7 @@ func (s *Server) privateTicket(c *call, cd *authCode) string {
 		return ""
 	}
 	t := randomString(96)
-	s.tickets[t] = &userTicket{corp: cd.corp, agentID: c.tok.app.AgentID, userID: cd.userID, expires: c.now.Add(userTicketTTL)}
+	s.storeTicket(t, &userTicket{corp: cd.corp, agentID: c.tok.app.AgentID, userID: cd.userID, expires: c.now.Add(userTicketTTL)})
 	return t
 }
 

@@ -57,11 +57,13 @@ type Server struct {
 	debug    map[string][]time.Time
 	faults   []*faultRule
 	counts   map[string]int
+	oddPaths int // distinct unknown paths in counts (countRequest)
 	log      []LogEntry
 	messages []Message
 	msgSeq   int
 	robotState
 	mediaState
+	expiryState
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -149,9 +151,11 @@ func (s *Server) resetState() {
 	s.tokens = map[string]*token{}
 	s.codes = map[string]*authCode{}
 	s.tickets = map[string]*userTicket{}
+	s.expiryState = expiryState{}
 	s.debug = map[string][]time.Time{}
 	s.faults = nil
 	s.counts = map[string]int{}
+	s.oddPaths = 0
 	s.log = nil
 	s.messages = nil
 	s.msgSeq = 0

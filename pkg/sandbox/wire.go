@@ -8,7 +8,8 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
-	"strings"
+
+	"github.com/wwcli/wwcli/pkg/safetext"
 )
 
 // apiError is a WeCom errcode with its short English text; the server adds
@@ -138,18 +139,6 @@ func randomStdBase64(n int) string {
 }
 
 // redactQuery renders a query string for logs with secrets, tokens and
-// codes replaced by "***".
-func redactQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
-		k, _, _ := strings.Cut(p, "=")
-		switch strings.ToLower(k) {
-		case "corpsecret", "access_token", "code", "js_code", "secret", "provider_secret", "suite_secret", "user_ticket", "key":
-			parts[i] = k + "=***"
-		}
-	}
-	return strings.Join(parts, "&")
-}
+// codes replaced by "***", matched by their decoded names as the handlers
+// read them (so "corp%73ecret" is masked too).
+func redactQuery(raw string) string { return safetext.RedactQuery(raw, "***") }

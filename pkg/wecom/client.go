@@ -7,7 +7,9 @@
 // # Retries: a message is never sent twice
 //
 // A GET reads, so it is retried (at most 3 attempts, with backoff) on
-// errcode -1, HTTP 5xx and network errors other than timeouts.
+// errcode -1, HTTP 5xx and network errors other than timeouts and
+// certificates that do not verify. A redirect is never followed (WeCom
+// never redirects an API call) and never retried: it is a *RedirectError.
 //
 // A POST may act (send a message, upload a file), so it is retried only
 // when a repeat provably cannot act twice:
@@ -33,6 +35,8 @@ package wecom
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,12 +168,16 @@ func (c *Client) once(ctx context.Context, method string, req Request, body []by
 	hreq.Header.Set("User-Agent", "wwcli")
 	start := c.now()
 	c.logf("→ %s %s", method, RedactURL(u))
-	resp, err := c.HTTP.Do(hreq)
+	resp, err := noRedirects(c.HTTP).Do(hreq)
 	if err != nil {
 		c.logf("← network error after %s", c.now().Sub(start).Round(time.Millisecond))
 		return nil, gotConn.Load(), &NetworkError{Path: req.Path, Err: redactError(err, u)}
 	}
 	defer resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		c.logf("← HTTP %d redirect, not followed", resp.StatusCode)
+		return nil, true, redirectError(req.Path, resp)
+	}
 	raw, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return nil, true, &NetworkError{Path: req.Path, Err: redactError(err, u)}
@@ -205,6 +213,15 @@ func (c *Client) once(ctx context.Context, method string, req Request, body []by
 		return raw, true, &HTTPError{Path: req.Path, Status: resp.StatusCode}
 	}
 	return raw, true, nil
+}
+
+// noRedirects is hc that never follows a redirect. WeCom never redirects an
+// API call; following one would carry the secret in the query (and, on a
+// 307/308, a POST body) to whatever host and scheme the answer names.
+func noRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }
 
 func (c *Client) url(req Request) (*url.URL, error) {
@@ -292,7 +309,19 @@ func transient(err error) bool {
 	if errors.As(err, &httpErr) {
 		return httpErr.Status >= 500
 	}
-	return isNetworkError(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	return isNetworkError(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
+		!badCertificate(err)
+}
+
+// badCertificate: the server's certificate did not verify (unknown
+// authority, wrong host, expired); the next attempt would meet the same.
+func badCertificate(err error) bool {
+	var verr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var wrongHost x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verr) || errors.As(err, &unknownCA) || errors.As(err, &wrongHost) ||
+		errors.As(err, &invalid)
 }
 
 func isNetworkError(err error) bool {

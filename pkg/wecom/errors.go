@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wwcli/wwcli/pkg/errcode"
+	"github.com/wwcli/wwcli/pkg/safetext"
 )
 
 // APIError is WeCom's answer errcode != 0.
@@ -17,8 +18,10 @@ type APIError struct {
 	Path string
 }
 
+// Error and Explain escape control characters of the errmsg (it comes from
+// the network and could otherwise clear the screen or write the clipboard).
 func (e *APIError) Error() string {
-	return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, e.Msg)
+	return fmt.Sprintf("%s: errcode %d: %s", e.Path, e.Code, safetext.Escape(e.Msg))
 }
 
 // ExitCode: every WeCom failure exits 3 (docs/architecture.md).
@@ -27,7 +30,7 @@ func (e *APIError) ExitCode() int { return 3 }
 // Explain is the text printed on failure: meaning, parsed hint and from
 // ip, the fix, and the devtool link.
 func (e *APIError) Explain() string {
-	return e.Path + ": " + errcode.Explain(e.Code, e.Msg).Short()
+	return safetext.Escape(e.Path + ": " + errcode.Explain(e.Code, e.Msg).Short())
 }
 
 // IsCode reports whether err is a WeCom error with one of codes.
@@ -59,6 +62,26 @@ func (e *HTTPError) Error() string {
 		return fmt.Sprintf("%s: HTTP %d with a body that is not WeCom JSON (is --base-url right, or a proxy in the way?)", e.Path, e.Status)
 	}
 	return fmt.Sprintf("%s: HTTP %d from WeCom", e.Path, e.Status)
+}
+
+// RedirectError is an answer that redirects: WeCom never does, so the base
+// URL points at something else (a proxy's login page, a web server).
+type RedirectError struct {
+	Path     string
+	Status   int
+	Location string // secrets masked, control characters escaped
+}
+
+func redirectError(path string, resp *http.Response) *RedirectError {
+	loc := "a Location that is not a URL" // never shown raw: it may echo the secret
+	if u, err := resp.Location(); err == nil {
+		loc = RedactURL(u)
+	}
+	return &RedirectError{Path: path, Status: resp.StatusCode, Location: safetext.Escape(loc)}
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("%s: WeCom API answered with a redirect to %s; is --base-url right? (HTTP %d, not followed)", e.Path, e.Location, e.Status)
 }
 
 // NetworkError is a failure to reach WeCom at all. Its message never holds
@@ -94,7 +117,7 @@ func (e *DeliveryUnknownError) Error() string {
 	case errors.As(e.Err, &httpErr):
 		what = fmt.Sprintf("HTTP %d", httpErr.Status)
 	case errors.As(e.Err, &apiErr):
-		what = fmt.Sprintf("errcode %d (%s)", apiErr.Code, firstClause(apiErr.Msg))
+		what = fmt.Sprintf("errcode %d (%s)", apiErr.Code, safetext.Escape(firstClause(apiErr.Msg)))
 	case isTimeout(e.Err):
 		what = "no answer before the timeout (--timeout)"
 	case errors.As(e.Err, &netErr):
@@ -163,20 +186,12 @@ func Refused(err error) bool {
 	return apiErr.Code != -1 && !errors.As(err, &du)
 }
 
-// secretParams are query parameters that must never be shown; key is a
-// group robot's webhook key.
-var secretParams = []string{"access_token", "corpsecret", "secret", "provider_secret", "suite_secret", "suite_access_token", "provider_access_token", "key"}
-
-// RedactURL returns u as a string with secret query parameters masked.
+// RedactURL returns u as a string with secret query parameters (the one
+// list of pkg/safetext: secrets, tokens, tickets, OAuth and mini-program
+// codes, robot keys) masked, matched by decoded name in any case.
 func RedactURL(u *url.URL) string {
 	c := *u
-	q := c.Query()
-	for _, p := range secretParams {
-		if q.Has(p) {
-			q.Set(p, "REDACTED")
-		}
-	}
-	c.RawQuery = q.Encode()
+	c.RawQuery = safetext.RedactQuery(c.RawQuery, "REDACTED")
 	return c.String()
 }
 

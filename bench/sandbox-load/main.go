@@ -1,0 +1,209 @@
+// Command sandbox-load measures the sandbox under the loads of issue 16's
+// audit (D7): batches of gettoken as tokens pile up, /_sandbox/code calls
+// on top of them, and thousands of unknown paths against the counters.
+//
+//	go run ./bench/sandbox-load                      # in-process sandbox on 127.0.0.1
+//	go run ./bench/sandbox-load -url http://127.0.0.1:8081   # a running `wwcli sandbox`
+//	go run ./bench/sandbox-load -batches 3 -batch 5000 -conns 20
+//
+// It prints a markdown table on stdout. Every request goes to 127.0.0.1 (a
+// -url elsewhere is refused), every phase has a fixed request count, and
+// -timeout bounds the whole run. Exit status 1 when a request fails.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wwcli/wwcli/pkg/sandbox"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	base := flag.String("url", "", "base URL of a running sandbox on 127.0.0.1 (default: start one in this process)")
+	batches := flag.Int("batches", 6, "gettoken batches")
+	batch := flag.Int("batch", 10000, "requests per batch")
+	conns := flag.Int("conns", 50, "concurrent connections")
+	codes := flag.Int("codes", 10000, "POST /_sandbox/code requests after the batches")
+	paths := flag.Int("paths", 20000, "unique unknown 400-byte paths")
+	timeout := flag.Duration("timeout", 10*time.Minute, "bound on the whole run")
+	flag.Parse()
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	if *base == "" {
+		srv := sandbox.New(sandbox.Options{})
+		u, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sandbox-load:", err)
+			return 1
+		}
+		defer srv.Close()
+		*base = u
+	} else if err := loopbackOnly(*base); err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox-load:", err)
+		return 1
+	}
+	tr := &http.Transport{MaxIdleConns: *conns, MaxIdleConnsPerHost: *conns, MaxConnsPerHost: *conns}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	gettoken := *base + "/cgi-bin/gettoken?corpid=" + sandbox.DemoCorpID + "&corpsecret=" + sandbox.DemoAppSecret
+
+	fmt.Printf("sandbox %s, %d connections\n\n", *base, *conns)
+	fmt.Println("| phase | tokens stored after | requests | req/s | p50 | p90 | p99 | max | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	failed := false
+	report := func(name string, stored int, r result) {
+		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %s | %s | %d |\n", name, stored, r.n, r.rps(),
+			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errors)
+		failed = failed || r.errors > 0
+	}
+	for i := 1; i <= *batches; i++ {
+		r := load(ctx, *batch, *conns, func(int) (*http.Request, error) { return http.NewRequest(http.MethodGet, gettoken, nil) }, client)
+		report(fmt.Sprintf("gettoken batch %d", i), i**batch, r)
+	}
+	if *codes > 0 {
+		r := load(ctx, *codes, *conns, func(int) (*http.Request, error) {
+			return http.NewRequest(http.MethodPost, *base+"/_sandbox/code", strings.NewReader(`{"userid":"zhangsan"}`))
+		}, client)
+		report("POST /_sandbox/code", *batches**batch, r)
+	}
+	if *paths > 0 {
+		pad := strings.Repeat("x", 400)
+		r := load(ctx, *paths, *conns, func(i int) (*http.Request, error) {
+			return http.NewRequest(http.MethodGet, fmt.Sprintf("%s/cgi-bin/unknown/%d/%s", *base, i, pad), nil)
+		}, client)
+		r.errors -= r.status[http.StatusNotFound] // 404 is the answer to an unknown path
+		report("unique unknown paths", *batches**batch, r)
+		size, err := bodySize(ctx, client, *base+"/_sandbox/counters")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sandbox-load: counters:", err)
+			return 1
+		}
+		fmt.Printf("\n/_sandbox/counters after %d unknown paths: %d bytes\n", *paths, size)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "sandbox-load: stopped at -timeout")
+		return 1
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// loopbackOnly keeps the load on this machine.
+func loopbackOnly(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" {
+		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT", base)
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-url %q: only a loopback address is loaded", base)
+	}
+	return nil
+}
+
+type result struct {
+	n, errors int
+	elapsed   time.Duration
+	latencies []time.Duration
+	status    map[int]int
+}
+
+func (r result) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+// pct is the p-th percentile latency (100 = max).
+func (r result) pct(p int) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := (len(r.latencies)*p + 99) / 100
+	return r.latencies[max(0, min(i, len(r.latencies))-1)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+// load sends n requests from conns workers and records each latency.
+func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, error), client *http.Client) result {
+	var next atomic.Int64
+	var mu sync.Mutex
+	res := result{status: map[int]int{}}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			status := map[int]int{}
+			errs := 0
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					break
+				}
+				req, err := build(i)
+				if err != nil {
+					errs++
+					continue
+				}
+				t := time.Now()
+				resp, err := client.Do(req.WithContext(ctx))
+				if err != nil {
+					errs++
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(t))
+				status[resp.StatusCode]++
+				if resp.StatusCode != http.StatusOK {
+					errs++
+				}
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lat...)
+			for k, v := range status {
+				res.status[k] += v
+			}
+			res.errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.n = len(res.latencies)
+	slices.Sort(res.latencies)
+	return res
+}
+
+func bodySize(ctx context.Context, client *http.Client, u string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, errors.New(resp.Status)
+	}
+	return io.Copy(io.Discard, resp.Body)
+}
