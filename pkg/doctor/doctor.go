@@ -383,28 +383,10 @@ func (d *doctor) checkTicket(ctx context.Context, s Session, kind wecom.TicketKi
 	d.add(Check{Name: name, Status: ui.Pass, Detail: fmt.Sprintf("valid for %ds", t.ExpiresIn)})
 }
 
-// agentInfo is the part of agent/get doctor looks at.
-type agentInfo struct {
-	Name           string `json:"name"`
-	RedirectDomain string `json:"redirect_domain"`
-	Close          int    `json:"close"`
-	AllowUsers     struct {
-		User []struct {
-			UserID string `json:"userid"`
-		} `json:"user"`
-	} `json:"allow_userinfos"`
-	AllowParties struct {
-		PartyID []int64 `json:"partyid"`
-	} `json:"allow_partys"`
-	AllowTags struct {
-		TagID []int64 `json:"tagid"`
-	} `json:"allow_tags"`
-}
-
 // checkAgent reads the app and returns its trusted redirect domain.
 func (d *doctor) checkAgent(ctx context.Context, s Session, agentID string) string {
 	d.start(CheckAgent)
-	var a agentInfo
+	var a wecom.Agent // the wire format lives in pkg/wecom
 	_, err := s.Call(ctx, wecom.Request{Method: http.MethodGet, Path: "/cgi-bin/agent/get", Query: url.Values{"agentid": {agentID}}}, &a)
 	if err != nil {
 		d.failWith(CheckAgent, err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/clock"
 	"github.com/wwcli/wwcli/pkg/msgspec"
 	"github.com/wwcli/wwcli/pkg/pacer"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -176,14 +177,7 @@ func (s *Sender) sleep(ctx context.Context, d time.Duration) error {
 	if s.Sleep != nil {
 		return s.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return clock.Sleep(ctx, d)
 }
 
 // ParseRate reads --rate N/DURATION (e.g. 20/1m, WeCom's limit; 10/1m

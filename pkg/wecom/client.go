@@ -48,6 +48,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/wwcli/wwcli/pkg/clock"
 )
 
 // DefaultBaseURL is WeCom's API host.
@@ -272,14 +274,7 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return clock.Sleep(ctx, d)
 }
 
 func (c *Client) logf(format string, a ...any) {
