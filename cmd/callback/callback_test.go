@@ -220,14 +220,38 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// waitOut waits (at most 5 s) until serve's stdout, written by its own
+// goroutine, satisfies ok, and returns it.
+func waitOut(t *testing.T, out *lockedBuffer, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok(out.String()) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return out.String()
+}
+
+func contains(sub string) func(string) bool {
+	return func(s string) bool { return strings.Contains(s, sub) }
+}
+
 // startServe runs `callback serve` on a free loopback port until the test ends.
 func startServe(t *testing.T, env map[string]string, extra ...string) (base string, out, errOut *lockedBuffer) {
+	t.Helper()
+	out = &lockedBuffer{}
+	base, errOut = startServeTo(t, env, out, 0, extra...)
+	return base, out, errOut
+}
+
+// startServeTo is startServe with stdout going to stdout and at most
+// queueLen lines waiting for it (0: the default).
+func startServeTo(t *testing.T, env map[string]string, stdout io.Writer, queueLen int, extra ...string) (base string, errOut *lockedBuffer) {
 	t.Helper()
 	h := newFactory(t, env, "")
 	f := h.F
 	f.IO.SetStdoutTTY(env["TEST_STDOUT_TTY"] == "1")
-	out, errOut = &lockedBuffer{}, &lockedBuffer{}
-	f.IO.Out, f.IO.ErrOut = out, errOut
+	errOut = &lockedBuffer{}
+	f.IO.Out, f.IO.ErrOut = stdout, errOut
 	ready := make(chan string, 1)
 	root := &cobra.Command{Use: "wwcli", SilenceErrors: true, SilenceUsage: true}
 	noun := NewCmd(f)
@@ -238,6 +262,7 @@ func startServe(t *testing.T, env map[string]string, extra ...string) (base stri
 	}
 	noun.AddCommand(NewServeCmd(f, func(ctx context.Context, o *ServeOptions) error {
 		o.Ready = func(addr string) { ready <- addr }
+		o.queueLen = queueLen
 		return runServe(ctx, o)
 	}))
 	root.AddCommand(noun)
@@ -255,13 +280,13 @@ func startServe(t *testing.T, env map[string]string, extra ...string) (base stri
 	})
 	select {
 	case addr := <-ready:
-		return "http://" + addr, out, errOut
+		return "http://" + addr, errOut
 	case err := <-done:
 		t.Fatalf("serve exited early: %v\n%s", err, errOut.String())
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not start within 5s")
 	}
-	return "", nil, nil
+	return "", nil
 }
 
 func TestServeAndSend(t *testing.T) {
@@ -275,6 +300,7 @@ func TestServeAndSend(t *testing.T) {
 			}
 		}
 	}
+	waitOut(t, out, func(s string) bool { return strings.Count(s, "\n") >= 7 })
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 7 || lines[0] != base+"/wecom" {
 		t.Fatalf("want the callback URL, then one JSON line per message, got %d:\n%s", len(lines), out.String())
@@ -301,7 +327,7 @@ func TestServeAndSend(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "event.xml")
 	_ = os.WriteFile(file, []byte("<xml><MsgType>custom</MsgType></xml>"), 0o600)
 	execute(t, nil, vEnv, "", "send", "--to", base+"/wecom", "--event", file).expect(t, 0, "", "")
-	if !strings.Contains(out.String(), `"msg_type":"custom"`) {
+	if !strings.Contains(waitOut(t, out, contains(`"msg_type":"custom"`)), `"msg_type":"custom"`) {
 		t.Fatalf("file event not served: %s", out.String())
 	}
 }
@@ -330,7 +356,7 @@ func TestServeForwardsAndReplies(t *testing.T) {
 	mu.Unlock()
 	r = execute(t, nil, vEnv, "", "send", "--to", base+"/", "--format", "json", "--json")
 	r.expect(t, 0, `"reply_signature":"valid"`, "")
-	if !strings.Contains(out.String(), `"replied":true`) {
+	if !strings.Contains(waitOut(t, out, contains(`"replied":true`)), `"replied":true`) {
 		t.Fatalf("serve output: %s", out.String())
 	}
 }
@@ -390,7 +416,7 @@ func TestServeSurvivesMalformedRequests(t *testing.T) {
 	}
 	// Still serving.
 	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 0, "", "200 OK")
-	if !strings.Contains(out.String(), "hello from wwcli") {
+	if !strings.Contains(waitOut(t, out, contains("hello from wwcli")), "hello from wwcli") {
 		t.Fatal("serve stopped delivering")
 	}
 }
@@ -402,7 +428,7 @@ func TestServePrettyOnTTY(t *testing.T) {
 	}
 	base, out, _ := startServe(t, env)
 	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 0, "", "200 OK")
-	if !strings.Contains(out.String(), "{\n  \"received_at\"") {
+	if !strings.Contains(waitOut(t, out, contains("{\n  \"received_at\"")), "{\n  \"received_at\"") {
 		t.Fatalf("want indented JSON on a terminal, got %q", out.String())
 	}
 }

@@ -163,7 +163,8 @@ func TestServeJQFiltersEachMessage(t *testing.T) {
 	base, out, _ := startServe(t, vEnv, "--jq", ".event")
 	execute(t, nil, vEnv, "", "send", "--to", base+"/", "--event", "enter_agent").expect(t, 0, "", "200 OK")
 	execute(t, nil, vEnv, "", "send", "--to", base+"/", "--event", "change_contact").expect(t, 0, "", "200 OK")
-	if got := out.String(); got != base+"/\nenter_agent\nchange_contact\n" {
+	want := base + "/\nenter_agent\nchange_contact\n"
+	if got := waitOut(t, out, func(s string) bool { return s == want }); got != want {
 		t.Fatalf("stdout %q", got)
 	}
 }

@@ -43,6 +43,8 @@ type ServeOptions struct {
 
 	// Ready, when set, is called with the listening address (tests).
 	Ready func(addr string)
+
+	queueLen int // stdout lines waiting to be written; 0 = defaultQueueLen
 }
 
 // notifyTerm delivers the process's SIGTERM (docker stop, kill, systemd).
@@ -138,12 +140,17 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	}
 	ios := opts.IO
 	t := ui.New(ios.ErrOut, ios.ColorErr())
-	var outMu sync.Mutex // one JSON document per message, never interleaved
+	// Separate locks: a stdout nobody reads must not stop the log, and the
+	// log must not wait for stdout.
+	var logMu sync.Mutex
 	logf := func(format string, a ...any) {
-		outMu.Lock()
-		defer outMu.Unlock()
+		logMu.Lock()
+		defer logMu.Unlock()
 		fmt.Fprintf(ios.ErrOut, format+"\n", a...)
 	}
+	out := newLineQueue(opts.queueLen, logf)
+	go out.drain()
+	defer out.close()
 	client := &http.Client{Timeout: opts.Timeout}
 	if client.Timeout <= 0 {
 		client.Timeout = 10 * time.Second
@@ -175,11 +182,9 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 				reply = bytes.TrimSpace(body)
 				line.Forwarded = &forwardResult{Status: status, ReplyBytes: len(reply), Replied: len(reply) > 0}
 			}
-			outMu.Lock()
-			defer outMu.Unlock()
-			if err := opts.Exporter.Write(ctx, ios, line); err != nil {
-				return nil, err
-			}
+			// Queued, never waited for: the answer to WeCom must not depend
+			// on someone reading stdout (a paused pager, a stuck `| jq`).
+			out.push(func() error { return opts.Exporter.Write(context.Background(), ios, line) })
 			return reply, nil
 		},
 	}
@@ -207,13 +212,8 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	term, stopNotify := opts.Terminated()
 	defer stopNotify()
 	// The callback URL first, alone on stdout: what a script or a tunnel reads.
-	outMu.Lock()
-	_, err = fmt.Fprintf(ios.Out, "http://%s%s\n", addr, opts.Path)
-	outMu.Unlock()
-	if err != nil {
-		ln.Close()
-		return err
-	}
+	callbackURL := fmt.Sprintf("http://%s%s\n", addr, opts.Path)
+	out.push(func() error { _, err := io.WriteString(ios.Out, callbackURL); return err })
 	logf("%s listening on http://%s%s (Ctrl-C to stop)", t.SuccessIcon(), addr, opts.Path)
 	if opts.Ready != nil {
 		opts.Ready(addr)
@@ -236,6 +236,80 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	case <-ctx.Done():
 		shutdown()
 		return ctx.Err() // Ctrl-C: root prints "interrupted", exit 130
+	}
+}
+
+// defaultQueueLen is how many stdout lines may wait for a slow reader
+// before new ones are dropped.
+const defaultQueueLen = 1024
+
+// lineQueue writes stdout lines in order from one goroutine. When the
+// queue is full (stdout not read) a line is dropped instead of making the
+// HTTP handler wait; the log says so once per run of drops, with the count.
+type lineQueue struct {
+	lines chan func() error
+	done  chan struct{}
+	logf  func(format string, a ...any)
+
+	mu      sync.Mutex
+	dropped int // in the current run of drops
+	closed  bool
+}
+
+func newLineQueue(n int, logf func(string, ...any)) *lineQueue {
+	if n <= 0 {
+		n = defaultQueueLen
+	}
+	return &lineQueue{lines: make(chan func() error, n), done: make(chan struct{}), logf: logf}
+}
+
+func (q *lineQueue) push(write func() error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	select {
+	case q.lines <- write:
+		q.endDrops()
+	default:
+		if q.dropped == 0 {
+			q.logf("warning: stdout is not being read: dropping message lines until it is (the HTTP answers go on)")
+		}
+		q.dropped++
+	}
+}
+
+// endDrops reports how many lines the run of drops that just ended lost.
+func (q *lineQueue) endDrops() {
+	if q.dropped > 0 {
+		q.logf("warning: %d message line(s) dropped because stdout was not read", q.dropped)
+		q.dropped = 0
+	}
+}
+
+func (q *lineQueue) drain() {
+	defer close(q.done)
+	failed := false
+	for write := range q.lines {
+		if err := write(); err != nil && !failed {
+			failed = true
+			q.logf("warning: cannot write to stdout: %v", err)
+		}
+	}
+}
+
+// close lets the lines already queued out, waiting at most a second for a
+// reader that may never come.
+func (q *lineQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	close(q.lines)
+	q.endDrops()
+	q.mu.Unlock()
+	select {
+	case <-q.done:
+	case <-time.After(time.Second):
 	}
 }
 

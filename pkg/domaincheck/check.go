@@ -42,6 +42,34 @@ const (
 // few bytes, anything past this is surely a page.
 const MaxBody = 64 << 10
 
+// MaxHeader bounds the status line and headers together: Go's parser on a
+// raw connection has no limit of its own, and a hostile server can send
+// headers without end.
+const MaxHeader = 64 << 10
+
+// errHeaderTooLarge is what the header phase reads once MaxHeader is used up.
+var errHeaderTooLarge = fmt.Errorf("the server sent more than %d KiB of headers", MaxHeader>>10)
+
+// budgetReader reads from r until n bytes are used up, then fails with err.
+// The header phase gets MaxHeader; the body phase adds its own allowance.
+type budgetReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.r.Read(p)
+	b.n -= int64(n)
+	return n, err
+}
+
 // Check is one step against one URL. OK says whether the condition held;
 // Level says how it counts for the verdict: a scheme passes when none of
 // its checks is ui.Fail, and ui.Warn is advice (Content-Type, --insecure,
@@ -191,7 +219,12 @@ func (r *run) steps(scheme string) {
 		return
 	}
 	defer conn.Close()
-	// Closing the connection is what unblocks reads when time runs out.
+	// One deadline for the whole exchange (TLS, request, headers, body), set
+	// on the connection itself so that no read can outlast --timeout.
+	if dl, ok := r.ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	// Closing the connection is what unblocks reads when ctx is cancelled.
 	stop := context.AfterFunc(r.ctx, func() { conn.Close() })
 	defer stop()
 	if scheme == "https" {
@@ -347,9 +380,6 @@ func certNames(c *x509.Certificate) string {
 }
 
 func (r *run) fetch(conn net.Conn) {
-	if dl, ok := r.ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.res.URL, nil)
 	if err != nil {
 		r.add(CheckStatus, ui.Fail, "cannot build the request: %v", err)
@@ -363,12 +393,21 @@ func (r *run) fetch(conn net.Conn) {
 		r.add(CheckStatus, ui.Fail, "cannot send the request: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	budget := &budgetReader{r: conn, n: MaxHeader, err: errHeaderTooLarge}
+	resp, err := http.ReadResponse(bufio.NewReader(budget), req)
 	if err != nil {
+		if budget.n <= 0 {
+			r.add(CheckStatus, ui.Fail, "no HTTP response: %v (a web server sends a few hundred bytes)", errHeaderTooLarge)
+			return
+		}
 		r.add(CheckStatus, ui.Fail, "no HTTP response: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
 	defer resp.Body.Close()
+	// The body is read up to MaxBody+1 below; the allowance leaves room for
+	// chunk framing.
+	budget.n += 2 * MaxBody
+	budget.err = fmt.Errorf("the body is larger than %d KiB: this is not the verification file", MaxBody>>10)
 
 	redirect := resp.StatusCode >= 300 && resp.StatusCode < 400
 	switch {
