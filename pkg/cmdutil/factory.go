@@ -49,6 +49,7 @@ type Factory struct {
 	debugWarned  bool
 	warned       map[string]bool
 	httpClient   *http.Client
+	memory       *memoryTokens // tokens of this run without the disk cache
 }
 
 // Warnf prints "warning: ..." to stderr, once per distinct message, so a

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/tokencache"
@@ -23,7 +24,10 @@ type Session struct {
 	// cache is nil with --no-cache and in sandbox mode (the in-process
 	// sandbox is new every run, so its tokens must never reach the disk).
 	cache *tokencache.Cache
-	now   func() time.Time
+	// memory keeps the tokens of this process when there is no cache, so
+	// one run fetches each token once (WeCom limits gettoken).
+	memory *memoryTokens
+	now    func() time.Time
 	// tokenFromCache remembers whether the token in use came from the
 	// cache: then 40001 may mean "secret rotated", worth one refetch.
 	tokenFromCache bool
@@ -61,7 +65,7 @@ func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) 
 		client.Debug = true
 		f.warnDebug()
 	}
-	s := &Session{Creds: creds, BaseURL: base, Client: client, now: f.Now}
+	s := &Session{Creds: creds, BaseURL: base, Client: client, now: f.Now, memory: f.memoryTokens()}
 	if !noCache && !f.Global.Sandbox {
 		dir, err := f.CacheDir()
 		if err != nil {
@@ -129,15 +133,15 @@ func (s *Session) key(kind string) tokencache.Key {
 
 // get returns a cached value or fetches it (once across processes).
 func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch tokencache.Fetcher) (Result, error) {
+	k := s.key(kind)
 	if s.cache == nil {
-		now := s.now()
-		v, life, err := fetch(ctx)
+		e, err := s.memory.getOrFetch(ctx, k, refresh, s.now, fetch)
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Value: v, ExpiresIn: int(life.Seconds()), ExpiresAt: now.Add(life)}, nil
+		// Rounded: a token fetched a moment ago says its full lifetime.
+		return Result{Value: e.Value, ExpiresIn: int(e.ExpiresIn(s.now()).Round(time.Second).Seconds()), ExpiresAt: e.ExpiresAt}, nil
 	}
-	k := s.key(kind)
 	if refresh {
 		_ = s.cache.Delete(k)
 	}
@@ -234,6 +238,40 @@ func (s *Session) staleToken(err error) bool {
 		return true
 	}
 	return s.tokenFromCache && wecom.IsCode(err, 40001)
+}
+
+// memoryTokens are the tokens and tickets one process fetched without the
+// disk cache, keyed like the cache.
+type memoryTokens struct {
+	mu      sync.Mutex
+	entries map[string]tokencache.Entry
+}
+
+func (f *Factory) memoryTokens() *memoryTokens {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.memory == nil {
+		f.memory = &memoryTokens{entries: map[string]tokencache.Entry{}}
+	}
+	return f.memory
+}
+
+// getOrFetch returns the fresh entry for k or fetches one; the lock is
+// held across the fetch so concurrent checks of one run fetch once. With
+// refresh it fetches anyway, and a failed fetch keeps the old entry.
+func (m *memoryTokens) getOrFetch(ctx context.Context, k tokencache.Key, refresh bool, now func() time.Time, fetch tokencache.Fetcher) (tokencache.Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := k.ID()
+	if e, ok := m.entries[id]; ok && !refresh && e.FreshAt(now()) {
+		return e, nil
+	}
+	e, err := tokencache.NewEntry(ctx, k, now(), fetch)
+	if err != nil {
+		return tokencache.Entry{}, err
+	}
+	m.entries[id] = e
+	return e, nil
 }
 
 func cloneQuery(q map[string][]string) map[string][]string {
