@@ -142,10 +142,14 @@ func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch toke
 		// Rounded: a token fetched a moment ago says its full lifetime.
 		return Result{Value: e.Value, ExpiresIn: int(e.ExpiresIn(s.now()).Round(time.Second).Seconds()), ExpiresAt: e.ExpiresAt}, nil
 	}
+	var e tokencache.Entry
+	var cached bool
+	var err error
 	if refresh {
-		_ = s.cache.Delete(k)
+		e, err = s.cache.Refetch(ctx, k, fetch)
+	} else {
+		e, cached, err = s.cache.GetOrFetch(ctx, k, fetch)
 	}
-	e, cached, err := s.cache.GetOrFetch(ctx, k, fetch)
 	if err != nil {
 		return Result{}, err
 	}

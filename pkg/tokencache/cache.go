@@ -180,6 +180,29 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch Fetcher) (e Entry, 
 	return e, false, nil
 }
 
+// Refetch fetches a new entry for k even when a fresh one is cached
+// (--refresh), and replaces the cached entry only when the fetch succeeds:
+// during an outage the old, still valid entry stays usable.
+func (c *Cache) Refetch(ctx context.Context, k Key, fetch Fetcher) (Entry, error) {
+	unlock, lockErr := c.lock(ctx, k.ID())
+	if lockErr != nil {
+		if ctx.Err() != nil {
+			return Entry{}, ctx.Err()
+		}
+		c.warn(fmt.Sprintf("token cache unusable (%v); fetching without cache", lockErr))
+		return NewEntry(ctx, k, c.Now(), fetch)
+	}
+	defer unlock()
+	e, err := NewEntry(ctx, k, c.Now(), fetch)
+	if err != nil {
+		return Entry{}, err
+	}
+	if werr := c.write(e); werr != nil {
+		c.warn(fmt.Sprintf("could not save to the token cache (%v); the next run fetches again", werr))
+	}
+	return e, nil
+}
+
 // Delete drops the entry for k (after WeCom said the token is invalid).
 func (c *Cache) Delete(k Key) error {
 	err := os.Remove(c.path(k.ID()))
