@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -90,6 +92,9 @@ func (f *Factory) APIBaseURL(creds Credentials) (string, error) {
 	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 		return "", FlagErrorf("base URL %q must start with https:// (or http:// for a local sandbox)", base)
 	}
+	if err := f.checkPlainHTTP(base); err != nil {
+		return "", err
+	}
 	base = strings.TrimRight(base, "/")
 	// Endpoints are /cgi-bin/..., so a base URL copied with it would
 	// call /cgi-bin/cgi-bin/... and meet only 404s.
@@ -98,6 +103,37 @@ func (f *Factory) APIBaseURL(creds Credentials) (string, error) {
 		base = trimmed
 	}
 	return base, nil
+}
+
+// checkPlainHTTP refuses an http:// base URL to a host other than
+// loopback (where the sandbox runs) unless --insecure-http says so: the
+// secret and every token would travel in clear.
+func (f *Factory) checkPlainHTTP(base string) error {
+	if !strings.HasPrefix(base, "http://") {
+		return nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return FlagErrorf("base URL %q is not a URL: use https://qyapi.weixin.qq.com or a sandbox's http://127.0.0.1:PORT", base)
+	}
+	if isLoopback(u.Hostname()) {
+		return nil
+	}
+	if !f.Global.InsecureHTTP {
+		return FlagErrorf("base URL %s is plain http to a host other than this machine: the secret would travel in clear.\n"+
+			"  use https://, or pass --insecure-http if this host is meant to be reached without TLS", strings.TrimRight(base, "/"))
+	}
+	f.Warnf("--insecure-http: calling %s over plain http; the secret and tokens travel in clear", u.Host)
+	return nil
+}
+
+// isLoopback: localhost, 127.0.0.0/8 and ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // PlannedBaseURL is the API base URL a session for in will use, found
