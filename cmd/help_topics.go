@@ -17,7 +17,9 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_CORP_ID, WWCLI_SECRET, WWCLI_AGENT_ID
                          credentials for CI (positional CORPID SECRET wins)
   WWCLI_PROFILE          profile name (default "default")
-  WWCLI_BASE_URL         API base URL (default https://qyapi.weixin.qq.com)
+  WWCLI_BASE_URL         API base URL (default https://qyapi.weixin.qq.com);
+                         plain http:// only to this machine (127.0.0.1,
+                         ::1, localhost) unless --insecure-http is given
   WWCLI_SANDBOX=1        run against the in-process sandbox (as --sandbox);
                          it knows only the demo corp ww5a8f2c1d9e0b3a47
   WWCLI_DEBUG=api        log every HTTP request and answer on stderr, secrets

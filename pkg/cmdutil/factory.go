@@ -23,6 +23,9 @@ type GlobalFlags struct {
 	Verbose bool          // --verbose / WWCLI_DEBUG=api: redacted request log only
 	Sandbox bool          // --sandbox / WWCLI_SANDBOX=1: in-process sandbox
 	NoColor bool          // --no-color
+	// InsecureHTTP allows a plain http:// base URL to a host other than
+	// loopback (--insecure-http): the secret then travels in clear.
+	InsecureHTTP bool
 	// IgnoredBaseURL is WWCLI_BASE_URL when --sandbox overrode it, for
 	// messages that must say where a command without --sandbox would go.
 	IgnoredBaseURL string
@@ -49,6 +52,7 @@ type Factory struct {
 	debugWarned  bool
 	warned       map[string]bool
 	httpClient   *http.Client
+	memory       *memoryTokens // tokens of this run without the disk cache
 }
 
 // Warnf prints "warning: ..." to stderr, once per distinct message, so a

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/tokencache"
@@ -23,7 +26,10 @@ type Session struct {
 	// cache is nil with --no-cache and in sandbox mode (the in-process
 	// sandbox is new every run, so its tokens must never reach the disk).
 	cache *tokencache.Cache
-	now   func() time.Time
+	// memory keeps the tokens of this process when there is no cache, so
+	// one run fetches each token once (WeCom limits gettoken).
+	memory *memoryTokens
+	now    func() time.Time
 	// tokenFromCache remembers whether the token in use came from the
 	// cache: then 40001 may mean "secret rotated", worth one refetch.
 	tokenFromCache bool
@@ -61,7 +67,7 @@ func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) 
 		client.Debug = true
 		f.warnDebug()
 	}
-	s := &Session{Creds: creds, BaseURL: base, Client: client, now: f.Now}
+	s := &Session{Creds: creds, BaseURL: base, Client: client, now: f.Now, memory: f.memoryTokens()}
 	if !noCache && !f.Global.Sandbox {
 		dir, err := f.CacheDir()
 		if err != nil {
@@ -86,6 +92,9 @@ func (f *Factory) APIBaseURL(creds Credentials) (string, error) {
 	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 		return "", FlagErrorf("base URL %q must start with https:// (or http:// for a local sandbox)", base)
 	}
+	if err := f.checkPlainHTTP(base); err != nil {
+		return "", err
+	}
 	base = strings.TrimRight(base, "/")
 	// Endpoints are /cgi-bin/..., so a base URL copied with it would
 	// call /cgi-bin/cgi-bin/... and meet only 404s.
@@ -94,6 +103,37 @@ func (f *Factory) APIBaseURL(creds Credentials) (string, error) {
 		base = trimmed
 	}
 	return base, nil
+}
+
+// checkPlainHTTP refuses an http:// base URL to a host other than
+// loopback (where the sandbox runs) unless --insecure-http says so: the
+// secret and every token would travel in clear.
+func (f *Factory) checkPlainHTTP(base string) error {
+	if !strings.HasPrefix(base, "http://") {
+		return nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return FlagErrorf("base URL %q is not a URL: use https://qyapi.weixin.qq.com or a sandbox's http://127.0.0.1:PORT", base)
+	}
+	if isLoopback(u.Hostname()) {
+		return nil
+	}
+	if !f.Global.InsecureHTTP {
+		return FlagErrorf("base URL %s is plain http to a host other than this machine: the secret would travel in clear.\n"+
+			"  use https://, or pass --insecure-http if this host is meant to be reached without TLS", strings.TrimRight(base, "/"))
+	}
+	f.Warnf("--insecure-http: calling %s over plain http; the secret and tokens travel in clear", u.Host)
+	return nil
+}
+
+// isLoopback: localhost, 127.0.0.0/8 and ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // PlannedBaseURL is the API base URL a session for in will use, found
@@ -129,19 +169,23 @@ func (s *Session) key(kind string) tokencache.Key {
 
 // get returns a cached value or fetches it (once across processes).
 func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch tokencache.Fetcher) (Result, error) {
+	k := s.key(kind)
 	if s.cache == nil {
-		now := s.now()
-		v, life, err := fetch(ctx)
+		e, err := s.memory.getOrFetch(ctx, k, refresh, s.now, fetch)
 		if err != nil {
 			return Result{}, err
 		}
-		return Result{Value: v, ExpiresIn: int(life.Seconds()), ExpiresAt: now.Add(life)}, nil
+		// Rounded: a token fetched a moment ago says its full lifetime.
+		return Result{Value: e.Value, ExpiresIn: int(e.ExpiresIn(s.now()).Round(time.Second).Seconds()), ExpiresAt: e.ExpiresAt}, nil
 	}
-	k := s.key(kind)
+	var e tokencache.Entry
+	var cached bool
+	var err error
 	if refresh {
-		_ = s.cache.Delete(k)
+		e, err = s.cache.Refetch(ctx, k, fetch)
+	} else {
+		e, cached, err = s.cache.GetOrFetch(ctx, k, fetch)
 	}
-	e, cached, err := s.cache.GetOrFetch(ctx, k, fetch)
 	if err != nil {
 		return Result{}, err
 	}
@@ -234,6 +278,40 @@ func (s *Session) staleToken(err error) bool {
 		return true
 	}
 	return s.tokenFromCache && wecom.IsCode(err, 40001)
+}
+
+// memoryTokens are the tokens and tickets one process fetched without the
+// disk cache, keyed like the cache.
+type memoryTokens struct {
+	mu      sync.Mutex
+	entries map[string]tokencache.Entry
+}
+
+func (f *Factory) memoryTokens() *memoryTokens {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.memory == nil {
+		f.memory = &memoryTokens{entries: map[string]tokencache.Entry{}}
+	}
+	return f.memory
+}
+
+// getOrFetch returns the fresh entry for k or fetches one; the lock is
+// held across the fetch so concurrent checks of one run fetch once. With
+// refresh it fetches anyway, and a failed fetch keeps the old entry.
+func (m *memoryTokens) getOrFetch(ctx context.Context, k tokencache.Key, refresh bool, now func() time.Time, fetch tokencache.Fetcher) (tokencache.Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := k.ID()
+	if e, ok := m.entries[id]; ok && !refresh && e.FreshAt(now()) {
+		return e, nil
+	}
+	e, err := tokencache.NewEntry(ctx, k, now(), fetch)
+	if err != nil {
+		return tokencache.Entry{}, err
+	}
+	m.entries[id] = e
+	return e, nil
 }
 
 func cloneQuery(q map[string][]string) map[string][]string {

@@ -342,3 +342,34 @@ func TestVerboseLogsWithoutDebug(t *testing.T) {
 		t.Fatalf("log: %q", log)
 	}
 }
+
+// Plain http only to loopback unless --insecure-http, which warns: the
+// secret would travel in clear (issue 16, defect 9).
+func TestAPIBaseURLPlainHTTP(t *testing.T) {
+	for _, base := range []string{"http://127.0.0.1:8080", "http://127.9.9.9", "http://[::1]:80/", "http://localhost:1", "https://example.com"} {
+		f := testFactory(t, nil)
+		f.Global.BaseURL = base
+		if _, err := f.APIBaseURL(Credentials{}); err != nil {
+			t.Errorf("%s: %v", base, err)
+		}
+	}
+	for _, base := range []string{"http://198.51.100.7", "http://qyapi.weixin.qq.com", "http://localhost.example.com", "http://[::2]"} {
+		f := testFactory(t, nil)
+		f.Global.BaseURL = base
+		_, err := f.APIBaseURL(Credentials{})
+		var flagErr *FlagError
+		if !errors.As(err, &flagErr) || !strings.Contains(err.Error(), "--insecure-http") {
+			t.Errorf("%s: err=%v, want a usage error naming --insecure-http", base, err)
+		}
+	}
+	io, _, _, stderr := iostreams.Test()
+	f := testFactory(t, nil)
+	f.IO = io
+	f.Global.BaseURL, f.Global.InsecureHTTP = "http://198.51.100.7", true
+	if got, err := f.APIBaseURL(Credentials{}); err != nil || got != "http://198.51.100.7" {
+		t.Fatalf("--insecure-http: %q %v", got, err)
+	}
+	if !strings.HasPrefix(stderr.String(), "warning: --insecure-http: calling 198.51.100.7 over plain http") {
+		t.Fatalf("stderr %q, want the warning", stderr.String())
+	}
+}

@@ -114,11 +114,29 @@ func refreshMargin(lifetime time.Duration) time.Duration {
 }
 
 func (c *Cache) fresh(e Entry, id string) bool {
-	if e.Version != formatVersion || e.ID != id || e.Value == "" {
+	return e.ID == id && e.FreshAt(c.Now())
+}
+
+// FreshAt says whether e can still be handed out at now: it expires later
+// than the refresh margin.
+func (e Entry) FreshAt(now time.Time) bool {
+	if e.Version != formatVersion || e.Value == "" {
 		return false
 	}
 	lifetime := e.ExpiresAt.Sub(e.FetchedAt)
-	return c.Now().Add(refreshMargin(lifetime)).Before(e.ExpiresAt)
+	return now.Add(refreshMargin(lifetime)).Before(e.ExpiresAt)
+}
+
+// NewEntry fetches a value for k now, as GetOrFetch stores it, for callers
+// that keep entries elsewhere (the in-memory tokens of a run without cache).
+func NewEntry(ctx context.Context, k Key, now time.Time, fetch Fetcher) (Entry, error) {
+	value, lifetime, err := fetch(ctx)
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Version: formatVersion, ID: k.ID(), CorpID: k.CorpID, Kind: k.Kind, AgentID: k.AgentID,
+		BaseURL: k.BaseURL, SecretFingerprint: SecretFingerprint(k.Secret),
+		Value: value, FetchedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC()}, nil
 }
 
 // Get returns a fresh entry for k, if one is cached.
@@ -144,14 +162,15 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch Fetcher) (e Entry, 
 			return Entry{}, false, ctx.Err()
 		}
 		c.warn(fmt.Sprintf("token cache unusable (%v); fetching without cache", lockErr))
-		return c.fetchEntry(ctx, k, id, fetch)
+		e, err := NewEntry(ctx, k, c.Now(), fetch)
+		return e, false, err
 	}
 	defer unlock()
 	// Another process may have fetched while we waited for the lock.
 	if e, ok := c.Get(k); ok {
 		return e, true, nil
 	}
-	e, _, err = c.fetchEntry(ctx, k, id, fetch)
+	e, err = NewEntry(ctx, k, c.Now(), fetch)
 	if err != nil {
 		return Entry{}, false, err
 	}
@@ -161,15 +180,27 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch Fetcher) (e Entry, 
 	return e, false, nil
 }
 
-func (c *Cache) fetchEntry(ctx context.Context, k Key, id string, fetch Fetcher) (Entry, bool, error) {
-	now := c.Now()
-	value, lifetime, err := fetch(ctx)
-	if err != nil {
-		return Entry{}, false, err
+// Refetch fetches a new entry for k even when a fresh one is cached
+// (--refresh), and replaces the cached entry only when the fetch succeeds:
+// during an outage the old, still valid entry stays usable.
+func (c *Cache) Refetch(ctx context.Context, k Key, fetch Fetcher) (Entry, error) {
+	unlock, lockErr := c.lock(ctx, k.ID())
+	if lockErr != nil {
+		if ctx.Err() != nil {
+			return Entry{}, ctx.Err()
+		}
+		c.warn(fmt.Sprintf("token cache unusable (%v); fetching without cache", lockErr))
+		return NewEntry(ctx, k, c.Now(), fetch)
 	}
-	return Entry{Version: formatVersion, ID: id, CorpID: k.CorpID, Kind: k.Kind, AgentID: k.AgentID,
-		BaseURL: k.BaseURL, SecretFingerprint: SecretFingerprint(k.Secret),
-		Value: value, FetchedAt: now.UTC(), ExpiresAt: now.Add(lifetime).UTC()}, false, nil
+	defer unlock()
+	e, err := NewEntry(ctx, k, c.Now(), fetch)
+	if err != nil {
+		return Entry{}, err
+	}
+	if werr := c.write(e); werr != nil {
+		c.warn(fmt.Sprintf("could not save to the token cache (%v); the next run fetches again", werr))
+	}
+	return e, nil
 }
 
 // Delete drops the entry for k (after WeCom said the token is invalid).

@@ -279,3 +279,27 @@ func TestLockWaitHonoursContext(t *testing.T) {
 		t.Fatalf("err=%v fetches=%d", err, n.Load())
 	}
 }
+
+// Refetch replaces the entry only when the fetch succeeds (--refresh
+// during an outage must not throw away a valid token).
+func TestRefetchKeepsEntryWhenFetchFails(t *testing.T) {
+	c, _ := newCache(t)
+	var n atomic.Int32
+	ctx := context.Background()
+	if _, _, err := c.GetOrFetch(ctx, key, fetchValue("tok1", &n)); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("503")
+	if _, err := c.Refetch(ctx, key, func(context.Context) (string, time.Duration, error) { return "", 0, boom }); !errors.Is(err, boom) {
+		t.Fatalf("err=%v", err)
+	}
+	if e, ok := c.Get(key); !ok || e.Value != "tok1" {
+		t.Fatalf("after a failed refetch: %+v %v, want tok1 kept", e, ok)
+	}
+	if e, err := c.Refetch(ctx, key, fetchValue("tok2", &n)); err != nil || e.Value != "tok2" {
+		t.Fatalf("refetch: %+v %v", e, err)
+	}
+	if e, ok := c.Get(key); !ok || e.Value != "tok2" || n.Load() != 2 {
+		t.Fatalf("after refetch: %+v %v fetches=%d", e, ok, n.Load())
+	}
+}
