@@ -183,6 +183,7 @@ func (c *Cache) Delete(k Key) error {
 
 // List returns every readable entry of this format, fresh or not.
 func (c *Cache) List() ([]Entry, error) {
+	atomicfile.CleanStale(c.Dir)
 	names, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -286,6 +287,7 @@ func (c *Cache) write(e Entry) error {
 	if err != nil {
 		return err
 	}
+	atomicfile.CleanStale(c.Dir)
 	return atomicfile.Write(c.path(e.ID), b)
 }
 

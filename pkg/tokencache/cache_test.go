@@ -279,3 +279,56 @@ func TestLockWaitHonoursContext(t *testing.T) {
 		t.Fatalf("err=%v fetches=%d", err, n.Load())
 	}
 }
+
+// A kill -9 between the temporary file's creation and its rename leaves a
+// complete entry behind; the next write sweeps the old ones but never a
+// fresh one another process is still writing.
+func TestWriteSweepsStaleTempFiles(t *testing.T) {
+	c, _ := newCache(t)
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(c.Dir, ".tmp-123456")
+	fresh := filepath.Join(c.Dir, ".tmp-654321")
+	for _, p := range []string{old, fresh} {
+		if err := os.WriteFile(p, []byte(`{"value":"TOK"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	if _, _, err := c.GetOrFetch(context.Background(), key, fetchValue("T1", &n)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temp file still there (err=%v)", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh temp file removed: %v", err)
+	}
+}
+
+// `auth logout` lists the cache: the sweep runs there too.
+func TestListSweepsStaleTempFiles(t *testing.T) {
+	c, _ := newCache(t)
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(c.Dir, ".tmp-777")
+	if err := os.WriteFile(old, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.List(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temp file still there after List (err=%v)", err)
+	}
+}
