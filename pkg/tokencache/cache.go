@@ -20,9 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/wwcli/wwcli/pkg/atomicfile"
+	"github.com/wwcli/wwcli/pkg/safedir"
 )
 
 // formatVersion guards against reading files written by another layout.
@@ -134,6 +133,10 @@ func (c *Cache) Get(k Key) (Entry, bool) {
 // GetOrFetch returns a fresh cached entry (cached=true) or calls fetch once
 // across all processes sharing the directory and stores its result.
 func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch Fetcher) (e Entry, cached bool, err error) {
+	if err := safedir.Dir(c.Dir); err != nil {
+		c.warn(fmt.Sprintf("token cache not used: %v", err))
+		return c.fetchEntry(ctx, k, k.ID(), fetch)
+	}
 	if e, ok := c.Get(k); ok {
 		return e, true, nil
 	}
@@ -183,6 +186,10 @@ func (c *Cache) Delete(k Key) error {
 
 // List returns every readable entry of this format, fresh or not.
 func (c *Cache) List() ([]Entry, error) {
+	if err := safedir.Dir(c.Dir); err != nil {
+		c.warn(fmt.Sprintf("token cache not used: %v", err))
+		return nil, nil
+	}
 	atomicfile.CleanStale(c.Dir)
 	names, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
 	if err != nil {
@@ -269,6 +276,11 @@ func (c *Cache) Purge(m Match) (int, error) {
 func (c *Cache) path(id string) string { return filepath.Join(c.Dir, id+".json") }
 
 func (c *Cache) read(id string) (Entry, error) {
+	// An entry another user could have written may hold their token.
+	if err := safedir.File(c.path(id)); err != nil {
+		c.warn(fmt.Sprintf("cache entry ignored: %v", err))
+		return Entry{}, err
+	}
 	b, err := os.ReadFile(c.path(id))
 	if err != nil {
 		return Entry{}, err
@@ -295,7 +307,7 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	fl := flock.New(c.path(id)+".lock", flock.SetPermissions(0o600))
+	fl := safedir.NewLock(c.path(id) + ".lock")
 	timeout := c.LockTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
