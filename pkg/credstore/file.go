@@ -88,6 +88,10 @@ const fileLockTimeout = 10 * time.Second
 // update is a locked read-modify-write, so two processes storing secrets
 // of different profiles never lose one of them.
 func (s *fileStore) update(ctx context.Context, fn func(map[string]string) error) error {
+	// Checked before the lock file is made in a directory we would refuse.
+	if err := safedir.Dir(filepath.Dir(s.path)); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fileError("saving", s.path, err)
 	}
