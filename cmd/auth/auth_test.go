@@ -433,11 +433,18 @@ func TestLogoutUnreachableKeyringAndForce(t *testing.T) {
 		t.Fatal("the profile was removed although its secret could not be")
 	}
 	h.Out.Reset()
-	if err := h.run(ctx, "status", "--json"); err != nil {
-		t.Fatal(err)
+	h.ErrOut.Reset()
+	// The report is printed, but a keyring that could not be read is not
+	// "all is well": exit 4, with the reason on stderr.
+	err = h.run(ctx, "status", "--json")
+	if cmdutil.ExitCode(err) != cmdutil.ExitCredentials {
+		t.Fatalf("status exit %d (%v), want %d", cmdutil.ExitCode(err), err, cmdutil.ExitCredentials)
 	}
 	if !strings.Contains(h.Out.String(), `"secret_state":"unavailable"`) {
 		t.Fatalf("status: %s", h.Out.String())
+	}
+	if msg := h.ErrOut.String() + err.Error(); !strings.Contains(msg, `profile "default"`) || !strings.Contains(msg, "WWCLI_KEYRING=off") {
+		t.Fatalf("status message: %q", msg)
 	}
 	h.ErrOut.Reset()
 	if err := h.run(ctx, "logout", "--force"); err != nil {

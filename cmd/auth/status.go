@@ -46,7 +46,8 @@ func newCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 		Long: `Show each profile: corp id, agent id, base URL, where the secret is stored
 (and whether it can be read now), whether callback secrets are stored, and
 when this app's cached tokens and tickets expire. Secrets and tokens are
-never shown. Exits 4 when no credentials are set up.
+never shown. Exits 4 when no credentials are set up, or when a profile's
+secret cannot be read now (keyring locked, hung or off), after the report.
 
 The report is this command's output, so it goes to stdout; use --json or
 --jq in scripts.`,
@@ -101,7 +102,7 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 		}
 		return cmdutil.Silent(cmdutil.ExitCredentials)
 	}
-	return nil
+	return profile.Unreadable(out.Profiles)
 }
 
 func printStatus(io *iostreams.IOStreams, out statusJSON) {

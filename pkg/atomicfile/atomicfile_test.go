@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestWriteCreatesAndReplaces(t *testing.T) {
@@ -29,5 +30,32 @@ func TestWriteFailsBelowAFile(t *testing.T) {
 	os.WriteFile(file, nil, 0o600)
 	if err := Write(filepath.Join(file, "x"), []byte("x")); err == nil {
 		t.Fatal("writing below a regular file must fail")
+	}
+}
+
+func TestCleanStaleKeepsFreshAndOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, tempPrefix+"1")
+	fresh := filepath.Join(dir, tempPrefix+"2")
+	entry := filepath.Join(dir, "entry.json")
+	for _, p := range []string{old, fresh, entry} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-2 * StaleAge)
+	for _, p := range []string{old, entry} {
+		if err := os.Chtimes(p, past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	CleanStale(dir)
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("old temp file kept (err=%v)", err)
+	}
+	for _, p := range []string{fresh, entry} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed: %v", filepath.Base(p), err)
+		}
 	}
 }

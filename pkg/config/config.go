@@ -14,9 +14,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/wwcli/wwcli/pkg/atomicfile"
+	"github.com/wwcli/wwcli/pkg/safedir"
 	"github.com/wwcli/wwcli/pkg/shellquote"
 )
 
@@ -146,6 +145,13 @@ const FileName = "config.json"
 // what a user stored.
 func Load(dir string) (*Config, error) {
 	c := &Config{Profiles: map[string]*Profile{}, path: filepath.Join(dir, FileName)}
+	// Another user who can write here could set their own base_url.
+	if err := safedir.Dir(dir); err != nil {
+		return nil, err
+	}
+	if err := safedir.File(c.path); err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(c.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return c, nil
@@ -204,7 +210,7 @@ func lockFile(path string) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	fl := flock.New(path+".lock", flock.SetPermissions(0o600))
+	fl := safedir.NewLock(path + ".lock")
 	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 10*time.Millisecond)

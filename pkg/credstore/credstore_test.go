@@ -271,3 +271,25 @@ func TestMemoryStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A hung keyring costs one timeout per command, not one per call: after
+// the first call times out, the rest fail at once as unavailable (auth
+// status with 3 profiles took 9 s).
+func TestKeyringTimeoutIsPerCommand(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	s := &keyringStore{backend: &fakeBackend{m: map[string]string{}, block: block}, timeout: 200 * time.Millisecond}
+	interactive := s.Interactive()
+	start := time.Now()
+	for i, st := range []Store{s, s, s, interactive} {
+		if _, err := st.Get(context.Background(), fmt.Sprintf("p%d", i)); !IsUnavailable(err) {
+			t.Fatalf("call %d: got %v", i, err)
+		}
+	}
+	if err := s.Set(context.Background(), "p", "x"); !IsUnavailable(err) {
+		t.Fatalf("set: got %v", err)
+	}
+	if d := time.Since(start); d >= 400*time.Millisecond {
+		t.Fatalf("5 calls on a hung keyring took %v, want one timeout (200ms)", d)
+	}
+}

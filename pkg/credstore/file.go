@@ -9,9 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/wwcli/wwcli/pkg/atomicfile"
+	"github.com/wwcli/wwcli/pkg/safedir"
 )
 
 // fileStore keeps secrets in a 0600 JSON file. It exists only for users
@@ -26,6 +25,12 @@ func (s *fileStore) Kind() string     { return "file" }
 func (s *fileStore) Location() string { return s.path + " (plain text, mode 0600)" }
 
 func (s *fileStore) load() (map[string]string, error) {
+	if err := safedir.Dir(filepath.Dir(s.path)); err != nil {
+		return nil, err
+	}
+	if err := safedir.File(s.path); err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]string{}, nil
@@ -83,10 +88,14 @@ const fileLockTimeout = 10 * time.Second
 // update is a locked read-modify-write, so two processes storing secrets
 // of different profiles never lose one of them.
 func (s *fileStore) update(ctx context.Context, fn func(map[string]string) error) error {
+	// Checked before the lock file is made in a directory we would refuse.
+	if err := safedir.Dir(filepath.Dir(s.path)); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fileError("saving", s.path, err)
 	}
-	fl := flock.New(s.path+".lock", flock.SetPermissions(0o600))
+	fl := safedir.NewLock(s.path + ".lock")
 	lctx, cancel := context.WithTimeout(ctx, fileLockTimeout)
 	defer cancel()
 	ok, err := fl.TryLockContext(lctx, 10*time.Millisecond)

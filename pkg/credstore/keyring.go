@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -44,6 +45,39 @@ type keyringStore struct {
 	// unavailable is set when we know up front the keyring cannot work
 	// (WWCLI_KEYRING=off, no D-Bus session): every call fails at once.
 	unavailable string
+	// hung is shared by the copies Interactive makes, so the whole command
+	// (one Factory, one store) pays for a hung keyring once.
+	hung *hungState
+}
+
+// hungState remembers that a call got no answer: go-keyring cannot be
+// cancelled, so the bus is stuck and every later call would wait the full
+// timeout too. Later calls fail at once instead.
+type hungState struct {
+	mu     sync.Mutex
+	reason string
+}
+
+// hungState is s.hung, made on first use for stores built without NewKeyring.
+func (s *keyringStore) hungState() *hungState {
+	if s.hung == nil {
+		s.hung = &hungState{}
+	}
+	return s.hung
+}
+
+func (h *hungState) get() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.reason
+}
+
+func (h *hungState) set(reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.reason == "" {
+		h.reason = reason
+	}
 }
 
 // NewKeyring returns the OS keyring store, configured from the environment:
@@ -51,7 +85,7 @@ type keyringStore struct {
 // (a duration like 5s, or whole seconds) bounds each call.
 func NewKeyring(getenv func(string) string) Store {
 	timeout, timeoutErr := keyringTimeout(getenv)
-	s := &keyringStore{backend: zalando{}, timeout: timeout, timeoutSet: getenv("WWCLI_KEYRING_TIMEOUT") != ""}
+	s := &keyringStore{backend: zalando{}, timeout: timeout, timeoutSet: getenv("WWCLI_KEYRING_TIMEOUT") != "", hung: &hungState{}}
 	switch {
 	case getenv("WWCLI_KEYRING") == "off":
 		s.unavailable = "disabled by WWCLI_KEYRING=off"
@@ -85,6 +119,7 @@ func (s *keyringStore) Interactive() Store {
 	if s.timeoutSet {
 		return s
 	}
+	s.hungState() // shared with the copy
 	c := *s
 	c.timeout = InteractiveKeyringTimeout
 	return &c
@@ -147,9 +182,13 @@ func (s *keyringStore) Delete(ctx context.Context, account string) error {
 
 // call runs fn with the timeout. go-keyring takes no context, so a stuck
 // call is abandoned in its goroutine; the process exits soon after anyway.
+// Once a call timed out, the rest fail at once: the bound is per command.
 func (s *keyringStore) call(ctx context.Context, fn func() error) error {
 	if s.unavailable != "" {
 		return &UnavailableError{Reason: s.unavailable}
+	}
+	if reason := s.hungState().get(); reason != "" {
+		return &UnavailableError{Reason: reason}
 	}
 	done := make(chan error, 1)
 	go func() { done <- fn() }()
@@ -159,7 +198,9 @@ func (s *keyringStore) call(ctx context.Context, fn func() error) error {
 	case err := <-done:
 		return translate(err)
 	case <-timer.C:
-		return &UnavailableError{Reason: fmt.Sprintf("no answer within %s (locked, or waiting for an unlock prompt?); raise WWCLI_KEYRING_TIMEOUT if you need time to type a password", s.timeout)}
+		reason := fmt.Sprintf("no answer within %s (locked, or waiting for an unlock prompt?); raise WWCLI_KEYRING_TIMEOUT if you need time to type a password", s.timeout)
+		s.hung.set(reason)
+		return &UnavailableError{Reason: reason}
 	case <-ctx.Done():
 		return ctx.Err()
 	}

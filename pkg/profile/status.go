@@ -3,6 +3,7 @@ package profile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/config"
@@ -82,6 +83,23 @@ func Describe(ctx context.Context, env Env, name string, p *config.Profile, now 
 			ExpiresAt: e.ExpiresAt.UTC().Format(time.RFC3339), Expired: !now.Before(e.ExpiresAt)})
 	}
 	return st
+}
+
+// Unreadable is the error for the first profile whose secrets could not
+// be read (keyring locked, hung or off; file unreadable), so `auth status`
+// exits 4 rather than report a success it could not check; nil otherwise.
+func Unreadable(sts []Status) error {
+	for _, st := range sts {
+		problem := st.SecretProblem
+		if st.SecretState != StateUnavailable {
+			if st.Callback == nil || st.Callback.State != StateUnavailable {
+				continue
+			}
+			problem = "the callback secrets could not be read"
+		}
+		return fmt.Errorf("profile %q: %w", st.Profile, &credstore.UnavailableError{Reason: problem})
+	}
+	return nil
 }
 
 // state names a store's answer; unavailable is not "logged out", so it

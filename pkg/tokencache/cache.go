@@ -20,9 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/wwcli/wwcli/pkg/atomicfile"
+	"github.com/wwcli/wwcli/pkg/safedir"
 )
 
 // formatVersion guards against reading files written by another layout.
@@ -152,6 +151,11 @@ func (c *Cache) Get(k Key) (Entry, bool) {
 // GetOrFetch returns a fresh cached entry (cached=true) or calls fetch once
 // across all processes sharing the directory and stores its result.
 func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch Fetcher) (e Entry, cached bool, err error) {
+	if err := safedir.Dir(c.Dir); err != nil {
+		c.warn(fmt.Sprintf("token cache not used: %v", err))
+		e, err := NewEntry(ctx, k, c.Now(), fetch)
+		return e, false, err
+	}
 	if e, ok := c.Get(k); ok {
 		return e, true, nil
 	}
@@ -184,6 +188,10 @@ func (c *Cache) GetOrFetch(ctx context.Context, k Key, fetch Fetcher) (e Entry, 
 // (--refresh), and replaces the cached entry only when the fetch succeeds:
 // during an outage the old, still valid entry stays usable.
 func (c *Cache) Refetch(ctx context.Context, k Key, fetch Fetcher) (Entry, error) {
+	if err := safedir.Dir(c.Dir); err != nil {
+		c.warn(fmt.Sprintf("token cache not used: %v", err))
+		return NewEntry(ctx, k, c.Now(), fetch)
+	}
 	unlock, lockErr := c.lock(ctx, k.ID())
 	if lockErr != nil {
 		if ctx.Err() != nil {
@@ -214,6 +222,11 @@ func (c *Cache) Delete(k Key) error {
 
 // List returns every readable entry of this format, fresh or not.
 func (c *Cache) List() ([]Entry, error) {
+	if err := safedir.Dir(c.Dir); err != nil {
+		c.warn(fmt.Sprintf("token cache not used: %v", err))
+		return nil, nil
+	}
+	atomicfile.CleanStale(c.Dir)
 	names, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -299,6 +312,11 @@ func (c *Cache) Purge(m Match) (int, error) {
 func (c *Cache) path(id string) string { return filepath.Join(c.Dir, id+".json") }
 
 func (c *Cache) read(id string) (Entry, error) {
+	// An entry another user could have written may hold their token.
+	if err := safedir.File(c.path(id)); err != nil {
+		c.warn(fmt.Sprintf("cache entry ignored: %v", err))
+		return Entry{}, err
+	}
 	b, err := os.ReadFile(c.path(id))
 	if err != nil {
 		return Entry{}, err
@@ -317,6 +335,7 @@ func (c *Cache) write(e Entry) error {
 	if err != nil {
 		return err
 	}
+	atomicfile.CleanStale(c.Dir)
 	return atomicfile.Write(c.path(e.ID), b)
 }
 
@@ -324,7 +343,7 @@ func (c *Cache) lock(ctx context.Context, id string) (func(), error) {
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	fl := flock.New(c.path(id)+".lock", flock.SetPermissions(0o600))
+	fl := safedir.NewLock(c.path(id) + ".lock")
 	timeout := c.LockTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second

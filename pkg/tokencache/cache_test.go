@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -301,5 +302,95 @@ func TestRefetchKeepsEntryWhenFetchFails(t *testing.T) {
 	}
 	if e, ok := c.Get(key); !ok || e.Value != "tok2" || n.Load() != 2 {
 		t.Fatalf("after refetch: %+v %v fetches=%d", e, ok, n.Load())
+	}
+}
+
+// A kill -9 between the temporary file's creation and its rename leaves a
+// complete entry behind; the next write sweeps the old ones but never a
+// fresh one another process is still writing.
+func TestWriteSweepsStaleTempFiles(t *testing.T) {
+	c, _ := newCache(t)
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(c.Dir, ".tmp-123456")
+	fresh := filepath.Join(c.Dir, ".tmp-654321")
+	for _, p := range []string{old, fresh} {
+		if err := os.WriteFile(p, []byte(`{"value":"TOK"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	if _, _, err := c.GetOrFetch(context.Background(), key, fetchValue("T1", &n)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temp file still there (err=%v)", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh temp file removed: %v", err)
+	}
+}
+
+// `auth logout` lists the cache: the sweep runs there too.
+func TestListSweepsStaleTempFiles(t *testing.T) {
+	c, _ := newCache(t)
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(c.Dir, ".tmp-777")
+	if err := os.WriteFile(old, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.List(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temp file still there after List (err=%v)", err)
+	}
+}
+
+// A cache entry another user could have written (mode 0666) is treated as
+// absent, with a warning: its token may be the attacker's.
+func TestEntryWritableByOthersIsIgnored(t *testing.T) {
+	c, _ := newCache(t)
+	var warned []string
+	c.Warn = func(m string) { warned = append(warned, m) }
+	var n atomic.Int32
+	if _, _, err := c.GetOrFetch(context.Background(), key, fetchValue("T1", &n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(c.path(key.ID()), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Get(key); ok {
+		t.Fatal("a 0666 entry was trusted")
+	}
+	if len(warned) == 0 || !strings.Contains(warned[0], "chmod go-w") {
+		t.Fatalf("warnings: %q", warned)
+	}
+}
+
+func TestLockSymlinkIsNotFollowed(t *testing.T) {
+	c, _ := newCache(t)
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "victim")
+	if err := os.Symlink(target, c.path(key.ID())+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	_, _, _ = c.GetOrFetch(context.Background(), key, fetchValue("T1", &n))
+	if _, err := os.Lstat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the lock symlink was followed (err=%v)", err)
 	}
 }
