@@ -14,11 +14,8 @@ import (
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
-// Given is one message-kind flag the user set (name without dashes).
-type Given struct {
-	Flag  string
-	Value string
-}
+// Given is one message-kind flag the user set (see msgspec.Given).
+type Given = msgspec.Given
 
 // kindFlags maps the kind flags to message types, in help order.
 var kindFlags = []struct{ flag, typ string }{
@@ -50,18 +47,10 @@ type Request struct {
 // Input reads the request's arguments into an Input for Prepare; agentID
 // is the resolved --agent-id / WWCLI_AGENT_ID / profile value.
 func (r Request) Input(stdin io.Reader, agentID string) (Input, error) {
-	kinds := r.Kinds
-	if len(kinds) != 1 {
-		names := make([]string, 0, len(kindFlags))
-		for _, k := range kindFlags {
-			names = append(names, "--"+k.flag)
-		}
-		if len(kinds) == 0 {
-			return Input{}, msgspec.Errorf("give a message: one of %s", strings.Join(names, ", "))
-		}
-		return Input{}, msgspec.Errorf("give one message kind at a time, not both --%s and --%s", kinds[0].Flag, kinds[1].Flag)
+	k, err := msgspec.OneKind(r.Kinds, KindFlags())
+	if err != nil {
+		return Input{}, err
 	}
-	k := kinds[0]
 	in := Input{To: r.To, ToParty: r.ToParty, ToTag: r.ToTag, Safe: r.Safe, Dedupe: r.Dedupe, Truncate: r.Truncate,
 		Title: r.Title, Description: r.Description, URL: r.URL, ButtonText: r.ButtonText}
 	if agentID != "" {
@@ -82,7 +71,6 @@ func (r Request) Input(stdin io.Reader, agentID string) (Input, error) {
 	if k.Flag != "textcard" && (r.URL != "" || r.ButtonText != "") {
 		return Input{}, msgspec.Errorf("--url and --btntxt go with --textcard")
 	}
-	var err error
 	switch k.Flag {
 	case "text", "markdown":
 		in.Content, err = msgspec.ReadText("--"+k.Flag, k.Value, stdin)

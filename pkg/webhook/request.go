@@ -3,17 +3,12 @@ package webhook
 import (
 	"context"
 	"io"
-	"strings"
 
 	"github.com/wwcli/wwcli/pkg/msgspec"
 )
 
-// Given is one message-kind flag the user set: its name without dashes
-// ("text", "markdown-v2", "news") and its value.
-type Given struct {
-	Flag  string
-	Value string
-}
+// Given is one message-kind flag the user set (see msgspec.Given).
+type Given = msgspec.Given
 
 // Request is what `wwcli webhook send` was given, before reading files.
 type Request struct {
@@ -42,25 +37,16 @@ func KindFlags() []string {
 // Input reads the request's arguments (text from "-" or "@FILE", JSON
 // files) into an Input for Prepare.
 func (r Request) Input(stdin io.Reader) (Input, error) {
-	kinds := r.Kinds
-	if len(kinds) != 1 {
-		names := make([]string, 0, len(kindFlags))
-		for _, k := range kindFlags {
-			names = append(names, "--"+k.flag)
-		}
-		if len(kinds) == 0 {
-			return Input{}, msgspec.Errorf("give a message: one of %s", strings.Join(names, ", "))
-		}
-		return Input{}, msgspec.Errorf("give one message kind at a time, not both --%s and --%s", kinds[0].Flag, kinds[1].Flag)
+	k, err := msgspec.OneKind(r.Kinds, KindFlags())
+	if err != nil {
+		return Input{}, err
 	}
-	k := kinds[0]
 	in := Input{Mentions: r.Mentions, MentionMobiles: r.MentionMobiles, Truncate: r.Truncate}
 	for _, kf := range kindFlags {
 		if kf.flag == k.Flag {
 			in.Type = kf.typ
 		}
 	}
-	var err error
 	switch k.Flag {
 	case "text", "markdown", "markdown-v2":
 		in.Content, err = msgspec.ReadText("--"+k.Flag, k.Value, stdin)
