@@ -38,6 +38,24 @@ const (
 	DemoRobot2Key  = "5a8f2c1d-9e0b-4a47-8d2c-000000000002"
 )
 
+// The third-party world (服务商): a provider corp with one third-party app
+// (suite) and one 代开发 template. The demo corp above is the corp that
+// installs them; its corp token then comes from service/get_corp_token.
+const (
+	DemoProviderCorpID = "wwb7d41e6a2c9f0358"
+	DemoProviderSecret = "DemoProviderSecret-wwcli-sandbox-0123456789" // provider_secret
+
+	DemoSuiteID     = "ww9c3e7b1a5d2f8e60" // third-party apps start with ww/wx
+	DemoSuiteSecret = "DemoSuiteSecret-wwcli-sandbox-0123456789abc"
+	// The suite's instruction callback (指令回调) settings: suite_ticket and
+	// auth events are pushed encrypted with these, receive id = suite id.
+	DemoSuiteToken          = "DemoSuiteCallbackToken"
+	DemoSuiteEncodingAESKey = "c3VpdGVBRVNLZXktd3djbGktc2FuZGJveC0wMTIzNDU"
+
+	DemoTemplateID     = "dk3b7e1f9a2c5d8e40" // 代开发 templates start with dk
+	DemoTemplateSecret = "DemoTemplateSecret-wwcli-sandbox-0123456789"
+)
+
 // Fixtures is the sandbox's world: corps with their apps, departments and
 // members, plus the IP lists WeCom publishes. LoadFixtures reads it as JSON
 // with the same field names.
