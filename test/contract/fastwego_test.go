@@ -234,3 +234,144 @@ func TestFastwego(t *testing.T) {
 		return errcodeIn(err, 42001)
 	})
 }
+
+// TestFastwegoBreadth covers fastwego's agents, menus, app chats and
+// contact writes (raw JSON in, raw JSON out).
+func TestFastwegoBreadth(t *testing.T) {
+	sb := startSandbox(t)
+	pointFastwego(t, sb)
+	a := newFastwego(appSecret, agentID)
+	contacts := newFastwego(contactSecret, 0)
+	agent := url.Values{"agentid": {strconv.Itoa(agentID)}}
+
+	works(t, fastwegoSDK, "agent/list", func() error {
+		var out struct {
+			AgentList []struct {
+				AgentID int64  `json:"agentid"`
+				Name    string `json:"name"`
+			} `json:"agentlist"`
+		}
+		resp, err := app.AgentList(a)
+		if err := decode(resp, err, &out); err != nil {
+			return err
+		}
+		if len(out.AgentList) != 1 || out.AgentList[0].Name != "演示应用" {
+			return fmt.Errorf("agentlist = %+v", out.AgentList)
+		}
+		return nil
+	})
+	works(t, fastwegoSDK, "agent/set", func() error {
+		payload, _ := json.Marshal(map[string]any{"agentid": agentID, "home_url": "https://wwcli.example.com/home"})
+		if _, err := app.AgentSet(a, payload); err != nil {
+			return err
+		}
+		var out struct {
+			HomeURL string `json:"home_url"`
+		}
+		resp, err := app.AgentGet(a, agent)
+		if err := decode(resp, err, &out); err != nil {
+			return err
+		}
+		return want("home_url", out.HomeURL, "https://wwcli.example.com/home")
+	})
+	works(t, fastwegoSDK, "menu/create + get + delete", func() error {
+		menu := map[string]any{"button": []any{
+			map[string]any{"type": "click", "name": "今日发布", "key": "V1001_TODAY"},
+			map[string]any{"name": "更多", "sub_button": []any{map[string]any{"type": "view", "name": "文档", "url": "https://wwcli.example.com/docs"}}},
+		}}
+		payload, _ := json.Marshal(menu)
+		if _, err := app.MenuCreate(a, payload, agent); err != nil {
+			return err
+		}
+		var got struct {
+			Button []struct {
+				Name      string `json:"name"`
+				SubButton []struct {
+					URL string `json:"url"`
+				} `json:"sub_button"`
+			} `json:"button"`
+		}
+		resp, err := app.MenuGet(a, agent)
+		if err := decode(resp, err, &got); err != nil {
+			return err
+		}
+		if len(got.Button) != 2 || got.Button[0].Name != "今日发布" || len(got.Button[1].SubButton) != 1 {
+			return fmt.Errorf("menu/get = %+v", got)
+		}
+		if _, err := app.MenuDelete(a, agent); err != nil {
+			return err
+		}
+		_, err = app.MenuGet(a, agent)
+		if err == nil {
+			return errors.New("menu/get after menu/delete succeeded")
+		}
+		return nil
+	})
+	works(t, fastwegoSDK, "appchat/create + send + get", func() error {
+		payload, _ := json.Marshal(map[string]any{"name": "值班群", "owner": "lisi", "userlist": []string{"lisi", "zhaoliu"}})
+		var created struct {
+			ChatID string `json:"chatid"`
+		}
+		resp, err := message.AppchatCreate(a, payload)
+		if err := decode(resp, err, &created); err != nil {
+			return err
+		}
+		send, _ := json.Marshal(map[string]any{"chatid": created.ChatID, "msgtype": "text", "text": map[string]string{"content": "值班交接"}})
+		if _, err := message.AppchatSend(a, send); err != nil {
+			return err
+		}
+		var got struct {
+			ChatInfo struct {
+				Name     string   `json:"name"`
+				UserList []string `json:"userlist"`
+			} `json:"chat_info"`
+		}
+		resp, err = message.AppchatGet(a, url.Values{"chatid": {created.ChatID}})
+		if err := decode(resp, err, &got); err != nil {
+			return err
+		}
+		if got.ChatInfo.Name != "值班群" || len(got.ChatInfo.UserList) != 2 {
+			return fmt.Errorf("appchat/get = %+v", got)
+		}
+		return nil
+	})
+	works(t, fastwegoSDK, "department/create + update + delete", func() error {
+		payload, _ := json.Marshal(map[string]any{"name": "临时项目组", "parentid": 3})
+		var created struct {
+			ID int64 `json:"id"`
+		}
+		resp, err := department.Create(contacts, payload)
+		if err := decode(resp, err, &created); err != nil {
+			return err
+		}
+		update, _ := json.Marshal(map[string]any{"id": created.ID, "name": "项目组"})
+		if _, err := department.Update(contacts, update); err != nil {
+			return err
+		}
+		if _, err := department.Delete(contacts, url.Values{"id": {strconv.FormatInt(created.ID, 10)}}); err != nil {
+			return err
+		}
+		// a deleted department is gone: 60003 部门ID不存在
+		_, err = department.List(a, url.Values{"id": {strconv.FormatInt(created.ID, 10)}})
+		return errcodeIn(err, 60003)
+	})
+	works(t, fastwegoSDK, "user/create + update", func() error {
+		payload, _ := json.Marshal(map[string]any{"userid": "Contract3", "name": "契约三", "department": []int{3}, "mobile": "13900000003"})
+		if _, err := user.Create(contacts, payload); err != nil {
+			return err
+		}
+		update, _ := json.Marshal(map[string]any{"userid": "contract3", "position": "市场专员"})
+		if _, err := user.Update(contacts, update); err != nil {
+			return err
+		}
+		var u struct {
+			Position string `json:"position"`
+		}
+		resp, err := user.Get(a, url.Values{"userid": {"CONTRACT3"}})
+		if err := decode(resp, err, &u); err != nil {
+			return err
+		}
+		// userids are case-insensitive (doc 90196): any case finds the member
+		return want("position", u.Position, "市场专员")
+	})
+}

@@ -3,6 +3,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/wenerme/go-req"
@@ -238,5 +239,134 @@ func TestGoWecom(t *testing.T) {
 		sb.advance("2h1m")
 		_, err := c.GetUser(&wecom.GetUserRequest{UserID: "zhangsan"})
 		return errcodeIn(err, 42001)
+	})
+}
+
+// TestGoWecomBreadth covers go-wecom's contact writes, tags, agents and
+// menus against the sandbox.
+func TestGoWecomBreadth(t *testing.T) {
+	sb := startSandbox(t)
+	c := newGoWecom(sb, appSecret, agentID)
+	contacts := newGoWecom(sb, contactSecret, 0)
+
+	works(t, gowecomSDK, "user/create + get + delete", func() error {
+		if _, err := contacts.CreateUser(&wecom.CreateUserRequest{UserID: "contract1", Name: "契约一", Department: []int{2}, Mobile: "13900000001"}); err != nil {
+			return err
+		}
+		u, err := c.GetUser(&wecom.GetUserRequest{UserID: "contract1"})
+		if err != nil {
+			return err
+		}
+		if err := want("name", u.Name, "契约一"); err != nil {
+			return err
+		}
+		if _, err := contacts.DeleteUser(&wecom.DeleteUserRequest{UserID: "contract1"}); err != nil {
+			return err
+		}
+		_, err = c.GetUser(&wecom.GetUserRequest{UserID: "contract1"})
+		return errcodeIn(err, 60111)
+	})
+	works(t, gowecomSDK, "user/create with an app secret", func() error {
+		_, err := c.CreateUser(&wecom.CreateUserRequest{UserID: "contract2", Name: "契约二", Department: []int{2}, Mobile: "13900000002"})
+		if err == nil {
+			return errors.New("an app secret created a member")
+		}
+		return nil
+	})
+	works(t, gowecomSDK, "user/batchdelete", func() error {
+		for _, id := range []string{"batch1", "batch2"} {
+			if _, err := contacts.CreateUser(&wecom.CreateUserRequest{UserID: id, Name: id, Department: []int{4}, Email: id + "@example.com"}); err != nil {
+				return err
+			}
+		}
+		if _, err := contacts.BatchDeleteUser(&wecom.BatchDeleteUserRequest{UserIDList: []string{"batch1", "batch2"}}); err != nil {
+			return err
+		}
+		_, err := c.GetUser(&wecom.GetUserRequest{UserID: "batch2"})
+		return errcodeIn(err, 60111)
+	})
+	works(t, gowecomSDK, "department/create", func() error {
+		out, err := contacts.CreateDepartment(&wecom.CreateDepartmentRequest{Name: "运维组", ParentID: 2})
+		if err != nil {
+			return err
+		}
+		sub, err := c.ListDepartment(&wecom.ListDepartmentRequest{ID: out.ID})
+		if err != nil {
+			return err
+		}
+		return want("departments", len(sub.Department), 1)
+	})
+	works(t, gowecomSDK, "user/getuserid (mobile)", func() error {
+		out, err := c.GetUserIDByMobile(&wecom.GetUserIDByMobileRequest{Mobile: "13800000005"})
+		if err != nil {
+			return err
+		}
+		return want("userid", out.UserID, "chenxiaoming")
+	})
+	works(t, gowecomSDK, "user/get_userid_by_email", func() error {
+		out, err := c.GetUserIdByEmail(&wecom.GetUserIdByEmailRequest{Email: "zhaoliu@example.com", EmailType: 2})
+		if err != nil {
+			return err
+		}
+		return want("userid", out.UserID, "zhaoliu")
+	})
+	sdkBug(t, gowecomSDK, "tag/create", "declares tagid a string; WeCom answers a number (doc 90210)", func() error {
+		_, err := contacts.CreateTag(&wecom.CreateTagRequest{TagName: "值班"})
+		if err == nil || !strings.Contains(err.Error(), "cannot unmarshal number") {
+			return fmt.Errorf("want a JSON number-into-string error, got %v", err)
+		}
+		return nil
+	})
+	works(t, gowecomSDK, "tag/addtagusers + get + list", func() error {
+		if _, err := contacts.CreateTag(&wecom.CreateTagRequest{TagName: "发布", TagID: 77}); err != nil && !strings.Contains(err.Error(), "cannot unmarshal number") {
+			return err
+		}
+		add, err := contacts.AddTagUsers(&wecom.AddTagUsersRequest{TagID: 77, UserList: []string{"zhangsan", "nobody"}, PartyList: []int{3}})
+		if err != nil {
+			return err
+		}
+		if err := want("invalidlist", add.InvalidList, "nobody"); err != nil {
+			return err
+		}
+		got, err := c.GetTag(&wecom.GetTagRequest{TagID: "77"})
+		if err != nil {
+			return err
+		}
+		if err := want("tagname", got.TagName, "发布"); err != nil {
+			return err
+		}
+		if len(got.UserList) != 1 || fmt.Sprint(got.PartyList) != "[3]" {
+			return fmt.Errorf("tag 77 = %+v", got)
+		}
+		list, err := c.ListTag()
+		if err != nil {
+			return err
+		}
+		for _, tag := range list.TagList {
+			if tag.TagName == "发布" {
+				return nil
+			}
+		}
+		return fmt.Errorf("tag/list = %+v, no 发布", list.TagList)
+	})
+	works(t, gowecomSDK, "agent/list", func() error {
+		out, err := c.ListAgent()
+		if err != nil {
+			return err
+		}
+		if len(out.AgentList) != 1 || out.AgentList[0].AgentID != agentID {
+			return fmt.Errorf("agent/list with app 1's token = %+v, want only agent %d", out.AgentList, agentID)
+		}
+		return nil
+	})
+	works(t, gowecomSDK, "agent/set", func() error {
+		if _, err := c.SetAgent(&wecom.SetAgentRequest{AgentID: agentID, Description: "契约测试"}); err != nil {
+			return err
+		}
+		a, err := c.GetAgent(&wecom.GetAgentRequest{AgentID: agentID})
+		if err != nil {
+			return err
+		}
+		return want("description", a.Description, "契约测试")
 	})
 }

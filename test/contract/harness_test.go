@@ -55,13 +55,17 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	wwcliBin = filepath.Join(dir, "wwcli")
-	build := exec.Command("go", "build", "-o", wwcliBin, ".")
-	build.Dir = filepath.Join("..", "..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building wwcli:", err)
-		os.Exit(1)
+	// WWCLI_CONTRACT_BIN runs the matrix against another build of wwcli
+	// (say, a branch's); by default this checkout's is built.
+	if wwcliBin = os.Getenv("WWCLI_CONTRACT_BIN"); wwcliBin == "" {
+		wwcliBin = filepath.Join(dir, "wwcli")
+		build := exec.Command("go", "build", "-o", wwcliBin, ".")
+		build.Dir = filepath.Join("..", "..")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building wwcli:", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	report := matrix.render()
@@ -387,3 +391,45 @@ func jssdkSignature(ticket, nonce string, timestamp int64, url string) string {
 	sum := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, nonce, timestamp, url)))
 	return hex.EncodeToString(sum[:])
 }
+
+// tinyPNG is a 1×1 PNG, a valid image for media/upload.
+var tinyPNG = []byte{
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+	0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+	0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+	0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+}
+
+// createAppchat makes an app chat straight through the API (appchat/create,
+// doc 90245), for SDKs that can only send to one.
+func (s *sandbox) createAppchat(secret, owner string, members ...string) string {
+	s.t.Helper()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	s.wecomGET("/cgi-bin/gettoken?corpid="+corpID+"&corpsecret="+secret, &tok)
+	body, _ := json.Marshal(map[string]any{"name": "contract", "owner": owner, "userlist": members})
+	resp, err := (&http.Client{Timeout: requestDeadline}).Post(s.URL+"/cgi-bin/appchat/create?access_token="+tok.AccessToken, "application/json", bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ErrCode int    `json:"errcode"`
+		ChatID  string `json:"chatid"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil || out.ChatID == "" {
+		s.t.Fatalf("appchat/create: %v (errcode %d)", err, out.ErrCode)
+	}
+	return out.ChatID
+}
+
+// The 客户联系 (customer contact) fixtures of the sandbox.
+const (
+	externalSecret = "DemoCustomerContactSecret-wwcli-sandbox-01"
+	customer1      = "wmDemoCustomer0000000000000000001"
+	customer2      = "wmDemoCustomer0000000000000000002"
+	groupChat1     = "wrDemoGroupChat000000000000000001"
+	app2Secret     = "DemoApp2Secret-wwcli-sandbox-0123456789abcd"
+)

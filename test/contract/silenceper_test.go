@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 	"github.com/silenceper/wechat/v2/work"
 	"github.com/silenceper/wechat/v2/work/addresslist"
+	"github.com/silenceper/wechat/v2/work/appchat"
 	"github.com/silenceper/wechat/v2/work/config"
 	"github.com/silenceper/wechat/v2/work/message"
 	"github.com/silenceper/wechat/v2/work/oauth"
@@ -192,5 +194,137 @@ func TestSilenceper(t *testing.T) {
 		sb.advance("2h1m")
 		_, err := book.UserGet("zhangsan")
 		return errcodeIn(err, 42001)
+	})
+}
+
+// TestSilenceperBreadth covers silenceper's tags, contact writes, media
+// and app-chat sends.
+func TestSilenceperBreadth(t *testing.T) {
+	sb := startSandbox(t)
+	saved := util.DefaultHTTPClient
+	util.DefaultHTTPClient = sb.httpClient()
+	t.Cleanup(func() { util.DefaultHTTPClient = saved })
+	wk := newSilenceper(appSecret, agentID)
+	contacts := newSilenceper(contactSecret, 0).GetAddressList()
+	book := wk.GetAddressList()
+
+	works(t, silenceperSDK, "tag/create + update + list + delete", func() error {
+		created, err := contacts.CreateTag(&addresslist.CreateTagRequest{TagName: "夜班"})
+		if err != nil {
+			return err
+		}
+		if err := contacts.UpdateTag(&addresslist.UpdateTagRequest{TagID: created.TagID, TagName: "晚班"}); err != nil {
+			return err
+		}
+		list, err := book.ListTag()
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, tag := range list.TagList {
+			found = found || (tag.TagID == created.TagID && tag.TagName == "晚班")
+		}
+		if !found {
+			return fmt.Errorf("tag/list = %+v, want tag %d 晚班", list.TagList, created.TagID)
+		}
+		if err := contacts.DeleteTag(created.TagID); err != nil {
+			return err
+		}
+		_, err = book.GetTag(created.TagID)
+		return errcodeIn(err, 40068)
+	})
+	works(t, silenceperSDK, "tag/addtagusers + deltagusers + get", func() error {
+		created, err := contacts.CreateTag(&addresslist.CreateTagRequest{TagName: "on-call"})
+		if err != nil {
+			return err
+		}
+		add, err := contacts.AddTagUsers(&addresslist.AddTagUsersRequest{TagID: created.TagID, UserList: []string{"lisi", "zhaoliu"}, PartyList: []int{3, 99}})
+		if err != nil {
+			return err
+		}
+		if fmt.Sprint(add.InvalidParty) != "[99]" {
+			return fmt.Errorf("invalidparty = %v, want [99]", add.InvalidParty)
+		}
+		if _, err := contacts.DelTagUsers(&addresslist.DelTagUsersRequest{TagID: created.TagID, UserList: []string{"zhaoliu"}}); err != nil {
+			return err
+		}
+		got, err := book.GetTag(created.TagID)
+		if err != nil {
+			return err
+		}
+		if len(got.UserList) != 1 || got.UserList[0].UserID != "lisi" || fmt.Sprint(got.PartyList) != "[3]" {
+			return fmt.Errorf("tag/get = %+v", got)
+		}
+		return nil
+	})
+	works(t, silenceperSDK, "user/create + update + delete", func() error {
+		if _, err := contacts.UserCreate(&addresslist.UserCreateRequest{UserID: "contract4", Name: "契约四", Mobile: "13900000004", Department: []int{2}}); err != nil {
+			return err
+		}
+		if err := contacts.UserUpdate(&addresslist.UserUpdateRequest{UserID: "contract4", Name: "契约四", Mobile: "13900000004", Department: []int{3}}); err != nil {
+			return err
+		}
+		u, err := book.UserGet("contract4")
+		if err != nil {
+			return err
+		}
+		if err := want("department", fmt.Sprint(u.Department), "[3]"); err != nil {
+			return err
+		}
+		if _, err := contacts.UserDelete("contract4"); err != nil {
+			return err
+		}
+		_, err = book.UserGet("contract4")
+		return errcodeIn(err, 60111)
+	})
+	works(t, silenceperSDK, "department/create + get + delete", func() error {
+		created, err := contacts.DepartmentCreate(&addresslist.DepartmentCreateRequest{Name: "测试组", ParentID: 4})
+		if err != nil {
+			return err
+		}
+		got, err := book.DepartmentGet(created.ID)
+		if err != nil {
+			return err
+		}
+		if err := want("parentid", got.ParentID, 4); err != nil {
+			return err
+		}
+		return contacts.DepartmentDelete(created.ID)
+	})
+	works(t, silenceperSDK, "convert_to_openid + convert_to_userid", func() error {
+		openID, err := book.ConvertToOpenID("wangwu")
+		if err != nil {
+			return err
+		}
+		back, err := book.ConvertToUserID(openID)
+		if err != nil {
+			return err
+		}
+		return want("userid", back, "wangwu")
+	})
+	works(t, silenceperSDK, "media/upload + media/uploadimg", func() error {
+		up, err := wk.GetMaterial().UploadTempFileFromReader("pixel.png", "image", bytes.NewReader(tinyPNG))
+		if err != nil {
+			return err
+		}
+		if up.MediaID == "" {
+			return errors.New("no media_id")
+		}
+		img, err := wk.GetMaterial().UploadImgFromReader("pixel.png", bytes.NewReader(tinyPNG))
+		if err != nil {
+			return err
+		}
+		if img.URL == "" {
+			return errors.New("no url")
+		}
+		return nil
+	})
+	works(t, silenceperSDK, "appchat/send", func() error {
+		chatID := sb.createAppchat(appSecret, "zhangsan", "zhangsan", "wangwu")
+		_, err := wk.GetAppChat().SendText(appchat.SendTextRequest{
+			SendRequestCommon: &appchat.SendRequestCommon{ChatID: chatID},
+			Text:              appchat.TextField{Content: "群消息"},
+		})
+		return err
 	})
 }

@@ -152,3 +152,92 @@ func TestWorkwx(t *testing.T) {
 		return want("gettoken after 42001", sb.count("/cgi-bin/gettoken")-before, 0)
 	})
 }
+
+// TestWorkwxBreadth covers what go-workwx has beyond the basics: contact
+// writes (通讯录同步 secret), id conversions, app chats and media.
+func TestWorkwxBreadth(t *testing.T) {
+	sb := startSandbox(t)
+	app := newWorkwx(sb, appSecret, agentID)
+	contacts := newWorkwx(sb, contactSecret, 0)
+
+	works(t, workwxSDK, "department/create", func() error {
+		id, err := contacts.CreateDept(&workwx.DeptInfo{Name: "契约测试部", ParentID: 1})
+		if err != nil {
+			return err
+		}
+		sub, err := contacts.ListDepts(id)
+		if err != nil {
+			return err
+		}
+		if len(sub) != 1 || sub[0].Name != "契约测试部" {
+			return fmt.Errorf("department %d = %+v", id, sub)
+		}
+		return nil
+	})
+	works(t, workwxSDK, "user/update", func() error {
+		if err := contacts.UpdateUser(&workwx.UserDetail{UserID: "alice", Position: "Staff Engineer", DeptIDs: []int64{2}}); err != nil {
+			return err
+		}
+		u, err := app.GetUser("alice")
+		if err != nil {
+			return err
+		}
+		return want("position", u.Position, "Staff Engineer")
+	})
+	works(t, workwxSDK, "user/getuserid (mobile)", func() error {
+		id, err := app.GetUserIDByMobile("13800000002")
+		if err != nil {
+			return err
+		}
+		return want("userid", id, "lisi")
+	})
+	works(t, workwxSDK, "user/get_userid_by_email", func() error {
+		id, err := app.GetUserIDByEmail("wangwu@example.com", workwx.EmailTypePersonal)
+		if err != nil {
+			return err
+		}
+		return want("userid", id, "wangwu")
+	})
+	works(t, workwxSDK, "convert_to_openid + convert_to_userid", func() error {
+		openID, err := app.ConvertUserIDToOpenID("zhaoliu")
+		if err != nil {
+			return err
+		}
+		back, err := app.ConvertOpenIDToUserID(openID)
+		if err != nil {
+			return err
+		}
+		return want("userid", back, "zhaoliu")
+	})
+	works(t, workwxSDK, "appchat/create + get + update", func() error {
+		chatID, err := app.CreateAppchat(&workwx.ChatInfo{Name: "发布群", OwnerUserID: "zhangsan", MemberUserIDs: []string{"zhangsan", "lisi"}})
+		if err != nil {
+			return err
+		}
+		if err := app.UpdateAppchat(workwx.ChatInfo{ChatID: chatID, Name: "发布群 2"}, []string{"wangwu"}, nil); err != nil {
+			return err
+		}
+		chat, err := app.GetAppchat(chatID)
+		if err != nil {
+			return err
+		}
+		if err := want("name", chat.Name, "发布群 2"); err != nil {
+			return err
+		}
+		return want("members", len(chat.MemberUserIDs), 3)
+	})
+	works(t, workwxSDK, "media/upload + message/send image", func() error {
+		media, err := workwx.NewMediaFromBuffer("pixel.png", tinyPNG)
+		if err != nil {
+			return err
+		}
+		up, err := app.UploadTempImageMedia(media)
+		if err != nil {
+			return err
+		}
+		return app.SendImageMessage(&workwx.Recipient{UserIDs: []string{"zhangsan"}}, up.MediaID, false)
+	})
+	works(t, workwxSDK, "message/send image with a made-up media_id", func() error {
+		return errcodeIn(app.SendImageMessage(&workwx.Recipient{UserIDs: []string{"zhangsan"}}, "made-up-media-id", false), 40007)
+	})
+}
