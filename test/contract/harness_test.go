@@ -427,7 +427,7 @@ func (s *sandbox) createAppchat(secret, owner string, members ...string) string 
 
 // The 客户联系 (customer contact) fixtures of the sandbox.
 const (
-	externalSecret = "DemoCustomerContactSecret-wwcli-sandbox-01"
+	externalSecret = "DemoCustomerContactSecret-wwcli-sandbox-012"
 	customer1      = "wmDemoCustomer0000000000000000001"
 	customer2      = "wmDemoCustomer0000000000000000002"
 	groupChat1     = "wrDemoGroupChat000000000000000001"
