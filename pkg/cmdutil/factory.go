@@ -29,6 +29,8 @@ type GlobalFlags struct {
 	// IgnoredBaseURL is WWCLI_BASE_URL when --sandbox overrode it, for
 	// messages that must say where a command without --sandbox would go.
 	IgnoredBaseURL string
+	// RelayTokenFile holds the client token for WWCLI_RELAY (--relay-token-file).
+	RelayTokenFile string
 }
 
 // Factory carries the dependencies a command needs. Everything that touches
