@@ -153,7 +153,8 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	srv := wwrelay.New(wwrelay.Options{Clients: clients, Upstream: up, Identity: id, MaxBody: o.MaxBody, Audit: audit})
+	srv := wwrelay.New(wwrelay.Options{Clients: clients, Upstream: up, Identity: id, MaxBody: o.MaxBody, Audit: audit,
+		ErrorLog: o.IO.ErrOut})
 	term, stopTerm := o.Terminated()
 	defer stopTerm()
 	base, err := srv.Start(o.Addr, tlsConfig)

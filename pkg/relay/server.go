@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -51,6 +52,7 @@ type Options struct {
 	Identity Identity
 	MaxBody  int64            // 0 = DefaultMaxBody
 	Audit    io.Writer        // JSON lines; nil = none
+	ErrorLog io.Writer        // the HTTP server's own errors (TLS handshakes); nil = none
 	Now      func() time.Time // nil = time.Now
 }
 
@@ -97,6 +99,10 @@ func (s *Server) Start(addr string, tlsConfig *tls.Config) (string, error) {
 		ReadTimeout:       2 * time.Minute, // a 20 MB upload over a slow runner link
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	if s.opts.ErrorLog != nil {
+		srv.ErrorLog = log.New(s.opts.ErrorLog, "relay: ", 0)
 	}
 	s.mu.Lock()
 	s.srv = srv
