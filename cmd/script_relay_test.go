@@ -41,8 +41,8 @@ func relayStart(ts *testscript.TestScript, neg bool, args []string) {
 	env := map[string]string{"WWCLI_CACHE_DIR": ts.MkAbs("relay-cache"), "WWCLI_CONFIG_DIR": ts.MkAbs("relay-config"),
 		"WWCLI_KEYRING": "off", "WWCLI_CORP_ID": sandbox.DemoCorpID, "WWCLI_SECRET": sandbox.DemoAppSecret,
 		"WWCLI_AGENT_ID": strconv.Itoa(sandbox.DemoAgentID)}
-	io, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: time.Now,
+	streams, _, _, _ := iostreams.Test()
+	f := &cmdutil.Factory{IO: streams, Getenv: func(k string) string { return env[k] }, Now: time.Now,
 		Global: cmdutil.GlobalFlags{Timeout: 10 * time.Second, BaseURL: ts.Getenv("SANDBOX_URL")}}
 	creds, err := f.ResolveCredentials(context.Background(), "relay", cmdutil.CredInput{})
 	ts.Check(err)

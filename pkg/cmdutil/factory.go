@@ -140,6 +140,9 @@ func (f *Factory) HTTPClient() *http.Client {
 	if f.httpClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.Proxy = http.ProxyFromEnvironment
+		// a relay calls one host from many goroutines; the default 2 idle
+		// connections per host would make it reconnect for most calls
+		tr.MaxIdleConnsPerHost = 64
 		f.httpClient = &http.Client{Timeout: f.Global.Timeout, Transport: tr}
 	}
 	return f.httpClient
