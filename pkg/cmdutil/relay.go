@@ -17,7 +17,7 @@ import (
 // Relay client mode: WWCLI_RELAY=URL (with WWCLI_RELAY_TOKEN or
 // --relay-token-file) sends every call to a `wwcli relay`, which holds the
 // secret and the access_token on a host with a trusted IP (企业可信IP,
-// wecom-api.md §6.3). Calls carry "Authorization: Bearer <client token>"
+// errcode 60020, DOC 90313). Calls carry "Authorization: Bearer <client token>"
 // and no access_token; the corp id and agent id come from the relay.
 
 // RelayMode reports whether WWCLI_RELAY is set.

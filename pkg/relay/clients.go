@@ -1,5 +1,5 @@
 // Package relay is an authenticated reverse proxy to the WeCom API, run on a
-// host whose egress IP is in the app's 企业可信IP list (wecom-api.md §6.3:
+// host whose egress IP is in the app's 企业可信IP list (60020, DOC 90313:
 // since 2022-06-20 new self-built apps answer 60020 to any other IP). CI
 // runners call the relay with a client token instead of holding the app
 // secret; the relay checks the token, the path and the client's rate, adds

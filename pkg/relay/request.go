@@ -61,9 +61,9 @@ func CheckPath(p, rawPath string) (string, error) {
 
 // secretPaths answer with a token, a secret or a permanent code, or take
 // one: they never go through the relay, whatever the clients file allows.
-// The relay's own token stays on the relay (gettoken, wecom-api.md §1: "never
+// The relay's own token stays on the relay (gettoken, DOC 91039: "never
 // hand the token to a browser"); suite, provider and authorized-corp tokens
-// and permanent codes (wecom-messaging-and-suites.md §4) are other apps'
+// and permanent codes (DOC 97162, 96237, 90605, 90603, 100776) are other apps'
 // secrets that a client would send in the body.
 var secretPaths = []string{
 	"/cgi-bin/gettoken",

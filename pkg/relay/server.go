@@ -20,7 +20,7 @@ import (
 )
 
 // DefaultMaxBody caps a request body: WeCom takes files up to 20 MB in
-// media/upload (wecom-messaging-and-suites.md §3.1, DOC 96484), plus room
+// media/upload (DOC 96484), plus room
 // for the multipart headers.
 const DefaultMaxBody = 20<<20 + 64<<10
 
@@ -33,7 +33,7 @@ const WhoamiPath = "/_relay/whoami"
 // access_token and refetches it once when WeCom says it is stale (40014,
 // 42001), never resending a POST otherwise; Ticket serves jsapi_tickets
 // from the relay's cache, so N clients make one fetch (WeCom caps ticket
-// fetches, wecom-api.md §2).
+// fetches at 400 an hour per corp, DOC 90454).
 type Upstream interface {
 	Call(ctx context.Context, req wecom.Request) (json.RawMessage, error)
 	Ticket(ctx context.Context, kind wecom.TicketKind) (ticket string, expiresIn int, err error)
@@ -258,7 +258,7 @@ func (s *Server) readBody(x *exchange) ([]byte, bool) {
 	return body, true
 }
 
-// ticketKind: the two jsapi_ticket calls (wecom-api.md §2), answered from
+// ticketKind: the two jsapi_ticket calls (DOC 90506, DOC 90454), answered from
 // the relay's ticket cache.
 func ticketKind(method, p string, q url.Values) (wecom.TicketKind, bool) {
 	if method != http.MethodGet {
