@@ -238,3 +238,22 @@ func (u *RelayUpstream) Ticket(ctx context.Context, kind wecom.TicketKind) (stri
 	r, err := s.Ticket(ctx, kind, false)
 	return r.Value, r.ExpiresIn, err
 }
+
+// Download fetches a file (media/get) with the relay's access_token,
+// refetching the token once on 40014/42001 as Call does.
+func (u *RelayUpstream) Download(ctx context.Context, req wecom.Request, rangeHeader string, limit int64) (*wecom.FileAnswer, error) {
+	s, err := u.f.SessionFor(u.creds, u.noCache)
+	if err != nil {
+		return nil, err
+	}
+	var ans *wecom.FileAnswer
+	err = s.withToken(ctx, func(token string) error {
+		r := req
+		r.Query = cloneQuery(req.Query)
+		r.Query.Set("access_token", token)
+		var err error
+		ans, err = s.Client.Download(ctx, r, rangeHeader, limit)
+		return err
+	})
+	return ans, err
+}

@@ -538,3 +538,42 @@ func upstreamOf(t *testing.T, h *harness) relay.Upstream {
 	}
 	return up
 }
+
+func TestDownloadsPassThrough(t *testing.T) {
+	h := start(t, nil)
+	body, ct := multipartBody(t, 1000)
+	up := h.do(t, http.MethodPost, "/cgi-bin/media/upload?type=file", "Bearer "+ciToken, ct, body)
+	id, _ := up.json["media_id"].(string)
+	if id == "" {
+		t.Fatalf("upload: %s", up.body)
+	}
+	a := h.get(t, "/cgi-bin/media/get?media_id="+id, ciToken)
+	if a.status != 200 || a.body != strings.Repeat("x", 1000) || !strings.Contains(a.header.Get("Content-Disposition"), "report.txt") {
+		t.Fatalf("media/get: %d %q %v", a.status, a.body[:min(len(a.body), 80)], a.header)
+	}
+	// a Range request gets WeCom's 206 and Content-Range
+	req, _ := http.NewRequest(http.MethodGet, h.url+"/cgi-bin/media/get?media_id="+id, nil)
+	req.Header.Set("Authorization", "Bearer "+ciToken)
+	req.Header.Set("Range", "bytes=0-9")
+	resp, err := h.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || string(part) != "xxxxxxxxxx" || !strings.HasPrefix(resp.Header.Get("Content-Range"), "bytes 0-9/1000") {
+		t.Fatalf("Range: %d %q %v", resp.StatusCode, part, resp.Header)
+	}
+	// WeCom's JSON error passes through; an expired token is refetched
+	a = h.get(t, "/cgi-bin/media/get?media_id=nonexistent", ciToken)
+	if a.status != 200 || a.json["errcode"] == float64(0) || a.json["errcode"] == nil {
+		t.Fatalf("unknown media: %d %s", a.status, a.body)
+	}
+	h.sb.Advance(3 * time.Hour)
+	if a := h.get(t, "/cgi-bin/media/get?media_id="+id, ciToken); a.status != 200 || len(a.body) != 1000 {
+		t.Fatalf("media/get after the token expired (media lasts 3 days): %d %s", a.status, a.body)
+	}
+	if n := h.sb.Count("/cgi-bin/gettoken"); n != 2 {
+		t.Fatalf("gettoken %d times, want 2", n)
+	}
+}

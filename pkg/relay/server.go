@@ -39,6 +39,19 @@ type Upstream interface {
 	Ticket(ctx context.Context, kind wecom.TicketKind) (ticket string, expiresIn int, err error)
 }
 
+// Downloader is an Upstream that also fetches files: media/get answers
+// the file itself, not JSON (DOC 96486), with Range support.
+type Downloader interface {
+	Download(ctx context.Context, req wecom.Request, rangeHeader string, limit int64) (*wecom.FileAnswer, error)
+}
+
+// MaxDownload bounds a relayed file: WeCom serves files over 20 MB only in
+// Range parts of at most 20 MB (DOC 96486).
+const MaxDownload = 20<<20 + 64<<10
+
+// downloadPaths answer a file (DOC 96486; media/get/jssdk for JS-SDK voice).
+var downloadPaths = map[string]bool{"/cgi-bin/media/get": true, "/cgi-bin/media/get/jssdk": true}
+
 // Identity is what the relay tells clients about the app it calls for.
 type Identity struct {
 	CorpID  string `json:"corp_id"`
@@ -229,6 +242,11 @@ func (s *Server) handle(x *exchange) {
 		s.serveTicket(x, kind)
 		return
 	}
+	if d, ok := s.opts.Upstream.(Downloader); ok && r.Method == http.MethodGet && downloadPaths[p] {
+		ans, err := d.Download(r.Context(), wecom.Request{Method: r.Method, Path: p, Query: query}, r.Header.Get("Range"), MaxDownload)
+		x.fileAnswer(ans, err)
+		return
+	}
 	req := wecom.Request{Method: r.Method, Path: p, Query: query}
 	if r.Method == http.MethodPost {
 		req.Body = body
@@ -326,6 +344,26 @@ func (x *exchange) upstreamAnswer(raw json.RawMessage, err error) {
 	default:
 		x.refuse(http.StatusBadGateway, "upstream", "WeCom could not be reached or did not answer with JSON")
 	}
+}
+
+// fileAnswer passes a download through: WeCom's status, file headers and
+// bytes, or its JSON error as upstreamAnswer does.
+func (x *exchange) fileAnswer(ans *wecom.FileAnswer, err error) {
+	if err != nil || ans == nil {
+		var raw json.RawMessage
+		if ans != nil {
+			raw = ans.Body
+		}
+		x.upstreamAnswer(raw, err)
+		return
+	}
+	for k, v := range ans.Header {
+		x.w.Header()[k] = v
+	}
+	x.w.Header().Set("Content-Length", strconv.Itoa(len(ans.Body)))
+	x.w.WriteHeader(ans.Status)
+	_, _ = x.w.Write(ans.Body)
+	x.entry.Status = ans.Status
 }
 
 // refuse answers the relay's own error: JSON without an errcode, so no
