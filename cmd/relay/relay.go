@@ -26,6 +26,8 @@ type Options struct {
 	IO *iostreams.IOStreams
 	// Terminated delivers SIGTERM (tests send their own); stop releases it.
 	Terminated func() (sig <-chan os.Signal, stop func())
+	// Hangup delivers SIGHUP: reload the clients file.
+	Hangup func() (sig <-chan os.Signal, stop func())
 	// Upstream resolves the relay's own credentials and reaches WeCom.
 	Upstream func(ctx context.Context, in cmdutil.CredInput) (wwrelay.Upstream, wwrelay.Identity, error)
 
@@ -41,7 +43,7 @@ type Options struct {
 
 // NewCmd builds `wwcli relay`. runF replaces the run function in tests.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Terminated: notifyTerm, Upstream: upstream(f)}
+	opts := &Options{IO: f.IO, Terminated: notifyTerm, Hangup: notifyHup, Upstream: upstream(f)}
 	cmd := &cobra.Command{
 		Use:   "relay --clients FILE [--addr ADDR] [--tls-cert F --tls-key F]",
 		Short: "Serve an authenticated relay to the WeCom API for CI runners",
@@ -64,7 +66,8 @@ only on loopback unless --insecure-listen. The first stdout line is the
 base URL. Stop with Ctrl-C (exit 130) or SIGTERM (exit 0).
 
 Clients run any wwcli command with WWCLI_RELAY=URL and WWCLI_RELAY_TOKEN
-(or --relay-token-file). See docs/relay.md.`,
+(or --relay-token-file). SIGHUP reloads the clients FILE (to add or revoke
+a client). See docs/relay.md.`,
 		Example: `  wwcli relay --clients clients.json --addr 127.0.0.1:8400
   wwcli relay --clients clients.json --sandbox --audit-log audit.jsonl`,
 		Args: cobra.NoArgs,
@@ -117,9 +120,14 @@ func upstream(f *cmdutil.Factory) func(ctx context.Context, in cmdutil.CredInput
 }
 
 // notifyTerm delivers the process's SIGTERM (systemd stop, docker stop).
-func notifyTerm() (<-chan os.Signal, func()) {
+func notifyTerm() (<-chan os.Signal, func()) { return notify(syscall.SIGTERM) }
+
+// notifyHup delivers SIGHUP (systemctl reload, kill -HUP).
+func notifyHup() (<-chan os.Signal, func()) { return notify(syscall.SIGHUP) }
+
+func notify(sig os.Signal) (<-chan os.Signal, func()) {
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGTERM)
+	signal.Notify(ch, sig)
 	return ch, func() { signal.Stop(ch) }
 }
 
@@ -157,6 +165,8 @@ func run(ctx context.Context, o *Options) error {
 		ErrorLog: o.IO.ErrOut})
 	term, stopTerm := o.Terminated()
 	defer stopTerm()
+	hup, stopHup := o.Hangup()
+	defer stopHup()
 	base, err := srv.Start(o.Addr, tlsConfig)
 	if err != nil {
 		return listenError(o.Addr, err)
@@ -170,9 +180,16 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "relay on %s for corp %s (%d clients: %s); Ctrl-C to stop\n",
 		base, id.CorpID, len(clients.Names()), strings.Join(clients.Names(), ", "))
-	select {
-	case <-ctx.Done():
-	case <-term:
+	serving := true
+	for serving {
+		select {
+		case <-ctx.Done():
+			serving = false
+		case <-term:
+			serving = false
+		case <-hup:
+			reload(o, srv)
+		}
 	}
 	if err := srv.Close(); err != nil {
 		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("stopping the relay: %w", err))
@@ -182,6 +199,18 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fmt.Fprintln(o.IO.ErrOut, "relay stopped")
 	return nil
+}
+
+// reload reads the clients file again (SIGHUP); a file that does not
+// parse leaves the clients in use, so a typo never locks everyone out.
+func reload(o *Options, srv *wwrelay.Server) {
+	clients, err := loadClients(o.Clients)
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "relay: reload failed, keeping the clients in use: %v\n", err)
+		return
+	}
+	srv.Reload(clients)
+	fmt.Fprintf(o.IO.ErrOut, "relay: reloaded %s: %d clients: %s\n", o.Clients, len(clients.Names()), strings.Join(clients.Names(), ", "))
 }
 
 func loadClients(path string) (*wwrelay.Clients, error) {

@@ -77,7 +77,7 @@ func TestRefusesToStart(t *testing.T) {
 				o.MaxBody = wwrelay.DefaultMaxBody
 			}
 			o.IO = h.F.IO
-			o.Terminated = notifyTerm
+			o.Terminated, o.Hangup = notifyTerm, notifyHup
 			o.Upstream = func(context.Context, cmdutil.CredInput) (wwrelay.Upstream, wwrelay.Identity, error) {
 				return fakeUpstream{t}, wwrelay.Identity{}, nil
 			}

@@ -577,3 +577,33 @@ func TestDownloadsPassThrough(t *testing.T) {
 		t.Fatalf("gettoken %d times, want 2", n)
 	}
 }
+
+func TestReloadRevokesAndAdds(t *testing.T) {
+	h := start(t, nil)
+	// a relay of its own in front of h's sandbox, so the test holds the *Server
+	clients, _ := relay.ParseClients(strings.NewReader(clientsJSON()))
+	srv := relay.New(relay.Options{Clients: clients, Upstream: upstreamOf(t, h), Now: h.clock.Now})
+	base, err := srv.Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	h.url = base
+	if a := h.get(t, "/cgi-bin/user/get?userid=zhangsan", slowTok); a.status != 200 {
+		t.Fatalf("before reload: %s", a.body)
+	}
+	wantStatus(t, h.get(t, "/cgi-bin/user/get?userid=zhangsan", slowTok), http.StatusTooManyRequests, "rate_limited")
+	next, err := relay.ParseClients(strings.NewReader(`{"clients":[
+ {"name":"slow","token_sha256":"` + relay.HashToken(slowTok) + `","paths":["/cgi-bin/user/*"],"rate_per_minute":6},
+ {"name":"new","token_sha256":"` + relay.HashToken("new-token-0123456789abcd") + `","paths":["/cgi-bin/user/*"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Reload(next)
+	wantStatus(t, h.get(t, "/cgi-bin/user/get?userid=zhangsan", ciToken), http.StatusUnauthorized, "unauthorized")
+	if a := h.get(t, "/cgi-bin/user/get?userid=zhangsan", "new-token-0123456789abcd"); a.status != 200 {
+		t.Fatalf("added client: %s", a.body)
+	}
+	// a reload is no way around a rate limit
+	wantStatus(t, h.get(t, "/cgi-bin/user/get?userid=zhangsan", slowTok), http.StatusTooManyRequests, "rate_limited")
+}

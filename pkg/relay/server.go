@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -72,8 +73,11 @@ type Options struct {
 // Server is the relay. Create it with New.
 type Server struct {
 	opts    Options
-	buckets map[string]*bucket
+	clients atomic.Pointer[Clients] // swapped whole by Reload
 	auditMu sync.Mutex
+
+	bucketsMu sync.Mutex
+	buckets   map[string]*bucket // by client name and rate
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -88,10 +92,38 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, buckets: map[string]*bucket{}}
-	for _, c := range opts.Clients.list {
-		s.buckets[c.Name] = newBucket(c.RatePerMinute, opts.Now())
-	}
+	s.clients.Store(opts.Clients)
 	return s
+}
+
+// Reload replaces the clients (after the clients file changed, e.g. to
+// revoke a token) without dropping a request. A client keeps its rate
+// bucket while its name and rate stay the same.
+func (s *Server) Reload(cs *Clients) {
+	s.clients.Store(cs)
+	s.bucketsMu.Lock()
+	defer s.bucketsMu.Unlock()
+	keep := map[string]*bucket{}
+	for _, c := range cs.list {
+		if b, ok := s.buckets[bucketKey(c)]; ok {
+			keep[bucketKey(c)] = b
+		}
+	}
+	s.buckets = keep
+}
+
+func bucketKey(c *Client) string { return fmt.Sprintf("%d/%s", c.RatePerMinute, c.Name) }
+
+// bucket is c's rate bucket, made full on first use.
+func (s *Server) bucket(c *Client) *bucket {
+	s.bucketsMu.Lock()
+	defer s.bucketsMu.Unlock()
+	b, ok := s.buckets[bucketKey(c)]
+	if !ok {
+		b = newBucket(c.RatePerMinute, s.opts.Now())
+		s.buckets[bucketKey(c)] = b
+	}
+	return b
 }
 
 // Start listens on addr (with TLS when tlsConfig is set) and serves in the
@@ -190,7 +222,7 @@ func (s *Server) handle(x *exchange) {
 		x.refuse(http.StatusUnauthorized, "unauthorized", err.Error())
 		return
 	}
-	client, ok := s.opts.Clients.Authenticate(token)
+	client, ok := s.clients.Load().Authenticate(token)
 	if !ok {
 		x.w.Header().Set("WWW-Authenticate", `Bearer realm="wwcli relay", error="invalid_token"`)
 		x.refuse(http.StatusUnauthorized, "unauthorized", "unknown client token: check WWCLI_RELAY_TOKEN against the relay's clients file")
@@ -220,7 +252,7 @@ func (s *Server) handle(x *exchange) {
 		x.refuse(http.StatusForbidden, "read_only", fmt.Sprintf("client %q is read-only (GET only)", client.Name))
 		return
 	}
-	if ok, wait := s.buckets[client.Name].take(s.opts.Now()); !ok {
+	if ok, wait := s.bucket(client).take(s.opts.Now()); !ok {
 		secs := max(1, int((wait+time.Second-1)/time.Second))
 		x.w.Header().Set("Retry-After", strconv.Itoa(secs))
 		x.refuse(http.StatusTooManyRequests, "rate_limited", fmt.Sprintf("client %q is over its rate of %d requests per minute: retry after %d s", client.Name, client.RatePerMinute, secs))
