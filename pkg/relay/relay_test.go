@@ -607,3 +607,47 @@ func TestReloadRevokesAndAdds(t *testing.T) {
 	// a reload is no way around a rate limit
 	wantStatus(t, h.get(t, "/cgi-bin/user/get?userid=zhangsan", slowTok), http.StatusTooManyRequests, "rate_limited")
 }
+
+func TestConcurrentClientsShareOneToken(t *testing.T) {
+	h := start(t, nil)
+	const n = 40
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, h.url+"/cgi-bin/user/get?userid=zhangsan", nil)
+			req.Header.Set("Authorization", "Bearer "+ciToken)
+			resp, err := h.hc.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != 200 {
+			t.Fatalf("a concurrent call got %d", s)
+		}
+	}
+	// one fetch on an empty cache, whatever the concurrency (single flight)
+	if got := h.sb.Count("/cgi-bin/gettoken"); got != 1 {
+		t.Fatalf("gettoken %d times for %d concurrent calls, want 1", got, n)
+	}
+	lines := strings.Split(strings.TrimSpace(h.audit.String()), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d audit lines, want %d", len(lines), n)
+	}
+	for _, l := range lines {
+		var e relay.AuditEntry
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.Status != 200 {
+			t.Fatalf("audit line %q: %v", l, err)
+		}
+	}
+}
