@@ -90,6 +90,9 @@ func (f *Factory) relayCredentials(ctx context.Context, in CredInput) (Credentia
 	if f.Getenv("WWCLI_SECRET") != "" {
 		f.Warnf("WWCLI_RELAY is set: WWCLI_SECRET is not used, the relay holds the secret")
 	}
+	if f.Global.Profile != "" {
+		f.Warnf("WWCLI_RELAY is set: profile %q is not used, the relay holds the credentials", f.Global.Profile)
+	}
 	base, err := f.relayBaseURL()
 	if err != nil {
 		return Credentials{}, err
