@@ -202,6 +202,9 @@ func TestPassThroughWithTheRelaysToken(t *testing.T) {
 	if n := h.sb.Count("/cgi-bin/gettoken"); n != 1 {
 		t.Fatalf("gettoken called %d times, want 1 (cached)", n)
 	}
+	if a.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("Cache-Control %q", a.header.Get("Cache-Control"))
+	}
 	// whoami: the corp and agent, no secret
 	a = h.get(t, relay.WhoamiPath, ciToken)
 	if a.status != 200 || a.json["corp_id"] != sandbox.DemoCorpID || a.json["agent_id"] != "1000002" || a.json["client"] != "ci" {

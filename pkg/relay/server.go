@@ -198,6 +198,9 @@ type exchange struct {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := s.opts.Now()
+	// Answers carry tickets and members' data: no shared cache keeps them.
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	x := &exchange{w: w, r: r, entry: AuditEntry{Method: r.Method, Path: "(invalid)"}}
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		x.entry.Remote = host
