@@ -217,6 +217,13 @@ func (f *Factory) RelayUpstream(creds Credentials, noCache bool) (*RelayUpstream
 	if f.RelayMode() {
 		return nil, FlagErrorf("WWCLI_RELAY is set: a relay does not call through another relay; unset WWCLI_RELAY on the relay host")
 	}
+	if !noCache && !f.Global.Sandbox {
+		// said once here, not on every request the relay serves
+		if _, err := f.CacheDir(); err != nil {
+			f.Warnf("%v; the relay keeps its tokens in memory", err)
+			noCache = true
+		}
+	}
 	if _, err := f.SessionFor(creds, noCache); err != nil {
 		return nil, err
 	}

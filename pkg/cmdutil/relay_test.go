@@ -10,6 +10,7 @@ import (
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
+	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -125,5 +126,33 @@ func TestRelayModeRefusals(t *testing.T) {
 		if r.Header.Get("Authorization") == "Bearer env-token" {
 			t.Fatal("the env token was sent although --relay-token-file was given")
 		}
+	}
+}
+
+func TestRelayUpstreamWithoutACacheDirWarnsOnce(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	sb, _ := h.StartSandbox(t, sandbox.Options{})
+	for _, k := range []string{"WWCLI_CACHE_DIR", "XDG_CACHE_HOME", "HOME"} {
+		delete(h.Env, k)
+	}
+	h.Env["WWCLI_CORP_ID"], h.Env["WWCLI_SECRET"] = sandbox.DemoCorpID, sandbox.DemoAppSecret
+	creds, err := h.F.ResolveCredentials(context.Background(), "relay", cmdutil.CredInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := h.F.RelayUpstream(creds, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := up.Call(context.Background(), wecom.Request{Path: "/cgi-bin/user/get", Query: map[string][]string{"userid": {"lisi"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(h.ErrOut.String(), "warning:"); n != 1 || !strings.Contains(h.ErrOut.String(), "keeps its tokens in memory") {
+		t.Fatalf("%d warnings:\n%s", n, h.ErrOut)
+	}
+	if n := sb.Count("/cgi-bin/gettoken"); n != 1 {
+		t.Fatalf("gettoken %d times, want 1 (kept in memory)", n)
 	}
 }
