@@ -279,11 +279,11 @@ func Write(dir string, e Exchange) (string, error) {
 // they were recorded in). A file that is not a recording is an error
 // naming it: a fixture that silently lost a call would mislead.
 func Load(dir string) ([]Exchange, error) {
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
 	if len(names) > MaxFiles {
@@ -319,7 +319,7 @@ func loadFile(name string) (Exchange, error) {
 		return Exchange{}, fmt.Errorf("not a recording: %v", err)
 	}
 	if e.Format != Format {
-		return Exchange{}, fmt.Errorf("format %q, want %q", e.Format, Format)
+		return Exchange{}, fmt.Errorf("not a recording: format %q, want %q", e.Format, Format)
 	}
 	if e.Method == "" || !strings.HasPrefix(e.Path, "/") || !json.Valid(e.Response) {
 		return Exchange{}, errors.New("not a recording: method, path or response missing")
