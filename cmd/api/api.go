@@ -166,7 +166,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if p.endpoint != nil {
-		if w := p.endpoint.Mismatch(credKind(s.Creds)); w != "" {
+		if w := p.endpoint.Mismatch(credKind(opts.Creds, s.Creds)); w != "" {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
 			p.warned = true
 		}
@@ -249,11 +249,13 @@ func record(opts *Options, p *prepared, answer []byte) error {
 	return nil
 }
 
-// credKind is what wwcli can tell about the secret: one given with an
-// agent id is an app's; otherwise it cannot tell (the contact-sync and
-// customer-contact secrets have no agent id).
-func credKind(c cmdutil.Credentials) apicatalog.SecretKind {
-	if c.AgentID != "" {
+// credKind is what wwcli can tell about the secret: it is an app's when
+// an agent id comes with it (--agent-id, a profile whose secret it is, the
+// --sandbox demo app). An agent id a profile lends to explicit credentials
+// of its corp says nothing about them, and the contact-sync and
+// customer-contact secrets have none: then the kind is unknown ("").
+func credKind(in cmdutil.CredInput, c cmdutil.Credentials) apicatalog.SecretKind {
+	if c.AgentID != "" && (in.AgentID != "" || c.Profile != "" || c.Source == "sandbox demo app") {
 		return apicatalog.KindApp
 	}
 	return ""

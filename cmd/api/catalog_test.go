@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/wwcli/wwcli/pkg/apicatalog"
+	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/recording"
 	"github.com/wwcli/wwcli/pkg/sandbox"
@@ -272,5 +273,26 @@ func TestRecordThenReplay(t *testing.T) {
 	out, _, code = h.run(t, "", "ticket/get", "-f", "type=agent_config", "--jq", ".ticket")
 	if code != 0 || strings.Contains(out, "***") || strings.TrimSpace(out) == "" {
 		t.Fatalf("ticket/get: exit %d %q", code, out)
+	}
+}
+
+func TestCredKind(t *testing.T) {
+	app := apicatalog.KindApp
+	for _, tc := range []struct {
+		in   cmdutil.CredInput
+		c    cmdutil.Credentials
+		want apicatalog.SecretKind
+	}{
+		{cmdutil.CredInput{AgentID: "1000002"}, cmdutil.Credentials{AgentID: "1000002", Source: "arguments"}, app},
+		{cmdutil.CredInput{}, cmdutil.Credentials{AgentID: "1000002", Profile: "default"}, app},
+		{cmdutil.CredInput{}, cmdutil.Credentials{AgentID: "1000002", Source: "sandbox demo app"}, app},
+		// A profile's agent id lent to explicit credentials of its corp
+		// (maybe the contact-sync secret): unknown.
+		{cmdutil.CredInput{Args: []string{"ww1", "s"}}, cmdutil.Credentials{AgentID: "1000002", Source: "arguments"}, ""},
+		{cmdutil.CredInput{}, cmdutil.Credentials{Source: "WWCLI_SECRET"}, ""},
+	} {
+		if got := credKind(tc.in, tc.c); got != tc.want {
+			t.Errorf("%+v %+v: %q, want %q", tc.in, tc.c, got, tc.want)
+		}
 	}
 }

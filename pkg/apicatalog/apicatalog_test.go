@@ -130,3 +130,25 @@ func TestEveryKindIsExplained(t *testing.T) {
 		t.Error("token params")
 	}
 }
+
+func TestMarkdownTable(t *testing.T) {
+	c, err := Parse("GET\t/cgi-bin/b\tapp\tyes\t1\tx\t\tread b\nPOST\t/cgi-bin/a\tcontact\tno\t2\t\ty\ta | b\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "2 endpoints, 1 simulated by the sandbox.\n\n" +
+		"| endpoint | method | secret | sandbox | doc | what |\n| --- | --- | --- | --- | --- | --- |\n" +
+		"| `a` | POST | contact | no | [2](" + DocURL + "2) | a \\| b |\n" +
+		"| `b` | GET | app | **yes** | [1](" + DocURL + "1) | read b |\n"
+	if got := c.MarkdownTable(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	doc := "intro\n" + BeginMarker + "\nold\n" + EndMarker + "\nafter\n"
+	out, err := ReplaceTable(doc, "new\n")
+	if err != nil || out != "intro\n"+BeginMarker+"\nnew\n"+EndMarker+"\nafter\n" {
+		t.Fatalf("%q %v", out, err)
+	}
+	if _, err := ReplaceTable("no markers", "x"); err == nil {
+		t.Fatal("missing markers accepted")
+	}
+}
