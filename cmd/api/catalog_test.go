@@ -95,8 +95,9 @@ func TestSecretKindWarning(t *testing.T) {
 
 func TestNotSimulatedEndpointExits3NamingTheDoc(t *testing.T) {
 	h := newHarness(t, sandbox.Options{})
-	_, errOut, code := h.run(t, "", "tag/list")
-	if code != 3 || !strings.Contains(errOut, "does not simulate") || !strings.Contains(errOut, "document/path/90216") {
+	// corp/get_join_qrcode: in the catalog, not in the sandbox.
+	_, errOut, code := h.run(t, "", "corp/get_join_qrcode")
+	if code != 3 || !strings.Contains(errOut, "does not simulate") || !strings.Contains(errOut, "document/path/91714") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
@@ -104,7 +105,8 @@ func TestNotSimulatedEndpointExits3NamingTheDoc(t *testing.T) {
 func TestListAndDescribe(t *testing.T) {
 	h := newHarness(t, sandbox.Options{})
 	out, _, code := h.run(t, "", "list", "--search", "appchat")
-	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, "POST\tappchat/send\tapp\tno\tsend to an app group chat\n") {
+	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, "POST\tappchat/send\tapp\t") ||
+		!strings.Contains(out, "\tsend to an app group chat\n") {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 	out, _, code = h.run(t, "", "list", "--search", "contact", "--jq", ".[0].doc_url")
@@ -116,7 +118,7 @@ func TestListAndDescribe(t *testing.T) {
 	}
 	out, _, code = h.run(t, "", "describe", "/cgi-bin/menu/create")
 	for _, want := range []string{"POST /cgi-bin/menu/create", "secret   app:", "doc      https://developer.work.weixin.qq.com/document/path/90231",
-		"sandbox  not simulated", "query    agentid\n", "body     button\n", "example  wwcli api menu/create -f agentid=... -f button=..."} {
+		"sandbox  ", "query    agentid\n", "body     button\n", "example  wwcli api menu/create -f agentid=... -f button=..."} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("describe lacks %q (exit %d):\n%s", want, code, out)
 		}
@@ -187,9 +189,9 @@ func TestRecordThenReplay(t *testing.T) {
 	const (
 		secret   = "RealAppSecret-0123456789abcdef"
 		token    = "REAL-TOKEN-must-not-be-recorded"
-		tagBody  = `{"errcode":0,"errmsg":"ok","tagname":"乒乓球协会","userlist":[{"userid":"zhangsan"}],"partylist":[2]}`
+		qrBody   = `{"errcode":0,"errmsg":"ok","join_qrcode":"https://work.weixin.qq.com/wework_admin/genqrcode?x=1"}`
 		mobile   = "13912345678"
-		idByMob  = `{"errcode":0,"errmsg":"ok","userid":"zhangsan"}`
+		remarked = `{"errcode":0,"errmsg":"ok"}`
 		ticketRe = `{"errcode":0,"errmsg":"ok","ticket":"REAL-TICKET-xyz","expires_in":7200}`
 	)
 	mux := http.NewServeMux()
@@ -209,8 +211,9 @@ func TestRecordThenReplay(t *testing.T) {
 			w.Write([]byte(body))
 		}
 	}
-	mux.HandleFunc("/cgi-bin/tag/get", authed(tagBody))
-	mux.HandleFunc("/cgi-bin/user/getuserid", authed(idByMob))
+	// Two endpoints the sandbox does not simulate (and is not meant to).
+	mux.HandleFunc("/cgi-bin/corp/get_join_qrcode", authed(qrBody))
+	mux.HandleFunc("/cgi-bin/externalcontact/remark", authed(remarked))
 	mux.HandleFunc("/cgi-bin/ticket/get", authed(ticketRe))
 	ts := httptest.NewUnstartedServer(mux)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -227,8 +230,8 @@ func TestRecordThenReplay(t *testing.T) {
 	rec.Env["WWCLI_CORP_ID"], rec.Env["WWCLI_SECRET"] = "wwrealcorp", secret
 	hr := &harness{h: rec, env: rec.Env}
 	for _, args := range [][]string{
-		{"tag/get", "-f", "tagid=1"},
-		{"user/getuserid", "-f", "mobile=" + mobile},
+		{"corp/get_join_qrcode", "-f", "size_type=2"},
+		{"externalcontact/remark", "-f", "userid=zhangsan", "-f", "external_userid=wmX", "-f", "remark_mobiles=" + mobile},
 		{"ticket/get", "-f", "type=agent_config"},
 	} {
 		if out, errOut, code := hr.run(t, "", append(args, "--record", dir)...); code != 0 {
@@ -256,17 +259,17 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, sandbox.Options{Replay: recs})
-	out, errOut, code := h.run(t, "", "tag/get", "-f", "tagid=1")
-	if code != 0 || out != tagBody+"\n" {
-		t.Fatalf("replayed tag/get: exit %d %q %s", code, out, errOut)
+	out, errOut, code := h.run(t, "", "corp/get_join_qrcode", "-f", "size_type=2")
+	if code != 0 || out != qrBody+"\n" {
+		t.Fatalf("replayed get_join_qrcode: exit %d %q %s", code, out, errOut)
 	}
 	// The recorded mobile was redacted, so any mobile matches that call.
-	out, _, code = h.run(t, "", "user/getuserid", "-f", "mobile=13800000000", "--jq", ".userid")
-	if code != 0 || out != "zhangsan\n" {
-		t.Fatalf("replayed getuserid: exit %d %q", code, out)
+	out, errOut, code = h.run(t, "", "externalcontact/remark", "-f", "userid=zhangsan", "-f", "external_userid=wmX", "-f", "remark_mobiles=13800000000")
+	if code != 0 || out != remarked+"\n" {
+		t.Fatalf("replayed remark: exit %d %q %s", code, out, errOut)
 	}
-	// Another tag was not recorded: the sandbox says so (exit 3).
-	if _, errOut, code := h.run(t, "", "tag/get", "-f", "tagid=2"); code != 3 || !strings.Contains(errOut, "none of the 1 recordings") {
+	// Another size was not recorded: the sandbox says so (exit 3).
+	if _, errOut, code := h.run(t, "", "corp/get_join_qrcode", "-f", "size_type=4"); code != 3 || !strings.Contains(errOut, "none of the 1 recordings") {
 		t.Fatalf("unrecorded query: exit %d %s", code, errOut)
 	}
 	// A simulated endpoint is still the sandbox's, not the recording's.

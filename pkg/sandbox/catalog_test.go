@@ -79,20 +79,35 @@ func rewriteSimulated(t *testing.T, routes map[string]route) {
 	t.Logf("rewrote %s", file)
 }
 
+// unsimulated returns an endpoint of the catalog the sandbox does not
+// simulate, of the given method, picked so that the tests keep working as
+// the sandbox grows.
+func unsimulated(t *testing.T, method string) apicatalog.Endpoint {
+	t.Helper()
+	for _, e := range apicatalog.Load().Search("") {
+		if _, routed := New(Options{}).apiRoutes()[e.Path]; !routed && e.Method == method && e.Secret == apicatalog.KindApp {
+			return e
+		}
+	}
+	t.Fatalf("every %s endpoint of the catalog is simulated: pick another test", method)
+	return apicatalog.Endpoint{}
+}
+
 // An endpoint WeCom has but the sandbox does not simulate answers a clear
 // errcode naming the doc and --replay, with HTTP 200 like every WeCom error.
 func TestNotSimulatedAnswerNamesTheDocAndReplay(t *testing.T) {
 	e := newEnv(t, Options{})
 	tok := e.token(DemoAppSecret)
-	a := e.get("/cgi-bin/tag/list", "access_token", tok)
+	get := unsimulated(t, http.MethodGet)
+	a := e.get(get.Path, "access_token", tok)
 	wantCode(t, a, NotSimulatedErrCode)
-	for _, want := range []string{"GET /cgi-bin/tag/list", "does not simulate", apicatalog.DocURL + "90216", "--record", "--replay"} {
+	for _, want := range []string{"GET " + get.Path, "does not simulate", get.DocURL(), "--record", "--replay"} {
 		if !strings.Contains(a.str("errmsg"), want) {
 			t.Errorf("errmsg lacks %q: %s", want, a.raw)
 		}
 	}
 	// POST endpoints too, without a token: the answer is about the sandbox.
-	wantCode(t, e.post("/cgi-bin/user/create", `{}`), NotSimulatedErrCode)
+	wantCode(t, e.post(unsimulated(t, http.MethodPost).Path, `{}`), NotSimulatedErrCode)
 	// A path WeCom does not have is not "not simulated".
 	if a := e.get("/cgi-bin/no/such/api"); a.code() == NotSimulatedErrCode || strings.Contains(a.raw, "does not simulate") {
 		t.Fatalf("unknown path answered as not simulated: %s", a.raw)
@@ -104,21 +119,22 @@ func TestNotSimulatedAnswerNamesTheDocAndReplay(t *testing.T) {
 func TestReplayServesRecordedEndpoints(t *testing.T) {
 	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	recs := []recording.Exchange{
-		recording.New(at, "GET", "/cgi-bin/tag/get", url.Values{"tagid": {"1"}, "access_token": {"real"}}, nil,
+		recording.New(at, "GET", "/cgi-bin/wwcli_test/get", url.Values{"tagid": {"1"}, "access_token": {"real"}}, nil,
 			[]byte(`{"errcode":0,"errmsg":"ok","tagname":"乒乓球协会","userlist":[{"userid":"zhangsan","name":"张三"}],"partylist":[2]}`), 200),
 		recording.New(at, "GET", "/cgi-bin/user/get", url.Values{"userid": {"zhangsan"}}, nil, []byte(`{"errcode":0,"errmsg":"recorded"}`), 200),
 	}
 	e := newEnv(t, Options{Replay: recs})
 	tok := e.token(DemoAppSecret)
 
-	a := e.get("/cgi-bin/tag/get", "access_token", tok, "tagid", "1")
+	a := e.get("/cgi-bin/wwcli_test/get", "access_token", tok, "tagid", "1")
 	want := `{"errcode":0,"errmsg":"ok","tagname":"乒乓球协会","userlist":[{"userid":"zhangsan","name":"***"}],"partylist":[2]}` + "\n"
 	if a.status != 200 || a.raw != want {
 		t.Fatalf("replayed %d %q", a.status, a.raw)
 	}
-	wantCode(t, e.get("/cgi-bin/tag/get", "tagid", "1"), 41001)
-	wantCode(t, e.get("/cgi-bin/tag/get", "access_token", "stale", "tagid", "1"), 40014)
-	miss := e.get("/cgi-bin/tag/get", "access_token", tok, "tagid", "9")
+	// The path is in no catalog, but the request carries a token: checked.
+	wantCode(t, e.get("/cgi-bin/wwcli_test/get", "access_token", "", "tagid", "1"), 41001)
+	wantCode(t, e.get("/cgi-bin/wwcli_test/get", "access_token", "stale", "tagid", "1"), 40014)
+	miss := e.get("/cgi-bin/wwcli_test/get", "access_token", tok, "tagid", "9")
 	wantCode(t, miss, NotSimulatedErrCode)
 	if !strings.Contains(miss.str("errmsg"), "none of the 1 recordings") {
 		t.Fatalf("no-match answer: %s", miss.raw)
@@ -127,7 +143,7 @@ func TestReplayServesRecordedEndpoints(t *testing.T) {
 	if a := e.get("/cgi-bin/user/get", "access_token", tok, "userid", "zhangsan"); strings.Contains(a.raw, "recorded") {
 		t.Fatalf("recording served for a simulated endpoint: %s", a.raw)
 	}
-	if !strings.Contains(e.log.String(), "GET /cgi-bin/tag/get?access_token=***&tagid=1 -> 200 errcode=0") {
+	if !strings.Contains(e.log.String(), "GET /cgi-bin/wwcli_test/get?access_token=***&tagid=1 -> 200 errcode=0") {
 		t.Fatalf("replayed call not logged: %s", e.log.String())
 	}
 }
