@@ -152,3 +152,13 @@ func TestMarkdownTable(t *testing.T) {
 		t.Fatal("missing markers accepted")
 	}
 }
+
+// BenchmarkParse: the cost `wwcli api` (and a sandbox's first unknown
+// path) pays once per process; nothing is parsed at init.
+func BenchmarkParse(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse(endpointsTSV); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -60,27 +60,47 @@ type Exchange struct {
 	File string `json:"-"`
 }
 
-// extraSecrets are redacted besides safetext's list: answers carry them.
-var extraSecrets = map[string]bool{
-	"ticket": true, "jsapi_ticket": true, "session_key": true, "token": true,
-	"encodingaeskey": true, "encoding_aes_key": true, "aeskey": true,
-	"register_code": true, "corp_access_token": true,
+// extraSecret: redacted besides safetext's list, because answers carry
+// them. A switch, not a map: nothing is built at init.
+func extraSecret(lower string) bool {
+	switch lower {
+	case "ticket", "jsapi_ticket", "session_key", "token", "encodingaeskey", "encoding_aes_key", "aeskey",
+		"register_code", "corp_access_token":
+		return true
+	}
+	return false
 }
 
-// personal fields are redacted wherever they appear.
-var personal = map[string]bool{
-	"mobile": true, "email": true, "biz_mail": true, "telephone": true,
-	"avatar": true, "thumb_avatar": true, "qr_code": true, "address": true,
-	"remark_mobiles": true, "unionid": true, "mobile_list": true,
+// personalField is redacted wherever it appears.
+func personalField(lower string) bool {
+	switch lower {
+	case "mobile", "email", "biz_mail", "telephone", "avatar", "thumb_avatar", "qr_code", "address",
+		"remark_mobiles", "unionid", "mobile_list":
+		return true
+	}
+	return false
 }
 
-// personNames are redacted in an object that names a person.
-var personNames = map[string]bool{"name": true, "alias": true, "english_name": true, "remark": true}
+// personName is redacted in an object that names a person.
+func personName(lower string) bool {
+	switch lower {
+	case "name", "alias", "english_name", "remark":
+		return true
+	}
+	return false
+}
 
-var personKeys = []string{"userid", "external_userid", "open_userid", "openid", "UserId", "OpenId"}
+// namesPerson: an object with one of these keys is about a person.
+func namesPerson(key string) bool {
+	switch strings.ToLower(key) {
+	case "userid", "external_userid", "open_userid", "openid":
+		return true
+	}
+	return false
+}
 
 func secretKey(name string) bool {
-	return safetext.IsSecretParam(name) || extraSecrets[strings.ToLower(name)]
+	return safetext.IsSecretParam(name) || extraSecret(strings.ToLower(name))
 }
 
 // RedactQuery returns the query with secret and personal values masked.
@@ -91,7 +111,7 @@ func RedactQuery(q url.Values) map[string][]string {
 	out := map[string][]string{}
 	for k, vs := range q {
 		vs = append([]string(nil), vs...)
-		if secretKey(k) || personal[strings.ToLower(k)] {
+		if secretKey(k) || personalField(strings.ToLower(k)) {
 			for i := range vs {
 				vs[i] = Mask
 			}
@@ -184,10 +204,8 @@ func redactObject(dec *json.Decoder, buf *bytes.Buffer) error {
 		if err := dec.Decode(&val); err != nil {
 			return err
 		}
-		for _, pk := range personKeys {
-			if key == pk {
-				isPerson = true
-			}
+		if namesPerson(key) {
+			isPerson = true
 		}
 		members = append(members, member{key, val})
 	}
@@ -203,7 +221,7 @@ func redactObject(dec *json.Decoder, buf *bytes.Buffer) error {
 		buf.Write(k)
 		buf.WriteByte(':')
 		low := strings.ToLower(m.key)
-		mask := secretKey(m.key) || personal[low] || (isPerson && personNames[low])
+		mask := secretKey(m.key) || personalField(low) || (isPerson && personName(low))
 		sub := json.NewDecoder(bytes.NewReader(m.val))
 		sub.UseNumber()
 		if err := redactValue(sub, buf, mask); err != nil {
