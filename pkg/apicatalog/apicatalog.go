@@ -316,7 +316,7 @@ func (e Endpoint) Mismatch(have SecretKind) string {
 	}
 	switch e.Secret {
 	case KindContact:
-		return short + " needs the contact-sync (通讯录同步) secret; an app secret gets 48002 (no API permission)"
+		return short + " needs the contact-sync (通讯录同步) secret; an app secret usually gets 48002 (no API permission)"
 	case KindExternalContact:
 		return short + " needs the customer-contact (客户联系) secret, or an app in its callable-apps (可调用应用) list; others get 48002"
 	case KindCorpViaSuite:
