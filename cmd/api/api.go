@@ -242,7 +242,11 @@ func record(opts *Options, p *prepared, answer []byte) error {
 	case p.body != nil:
 		body, _ = json.Marshal(p.body)
 	}
-	e := recording.New(opts.Now(), p.method, p.path, p.query, body, answer, http.StatusOK)
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	e := recording.New(now(), p.method, p.path, p.query, body, answer, http.StatusOK)
 	if _, err := recording.Write(opts.Record, e); err != nil {
 		return cmdutil.Errorf(cmdutil.ExitFailure, "--record: %v", err)
 	}

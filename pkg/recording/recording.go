@@ -257,6 +257,9 @@ func New(now time.Time, method, path string, query url.Values, body, response []
 	}
 }
 
+// maxSlug keeps file names well under the 255 bytes file systems allow.
+const maxSlug = 120
+
 // Write stores e as a new file in dir (created 0700 if missing), named
 // after the time and the path so a directory listing reads in order.
 // It never overwrites a file.
@@ -270,6 +273,9 @@ func Write(dir string, e Exchange) (string, error) {
 	}
 	data = append(data, '\n')
 	slug := strings.NewReplacer("/", "-", ".", "-").Replace(strings.Trim(strings.TrimPrefix(e.Path, "/cgi-bin/"), "/"))
+	if len(slug) > maxSlug {
+		slug = slug[:maxSlug]
+	}
 	stamp := e.RecordedAt.UTC().Format("20060102T150405.000000000Z")
 	for n := 0; n < 100; n++ {
 		name := fmt.Sprintf("%s-%s.json", stamp, slug)

@@ -112,3 +112,12 @@ func TestLoadRefusesWhatIsNotARecording(t *testing.T) {
 		t.Fatal("a missing directory must be an error")
 	}
 }
+
+func TestWriteClipsLongFileNames(t *testing.T) {
+	dir := t.TempDir()
+	e := New(time.Now(), "GET", "/cgi-bin/"+strings.Repeat("a", 400), nil, nil, []byte(`{"errcode":0}`), 200)
+	name, err := Write(dir, e)
+	if err != nil || len(filepath.Base(name)) > 200 {
+		t.Fatalf("%s %v", name, err)
+	}
+}
