@@ -3,6 +3,8 @@ package sandbox
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/recording"
@@ -21,13 +23,22 @@ func loadReplay(dir string) ([]recording.Exchange, error) {
 	return recs, nil
 }
 
-func reportReplay(w io.Writer, dir string, recs []recording.Exchange) {
+func reportReplay(w io.Writer, dir string, recs []recording.Exchange, simulates func(path string) bool) {
 	if dir == "" {
 		return
 	}
 	paths := map[string]bool{}
+	var shadowed []string
 	for _, e := range recs {
-		paths[e.Method+" "+e.Path] = true
+		key := e.Method + " " + e.Path
+		if !paths[key] && simulates(e.Path) {
+			shadowed = append(shadowed, key)
+		}
+		paths[key] = true
 	}
 	fmt.Fprintf(w, "replaying %d recordings of %d endpoints from %s for what the sandbox does not simulate\n", len(recs), len(paths), dir)
+	if len(shadowed) > 0 {
+		sort.Strings(shadowed)
+		fmt.Fprintf(w, "warning: the sandbox simulates %s itself; those recordings are not served\n", strings.Join(shadowed, ", "))
+	}
 }

@@ -40,8 +40,13 @@ func TestLoadReplay(t *testing.T) {
 		t.Fatalf("%d %v", len(recs), err)
 	}
 	var buf bytes.Buffer
-	reportReplay(&buf, dir, recs)
-	if !strings.Contains(buf.String(), "replaying 1 recordings of 1 endpoints") {
+	reportReplay(&buf, dir, recs, func(string) bool { return false })
+	if !strings.Contains(buf.String(), "replaying 1 recordings of 1 endpoints") || strings.Contains(buf.String(), "warning") {
+		t.Fatalf("%q", buf.String())
+	}
+	buf.Reset()
+	reportReplay(&buf, dir, recs, func(p string) bool { return p == "/cgi-bin/tag/list" })
+	if !strings.Contains(buf.String(), "warning: the sandbox simulates GET /cgi-bin/tag/list itself; those recordings are not served") {
 		t.Fatalf("%q", buf.String())
 	}
 	os.WriteFile(filepath.Join(dir, "junk.json"), []byte("{"), 0o600)

@@ -201,7 +201,7 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/; Ctrl-C to stop\n",
 		theme.SuccessIcon(), base, corp, base)
-	reportReplay(streams.ErrOut, o.Replay, replay)
+	reportReplay(streams.ErrOut, o.Replay, replay, srv.Simulates)
 	select {
 	case <-ctx.Done():
 	case <-term:

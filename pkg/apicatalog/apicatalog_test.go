@@ -108,6 +108,12 @@ func TestMismatch(t *testing.T) {
 		{"webhook/send", KindApp, "wwcli webhook"},
 		{"service/get_pre_auth_code", "", "suite_access_token"},
 		{"batch/userid_to_openuserid", KindApp, "third-party"},
+		// An authorized corp's token (wwcli api --auth-corp) fits app and
+		// third-party endpoints; its contact permissions are unknown.
+		{"batch/userid_to_openuserid", KindCorpViaSuite, ""},
+		{"user/get", KindCorpViaSuite, ""},
+		{"user/create", KindCorpViaSuite, ""},
+		{"service/get_corp_token", KindCorpViaSuite, "suite_access_token"},
 	} {
 		e, ok := c.Lookup(tc.path)
 		if !ok {

@@ -114,6 +114,9 @@ func TestNotSimulatedAnswerNamesTheDocAndReplay(t *testing.T) {
 	}
 	// A simulated endpoint is untouched.
 	wantCode(t, e.get("/cgi-bin/user/get", "access_token", tok, "userid", "zhangsan"), 0)
+	if !e.s.Simulates("/cgi-bin/user/get") || e.s.Simulates(get.Path) {
+		t.Error("Simulates disagrees with the route table")
+	}
 }
 
 func TestReplayServesRecordedEndpoints(t *testing.T) {

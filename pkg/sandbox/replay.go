@@ -96,3 +96,10 @@ func recordedErrCode(raw []byte) (int, bool) {
 	}
 	return *env.ErrCode, true
 }
+
+// Simulates reports whether the sandbox answers path itself (then a
+// recording of it is never served).
+func (s *Server) Simulates(path string) bool {
+	_, ok := s.routes[path]
+	return ok
+}
