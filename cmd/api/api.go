@@ -44,14 +44,15 @@ type Options struct {
 	// Record is the directory --record writes each call into, or "".
 	Record string
 	// Catalog knows which endpoints are GET, where their parameters go
-	// and which secret they take.
-	Catalog *apicatalog.Catalog
+	// and which secret they take. A func: the table is parsed only when a
+	// command uses it, never when the command tree is built.
+	Catalog func() *apicatalog.Catalog
 	Now     func() time.Time
 }
 
 // NewCmd builds `wwcli api`.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Session: f.Session, BaseURL: f.PlannedBaseURL, Catalog: apicatalog.Load(), Now: time.Now}
+	opts := &Options{IO: f.IO, Session: f.Session, BaseURL: f.PlannedBaseURL, Catalog: apicatalog.Load, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "api PATH [CORPID SECRET]",
 		Short: "Call any WeCom API endpoint with the cached access_token",
@@ -111,7 +112,7 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return opts.Catalog.Complete(toComplete), cobra.ShellCompDirectiveNoFileComp
+			return opts.Catalog().Complete(toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -124,7 +125,7 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 	}
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) of the secret; unused by the call")
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default GET, or POST with a body)")
+	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default: the documented one, else GET or POST with a body)")
 	fl.StringArrayVarP(&opts.Fields, "field", "f", nil, "add `key=value` to the JSON body (POST) or the query (GET)")
 	fl.StringVar(&opts.Input, "input", "", "send the JSON body from `FILE` (- for stdin)")
 	fl.BoolVar(&opts.Paginate, "paginate", false, "follow next_cursor and print every page (at most 1000)")

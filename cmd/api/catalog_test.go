@@ -19,7 +19,6 @@ import (
 )
 
 func TestFieldsGoWhereTheCatalogSays(t *testing.T) {
-	cat := apicatalog.Load()
 	for _, tc := range []struct {
 		args   []string // path, then -f fields
 		method string   // -X
@@ -38,7 +37,7 @@ func TestFieldsGoWhereTheCatalogSays(t *testing.T) {
 		{[]string{"some/new_api", "a=1"}, "", `POST ? {"a":1}`},
 		{[]string{"some/new_api"}, "", "GET ? "},
 	} {
-		opts := &Options{Path: tc.args[0], Fields: tc.args[1:], Method: tc.method, Catalog: cat}
+		opts := &Options{Path: tc.args[0], Fields: tc.args[1:], Method: tc.method, Catalog: apicatalog.Load}
 		p, err := prepare(opts)
 		if err != nil {
 			t.Fatalf("%v: %v", tc.args, err)

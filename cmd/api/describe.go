@@ -16,13 +16,13 @@ import (
 // DescribeOptions of `wwcli api describe`.
 type DescribeOptions struct {
 	IO       *iostreams.IOStreams
-	Catalog  *apicatalog.Catalog
+	Catalog  func() *apicatalog.Catalog // parsed on use
 	Path     string
 	Exporter cmdutil.Exporter
 }
 
 func newDescribeCmd(f *cmdutil.Factory, runF func(context.Context, *DescribeOptions) error) *cobra.Command {
-	opts := &DescribeOptions{IO: f.IO, Catalog: apicatalog.Load()}
+	opts := &DescribeOptions{IO: f.IO, Catalog: apicatalog.Load}
 	cmd := &cobra.Command{
 		Use:   "describe PATH",
 		Short: "Show an endpoint's method, parameters, secret and doc page",
@@ -42,7 +42,7 @@ PATH is written as for 'wwcli api' (user/get or /cgi-bin/user/get).`,
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return opts.Catalog.Complete(toComplete), cobra.ShellCompDirectiveNoFileComp
+			return opts.Catalog().Complete(toComplete), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -60,14 +60,14 @@ func runDescribe(ctx context.Context, opts *DescribeOptions) error {
 	if err := opts.Exporter.Validate(); err != nil {
 		return err
 	}
-	e, ok := opts.Catalog.Lookup(opts.Path)
+	e, ok := opts.Catalog().Lookup(opts.Path)
 	if !ok {
 		word := strings.Trim(apicatalog.Normalize(opts.Path)[len("/cgi-bin/"):], "/")
 		if i := strings.IndexByte(word, '/'); i > 0 {
 			word = word[:i]
 		}
 		see := "'wwcli api list' shows the known ones"
-		if len(opts.Catalog.Search(word)) > 0 {
+		if len(opts.Catalog().Search(word)) > 0 {
 			see = fmt.Sprintf("'wwcli api list --search %s' shows similar ones", word)
 		}
 		return cmdutil.FlagErrorf("%s is not in wwcli's catalog; %s ('wwcli api' still calls any path)",

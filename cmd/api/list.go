@@ -16,13 +16,13 @@ import (
 // ListOptions of `wwcli api list`.
 type ListOptions struct {
 	IO       *iostreams.IOStreams
-	Catalog  *apicatalog.Catalog
+	Catalog  func() *apicatalog.Catalog // parsed on use
 	Search   string
 	Exporter cmdutil.Exporter
 }
 
 func newListCmd(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IO, Catalog: apicatalog.Load()}
+	opts := &ListOptions{IO: f.IO, Catalog: apicatalog.Load}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the WeCom endpoints wwcli knows",
@@ -55,7 +55,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err := opts.Exporter.Validate(); err != nil {
 		return err
 	}
-	found := opts.Catalog.Search(opts.Search)
+	found := opts.Catalog().Search(opts.Search)
 	if opts.Exporter.Enabled() {
 		if found == nil {
 			found = []apicatalog.Endpoint{}

@@ -48,7 +48,7 @@ func prepare(opts *Options) (*prepared, error) {
 	}
 	p := &prepared{path: path, query: query}
 	if opts.Catalog != nil {
-		if ep, ok := opts.Catalog.Lookup(path); ok {
+		if ep, ok := opts.Catalog().Lookup(path); ok {
 			p.endpoint = &ep
 		}
 	}
