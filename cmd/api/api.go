@@ -227,7 +227,7 @@ func call(ctx context.Context, s *cmdutil.Session, p *prepared, opts *Options) (
 	if err != nil && p.endpoint != nil && !p.warned && wecom.IsCode(err, 48002) {
 		switch p.endpoint.Secret {
 		case apicatalog.KindContact, apicatalog.KindExternalContact:
-			fmt.Fprintf(opts.IO.ErrOut, "hint: %s takes the %s\n", p.endpoint.ShortPath(), p.endpoint.Secret.Describe())
+			fmt.Fprintf(opts.IO.ErrOut, "note: %s takes the %s\n", p.endpoint.ShortPath(), p.endpoint.Secret.Describe())
 		}
 	}
 	return raw, err

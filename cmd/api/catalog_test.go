@@ -71,12 +71,12 @@ func TestSecretKindWarning(t *testing.T) {
 	// An app secret (it has an agent id) on a contact-sync endpoint.
 	_, errOut, code := h.run(t, "", "user/list_id", "-f", "limit=1", "--agent-id", "1000002")
 	if code != 3 || !strings.Contains(errOut, "warning: user/list_id needs the contact-sync (通讯录同步) secret") ||
-		strings.Contains(errOut, "hint: user/list_id takes") {
+		strings.Contains(errOut, "note: user/list_id takes") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	// Without an agent id wwcli cannot tell: no warning, a hint after 48002.
 	_, errOut, code = h.run(t, "", "user/list_id", "-f", "limit=1")
-	if code != 3 || strings.Contains(errOut, "warning:") || !strings.Contains(errOut, "hint: user/list_id takes the access_token of the contact-sync") {
+	if code != 3 || strings.Contains(errOut, "warning:") || !strings.Contains(errOut, "note: user/list_id takes the access_token of the contact-sync") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	// The right secret: no warning.
