@@ -136,6 +136,9 @@ func TestListAndDescribe(t *testing.T) {
 		e.DocURL != apicatalog.DocURL+"90196" || len(e.Params) != 1 || e.Params[0].In != "query" || !e.Params[0].Required {
 		t.Fatalf("exit %d %v: %s", code, err, out)
 	}
+	if out, _, code := h.run(t, "", "describe", "tag/list", "--json", "--jq", ".params"); code != 0 || out != "[]\n" {
+		t.Fatalf("params of tag/list: exit %d %q", code, out)
+	}
 	_, errOut, code := h.run(t, "", "describe", "user/nonesuch")
 	if code != 2 || !strings.Contains(errOut, "'wwcli api list --search user'") {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -74,7 +74,7 @@ func runDescribe(ctx context.Context, opts *DescribeOptions) error {
 			apicatalog.Normalize(opts.Path), see)
 	}
 	if opts.Exporter.Enabled() {
-		return opts.Exporter.Write(ctx, opts.IO, endpointJSON{Endpoint: e, DocURL: e.DocURL()})
+		return opts.Exporter.Write(ctx, opts.IO, toJSON(e))
 	}
 	w := opts.IO.Out
 	fmt.Fprintf(w, "%s %s\n  %s\n\n", e.Method, e.Path, e.Summary)

@@ -88,9 +88,17 @@ type endpointJSON struct {
 func withDocURLs(list []apicatalog.Endpoint) []endpointJSON {
 	out := make([]endpointJSON, len(list))
 	for i, e := range list {
-		out[i] = endpointJSON{Endpoint: e, DocURL: e.DocURL()}
+		out[i] = toJSON(e)
 	}
 	return out
+}
+
+// toJSON: params is [] rather than null for an endpoint without any.
+func toJSON(e apicatalog.Endpoint) endpointJSON {
+	if e.Params == nil {
+		e.Params = []apicatalog.Param{}
+	}
+	return endpointJSON{Endpoint: e, DocURL: e.DocURL()}
 }
 
 func yesNo(b bool) string {
