@@ -92,12 +92,33 @@ func TestSecretKindWarning(t *testing.T) {
 	}
 }
 
+// unsimulated picks n endpoints of the catalog that srv does not simulate
+// (app-token ones first), so the tests hold as the sandbox grows.
+func unsimulated(t *testing.T, srv *sandbox.Server, n int) []apicatalog.Endpoint {
+	t.Helper()
+	var app, other []apicatalog.Endpoint
+	for _, e := range apicatalog.Load().Search("") {
+		switch {
+		case srv.Simulates(e.Path):
+		case e.Secret == apicatalog.KindApp:
+			app = append(app, e)
+		case e.Secret.TokenParam() == "access_token":
+			other = append(other, e)
+		}
+	}
+	all := append(app, other...)
+	if len(all) < n {
+		t.Fatalf("only %d endpoints of the catalog are not simulated; the test needs %d", len(all), n)
+	}
+	return all[:n]
+}
+
 func TestNotSimulatedEndpointExits3NamingTheDoc(t *testing.T) {
 	h := newHarness(t, sandbox.Options{})
-	// corp/get_join_qrcode: in the catalog, not in the sandbox.
-	_, errOut, code := h.run(t, "", "corp/get_join_qrcode")
-	if code != 3 || !strings.Contains(errOut, "does not simulate") || !strings.Contains(errOut, "document/path/91714") {
-		t.Fatalf("exit %d: %s", code, errOut)
+	ep := unsimulated(t, h.srv, 1)[0]
+	_, errOut, code := h.run(t, "", ep.ShortPath())
+	if code != 3 || !strings.Contains(errOut, "does not simulate") || !strings.Contains(errOut, ep.DocURL()) {
+		t.Fatalf("%s: exit %d: %s", ep.Path, code, errOut)
 	}
 }
 
@@ -191,9 +212,9 @@ func TestRecordThenReplay(t *testing.T) {
 	const (
 		secret   = "RealAppSecret-0123456789abcdef"
 		token    = "REAL-TOKEN-must-not-be-recorded"
-		qrBody   = `{"errcode":0,"errmsg":"ok","join_qrcode":"https://work.weixin.qq.com/wework_admin/genqrcode?x=1"}`
+		answerA  = `{"errcode":0,"errmsg":"ok","join_qrcode":"https://work.weixin.qq.com/wework_admin/genqrcode?x=1"}`
 		mobile   = "13912345678"
-		remarked = `{"errcode":0,"errmsg":"ok"}`
+		answerB  = `{"errcode":0,"errmsg":"ok"}`
 		ticketRe = `{"errcode":0,"errmsg":"ok","ticket":"REAL-TICKET-xyz","expires_in":7200}`
 	)
 	mux := http.NewServeMux()
@@ -213,9 +234,11 @@ func TestRecordThenReplay(t *testing.T) {
 			w.Write([]byte(body))
 		}
 	}
-	// Two endpoints the sandbox does not simulate (and is not meant to).
-	mux.HandleFunc("/cgi-bin/corp/get_join_qrcode", authed(qrBody))
-	mux.HandleFunc("/cgi-bin/externalcontact/remark", authed(remarked))
+	// Two endpoints the sandbox does not simulate.
+	eps := unsimulated(t, sandbox.New(sandbox.Options{}), 2)
+	a, b := eps[0].ShortPath(), eps[1].ShortPath()
+	mux.HandleFunc(eps[0].Path, authed(answerA))
+	mux.HandleFunc(eps[1].Path, authed(answerB))
 	mux.HandleFunc("/cgi-bin/ticket/get", authed(ticketRe))
 	ts := httptest.NewUnstartedServer(mux)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -232,8 +255,8 @@ func TestRecordThenReplay(t *testing.T) {
 	rec.Env["WWCLI_CORP_ID"], rec.Env["WWCLI_SECRET"] = "wwrealcorp", secret
 	hr := &harness{h: rec, env: rec.Env}
 	for _, args := range [][]string{
-		{"corp/get_join_qrcode", "-f", "size_type=2"},
-		{"externalcontact/remark", "-f", "userid=zhangsan", "-f", "external_userid=wmX", "-f", "remark_mobiles=" + mobile},
+		{a, "-f", "size_type=2"},
+		{b, "-f", "userid=zhangsan", "-f", "external_userid=wmX", "-f", "remark_mobiles=" + mobile},
 		{"ticket/get", "-f", "type=agent_config"},
 	} {
 		if out, errOut, code := hr.run(t, "", append(args, "--record", dir)...); code != 0 {
@@ -261,17 +284,17 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, sandbox.Options{Replay: recs})
-	out, errOut, code := h.run(t, "", "corp/get_join_qrcode", "-f", "size_type=2")
-	if code != 0 || out != qrBody+"\n" {
-		t.Fatalf("replayed get_join_qrcode: exit %d %q %s", code, out, errOut)
+	out, errOut, code := h.run(t, "", a, "-f", "size_type=2")
+	if code != 0 || out != answerA+"\n" {
+		t.Fatalf("replayed %s: exit %d %q %s", a, code, out, errOut)
 	}
 	// The recorded mobile was redacted, so any mobile matches that call.
-	out, errOut, code = h.run(t, "", "externalcontact/remark", "-f", "userid=zhangsan", "-f", "external_userid=wmX", "-f", "remark_mobiles=13800000000")
-	if code != 0 || out != remarked+"\n" {
-		t.Fatalf("replayed remark: exit %d %q %s", code, out, errOut)
+	out, errOut, code = h.run(t, "", b, "-f", "userid=zhangsan", "-f", "external_userid=wmX", "-f", "remark_mobiles=13800000000")
+	if code != 0 || out != answerB+"\n" {
+		t.Fatalf("replayed %s: exit %d %q %s", b, code, out, errOut)
 	}
 	// Another size was not recorded: the sandbox says so (exit 3).
-	if _, errOut, code := h.run(t, "", "corp/get_join_qrcode", "-f", "size_type=4"); code != 3 || !strings.Contains(errOut, "none of the 1 recordings") {
+	if _, errOut, code := h.run(t, "", a, "-f", "size_type=4"); code != 3 || !strings.Contains(errOut, "none of the 1 recordings") {
 		t.Fatalf("unrecorded query: exit %d %s", code, errOut)
 	}
 	// A simulated endpoint is still the sandbox's, not the recording's.
