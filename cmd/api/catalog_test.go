@@ -136,6 +136,9 @@ func TestListAndDescribe(t *testing.T) {
 	if _, errOut, code := h.run(t, "", "list", "--search", "zzz"); code != 1 || !strings.Contains(errOut, "no endpoint") {
 		t.Fatalf("no match: exit %d %s", code, errOut)
 	}
+	if out, _, code := h.run(t, "", "list", "--search", "zzz", "--json"); code != 0 || out != "[]\n" {
+		t.Fatalf("no match, --json: exit %d %q", code, out)
+	}
 	out, _, code = h.run(t, "", "describe", "/cgi-bin/menu/create")
 	for _, want := range []string{"POST /cgi-bin/menu/create", "secret   app:", "doc      https://developer.work.weixin.qq.com/document/path/90231",
 		"sandbox  ", "query    agentid\n", "body     button\n", "example  wwcli api menu/create -f agentid=... -f button=..."} {

@@ -34,7 +34,7 @@ externalcontact, suite, provider, corp-via-suite, webhook, none).
 
 On a terminal this is a table; piped, one tab-separated line per endpoint
 (method, path, secret, simulated, summary). --json prints every field,
-parameters and doc links included.`,
+parameters and doc links included. No match exits 1 (with --json: []).`,
 		Example: `  wwcli api list
   wwcli api list --search tag
   wwcli api list --search contact --json --jq '.[].path'`,
