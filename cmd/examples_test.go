@@ -102,7 +102,8 @@ const (
 //     `wwcli errcode`, and the sandbox under `wwcli sandbox`;
 //   - stdin: a line with --secret-stdin and no pipe gets the demo secret;
 //   - files in the working directory: msg.json (a message/send body),
-//     corp.json (sandbox fixtures), clients.json (relay clients), secret.txt (the demo secret), body.xml
+//     corp.json (sandbox fixtures), clients.json (relay clients), secret.txt (the demo secret),
+//     fixtures/ (a recording for --replay), body.xml
 //     and body.json (a callback message), ./public, and
 //     ~/Downloads/WW_verify_AbCdEfGh12345678.txt;
 //   - loopback URLs http://127.0.0.1:PORT (the app a callback is sent or
@@ -353,6 +354,9 @@ func exampleFiles(t *testing.T, crypter *cb.Crypter, vars map[string]string) map
 		"dist/report.html": []byte("<!doctype html><title>report</title><p>all green</p>\n"),
 		"memo.amr":         append([]byte("#!AMR\n"), make([]byte, 64)...),
 		"home/Downloads/WW_verify_AbCdEfGh12345678.txt": []byte("AbCdEfGh12345678"),
+		// a `wwcli api --record` directory for `wwcli sandbox --replay fixtures`
+		"fixtures/20261201T000000.000000000Z-tag-get.json": []byte(`{"format":"wwcli-recording/1","method":"GET",` +
+			`"path":"/cgi-bin/tag/get","query":{"tagid":["1"]},"status":200,"response":{"errcode":0,"errmsg":"ok","tagname":"A"}}` + "\n"),
 	}
 	for _, name := range []string{"logo.png", "chart.png", "banner.png"} {
 		files[name] = examplePNG(t)
