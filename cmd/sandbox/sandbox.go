@@ -33,6 +33,7 @@ type Options struct {
 	Fixtures   string
 	TokenTTL   time.Duration
 	TrustedIPs []string
+	State      string // --state FILE: keep tokens, codes, messages, contacts... across restarts
 }
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
@@ -72,6 +73,7 @@ with the demo corp instead.`,
 		Example: `  wwcli sandbox
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
+  wwcli sandbox --state sandbox-state.json
   code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
@@ -87,6 +89,7 @@ with the demo corp instead.`,
 	fl.StringVar(&opts.Fixtures, "fixtures", "", "JSON file with your own corps, apps, departments and members")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
+	fl.StringVar(&opts.State, "state", "", "keep tokens, codes, messages and contacts in FILE across restarts")
 	cmd.AddCommand(NewCodeCmd(f, nil))
 	return cmd
 }
@@ -170,18 +173,26 @@ func run(ctx context.Context, o *Options) error {
 		fmt.Fprintf(streams.ErrOut, "%s listening on %s: the sandbox is reachable from other machines; use 127.0.0.1 to keep it local\n",
 			theme.WarnIcon(), host)
 	}
-	srv := wwsandbox.New(wwsandbox.Options{
+	if w := wwsandbox.TokenTTLWarning(o.TokenTTL); w != "" {
+		fmt.Fprintf(streams.ErrOut, "%s %s\n", theme.WarnIcon(), w)
+	}
+	srv, err := wwsandbox.Open(wwsandbox.Options{
 		Fixtures:   fx,
 		TokenTTL:   o.TokenTTL,
 		TrustedIPs: o.TrustedIPs,
 		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
+		StatePath:  o.State,
 	})
+	if err != nil {
+		return cmdutil.Errorf(cmdutil.ExitUsage, "--state: %v", err)
+	}
 	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
 	term, stopTerm := o.Terminated()
 	defer stopTerm()
 	base, err := srv.Start(o.Addr)
 	if err != nil {
+		_ = srv.Close()
 		return listenError(o.Addr, err)
 	}
 	if _, err := fmt.Fprintln(streams.Out, base); err != nil {

@@ -28,6 +28,9 @@ type call struct {
 	body []byte
 	// emptyErrMsg: success answers errmsg "" (media/upload does).
 	emptyErrMsg bool
+	// okMsg, when set, is the success errmsg ("created", "updated",
+	// "deleted": the contact write endpoints answer these, DOC 90195 ff.).
+	okMsg string
 	// download, when set by the handler, is sent as raw bytes instead of JSON.
 	download *download
 }
@@ -61,6 +64,21 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/media/upload":               {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUpload},
 		"/cgi-bin/media/uploadimg":            {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUploadImg},
 		"/cgi-bin/media/get":                  {auth: true, handle: s.mediaGet},
+		// contact writes and look-ups (handlers_contact_write.go)
+		"/cgi-bin/user/create":              {auth: true, postOnly: true, handle: s.userCreate},
+		"/cgi-bin/user/update":              {auth: true, postOnly: true, handle: s.userUpdate},
+		"/cgi-bin/user/delete":              {auth: true, handle: s.userDelete},
+		"/cgi-bin/user/batchdelete":         {auth: true, postOnly: true, handle: s.userBatchDelete},
+		"/cgi-bin/user/getuserid":           {auth: true, postOnly: true, handle: s.userGetUserID},
+		"/cgi-bin/user/get_userid_by_email": {auth: true, postOnly: true, handle: s.userIDByEmail},
+		"/cgi-bin/user/convert_to_openid":   {auth: true, postOnly: true, handle: s.convertToOpenID},
+		"/cgi-bin/user/convert_to_userid":   {auth: true, postOnly: true, handle: s.convertToUserID},
+		"/cgi-bin/department/create":        {auth: true, postOnly: true, handle: s.departmentCreate},
+		"/cgi-bin/department/update":        {auth: true, postOnly: true, handle: s.departmentUpdate},
+		"/cgi-bin/department/delete":        {auth: true, handle: s.departmentDelete},
+		"/cgi-bin/department/get":           {auth: true, handle: s.departmentGet},
+		"/cgi-bin/batch/syncuser":           {auth: true, postOnly: true, handle: s.batchSyncUser},
+		"/cgi-bin/batch/getresult":          {auth: true, handle: s.batchGetResult},
 	}
 }
 
@@ -119,10 +137,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if _, ok := s.routes[path]; !ok {
-		// Like WeCom: an unknown path is HTTP 404 without a WeCom body, so
-		// no client mistakes it for an errcode.
-		finish(http.StatusNotFound, 0)
-		http.Error(w, "404 page not found: sandbox: "+path+" is not implemented; see docs/sandbox.md for the endpoints", http.StatusNotFound)
+		finish(writeUnknownPath(w, path), 0)
 		return
 	}
 
@@ -143,6 +158,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	status, resp, dl := s.dispatch(r, path, ip, body)
+	s.changed() // most calls change something (tokens, codes, messages, contacts)
 	entry.Time = s.nowLocked()
 	s.mu.Unlock()
 
@@ -246,6 +262,9 @@ func (s *Server) answer(r *http.Request, path, ip string, body []byte) (int, obj
 	ok200 := "ok"
 	if c.emptyErrMsg {
 		ok200 = ""
+	}
+	if c.okMsg != "" {
+		ok200 = c.okMsg
 	}
 	return http.StatusOK, append(object{{"errcode", 0}, {"errmsg", ok200}}, resp...), c
 }

@@ -26,7 +26,7 @@ func (ci *corpIndex) deptVisible(app *App, id int64) bool {
 }
 
 func (ci *corpIndex) userVisible(app *App, u *User) bool {
-	if app == nil || slices.Contains(app.AllowUsers, u.UserID) {
+	if app == nil || containsUser(app.AllowUsers, u.UserID) {
 		return true
 	}
 	for _, d := range u.Department {
@@ -75,7 +75,7 @@ func userDetail(ci *corpIndex, u *User) object {
 	leader := make([]int, len(u.Department))
 	order := make([]int, len(u.Department))
 	for i, id := range u.Department {
-		if d := ci.depts[id]; d != nil && slices.Contains(d.Leaders, u.UserID) {
+		if d := ci.depts[id]; d != nil && containsUser(d.Leaders, u.UserID) {
 			leader[i] = 1
 		}
 	}
@@ -97,7 +97,7 @@ func (s *Server) userGet(c *call) (object, *apiError) {
 	if id == "" {
 		return nil, errMissingUserID
 	}
-	u := c.tok.corp.users[id]
+	u := c.tok.corp.user(id)
 	if u == nil {
 		return nil, errUserNotFound
 	}

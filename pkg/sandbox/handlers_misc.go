@@ -137,10 +137,10 @@ func (s *Server) messageSend(c *call) (object, *apiError) {
 		}
 	} else {
 		for _, id := range splitRecipients(req.ToUser) {
-			if u := ci.users[id]; u != nil && ci.userVisible(app, u) {
+			if u := ci.user(id); u != nil && ci.userVisible(app, u) {
 				addUser(u)
 			} else {
-				badUsers = append(badUsers, id)
+				badUsers = append(badUsers, foldUserID(id))
 			}
 		}
 	}

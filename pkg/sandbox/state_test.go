@@ -1,0 +1,106 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// openEnv starts a server with a state file, like `wwcli sandbox --state`.
+func openEnv(t *testing.T, path string) *env {
+	t.Helper()
+	s, err := Open(Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return &env{t: t, s: s, base: base}
+}
+
+// A token, a member written with user/create, a message and the clock
+// survive a restart; a client that cached the token keeps working (F4).
+func TestStateSurvivesARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := openEnv(t, path)
+	at := e.token(DemoAppSecret)
+	ct := e.token(DemoContactSecret)
+	wantCode(t, e.post("/cgi-bin/user/create", `{"userid":"NewHire","name":"新人","department":[2],"mobile":"13900000009"}`, "access_token", ct), 0)
+	wantCode(t, e.post("/cgi-bin/message/send", `{"touser":"newhire","msgtype":"text","agentid":1000002,"text":{"content":"welcome"}}`, "access_token", at), 0)
+	e.s.Advance(10 * time.Minute)
+	if err := e.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v", info, err)
+	}
+
+	e2 := openEnv(t, path)
+	a := e2.get("/cgi-bin/user/get", "access_token", at, "userid", "newhire")
+	if wantCode(t, a, 0); a.str("userid") != "NewHire" {
+		t.Fatalf("after restart: %s", a.raw)
+	}
+	if got := e2.token(DemoAppSecret); got != at {
+		t.Fatal("gettoken after a restart minted a new token while the old one lives")
+	}
+	if m := e2.s.Messages(); len(m) != 1 || m[0].ToUsers[0] != "NewHire" {
+		t.Fatalf("messages after restart: %+v", m)
+	}
+	// the clock offset too: 10 minutes used, 1h50m left
+	e2.s.Advance(111 * time.Minute)
+	wantCode(t, e2.get("/cgi-bin/user/get", "access_token", at, "userid", "zhangsan"), 42001)
+
+	// Reset puts the contacts back as the fixtures had them
+	e2.s.Reset()
+	ct2 := e2.token(DemoContactSecret)
+	wantCode(t, e2.get("/cgi-bin/user/get", "access_token", ct2, "userid", "newhire"), 60111)
+}
+
+// The saver writes changes without waiting for Close.
+func TestStateIsSavedOnChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := openEnv(t, path)
+	at := e.token(DemoAppSecret)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), at) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the token did not reach the state file within 5s")
+}
+
+// A state file that cannot be used is an error naming the file and the
+// fix, never a silent fresh start.
+func TestCorruptStateIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"garbled":    `{"format":1,`,
+		"format":     `{"format":99}`,
+		"other corp": `{"format":1,"corps":[{"corpid":"wwother"}]}`,
+		"bad member": `{"format":1,"corps":[{"corpid":"` + DemoCorpID + `","departments":[{"id":1,"name":"r"}],"users":[{"userid":"u","name":"U","department":[7]}]}]}`,
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(Options{StatePath: path})
+		if err == nil {
+			_ = s.Close()
+			t.Fatalf("%s: no error", name)
+		}
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "move it away to start afresh") {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if data, _ := os.ReadFile(path); string(data) != body {
+			t.Fatalf("%s: the file was changed", name)
+		}
+	}
+}
