@@ -79,6 +79,31 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/department/get":           {auth: true, handle: s.departmentGet},
 		"/cgi-bin/batch/syncuser":           {auth: true, postOnly: true, handle: s.batchSyncUser},
 		"/cgi-bin/batch/getresult":          {auth: true, handle: s.batchGetResult},
+		// tags, app chats, app admin (handlers_tag.go, handlers_appchat.go, handlers_menu.go)
+		"/cgi-bin/tag/create":      {auth: true, postOnly: true, handle: s.tagCreate},
+		"/cgi-bin/tag/update":      {auth: true, postOnly: true, handle: s.tagUpdate},
+		"/cgi-bin/tag/delete":      {auth: true, handle: s.tagDelete},
+		"/cgi-bin/tag/get":         {auth: true, handle: s.tagGet},
+		"/cgi-bin/tag/list":        {auth: true, handle: s.tagList},
+		"/cgi-bin/tag/addtagusers": {auth: true, postOnly: true, handle: s.tagMembers(true)},
+		"/cgi-bin/tag/deltagusers": {auth: true, postOnly: true, handle: s.tagMembers(false)},
+		"/cgi-bin/appchat/create":  {auth: true, postOnly: true, handle: s.appChatCreate},
+		"/cgi-bin/appchat/update":  {auth: true, postOnly: true, handle: s.appChatUpdate},
+		"/cgi-bin/appchat/get":     {auth: true, handle: s.appChatGet},
+		"/cgi-bin/appchat/send":    {auth: true, postOnly: true, handle: s.appChatSend},
+		"/cgi-bin/agent/list":      {auth: true, handle: s.agentList},
+		"/cgi-bin/agent/set":       {auth: true, postOnly: true, handle: s.agentSet},
+		"/cgi-bin/menu/create":     {auth: true, postOnly: true, handle: s.menuCreate},
+		"/cgi-bin/menu/get":        {auth: true, handle: s.menuGet},
+		"/cgi-bin/menu/delete":     {auth: true, handle: s.menuDelete},
+		// customer contact basics (handlers_externalcontact.go)
+		"/cgi-bin/externalcontact/get_follow_user_list": {auth: true, handle: externalRoute(s.externalFollowUsers)},
+		"/cgi-bin/externalcontact/list":                 {auth: true, handle: externalRoute(s.externalList)},
+		"/cgi-bin/externalcontact/get":                  {auth: true, handle: externalRoute(s.externalGet)},
+		"/cgi-bin/externalcontact/batch/get_by_user":    {auth: true, postOnly: true, handle: externalRoute(s.externalBatchByUser)},
+		"/cgi-bin/externalcontact/add_contact_way":      {auth: true, postOnly: true, handle: externalRoute(s.externalAddContactWay)},
+		"/cgi-bin/externalcontact/groupchat/list":       {auth: true, postOnly: true, handle: externalRoute(s.externalGroupChatList)},
+		"/cgi-bin/externalcontact/groupchat/get":        {auth: true, postOnly: true, handle: externalRoute(s.externalGroupChatGet)},
 	}
 }
 

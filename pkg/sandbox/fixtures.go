@@ -93,6 +93,7 @@ type Tag struct {
 	Name    string   `json:"tagname"`
 	Users   []string `json:"userlist,omitempty"`
 	Parties []int64  `json:"partylist,omitempty"`
+	Owner   int64    `json:"owner_agentid,omitempty"` // the app that made it (tag/create); 0 = contact secret / fixtures
 }
 
 // ExternalContact is a customer (外部联系人) and the members who added them.

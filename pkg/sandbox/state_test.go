@@ -62,6 +62,26 @@ func TestStateSurvivesARestart(t *testing.T) {
 	wantCode(t, e2.get("/cgi-bin/user/get", "access_token", ct2, "userid", "newhire"), 60111)
 }
 
+// Deleting a member that an app's visible range names, a tag and a menu
+// all come back after a restart.
+func TestStateKeepsDeletesTagsAndMenus(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := openEnv(t, path)
+	ct := e.token(DemoContactSecret)
+	at := e.token(DemoAppSecret)
+	wantCode(t, e.get("/cgi-bin/user/delete", "access_token", ct, "userid", "zhangsan"), 0) // in app 2's allow_users
+	wantCode(t, e.post("/cgi-bin/tag/create", `{"tagname":"值班"}`, "access_token", at), 0)
+	wantCode(t, e.post("/cgi-bin/menu/create", `{"button":[{"type":"click","name":"a","key":"k"}]}`, "access_token", at, "agentid", "1000002"), 0)
+	if err := e.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2 := openEnv(t, path)
+	wantCode(t, e2.get("/cgi-bin/user/get", "access_token", ct, "userid", "zhangsan"), 60111)
+	wantCode(t, e2.get("/cgi-bin/tag/get", "access_token", at, "tagid", "3"), 0)
+	wantCode(t, e2.get("/cgi-bin/tag/delete", "access_token", e2.token(DemoApp2Secret), "tagid", "3"), 60011) // still app 1's
+	wantCode(t, e2.get("/cgi-bin/menu/get", "access_token", at, "agentid", "1000002"), 0)
+}
+
 // The saver writes changes without waiting for Close.
 func TestStateIsSavedOnChange(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
