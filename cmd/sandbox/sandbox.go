@@ -53,6 +53,7 @@ Demo corp %s (--fixtures FILE replaces it):
   app 2, agent %d         %s
   mini program, agent %d  %s
   contact sync                 %s
+  customer contact (客户联系)  %s
   group robot ci-alerts, key   %s
   members: zhangsan 张三, lisi 李四, wangwu 王五, zhaoliu 赵六,
            chenxiaoming 陈小明, alice
@@ -62,14 +63,19 @@ Login codes: 'wwcli sandbox code USERID' issues one, from this server when
 
 Control API (JSON) under /_sandbox/: issue OAuth / mini-program codes
 (POST /_sandbox/code), inject faults (/_sandbox/faults), move the clock
-(/_sandbox/clock), read counters, the request log and sent messages, reset.
-See docs/sandbox.md.
+(/_sandbox/clock), rotate tokens (/_sandbox/rotate), read counters, the
+request log and sent messages, reset. See docs/sandbox.md.
+
+A repeated gettoken returns the live token, as WeCom documented it. With
+--state FILE, tokens, tickets, codes, messages, contacts and the clock
+survive a restart, so clients that keep tokens on disk keep working.
 
 'wwcli --sandbox <command>' runs any command against an in-process sandbox
 with the demo corp instead.`,
 			wwsandbox.DemoCorpID, wwsandbox.DemoAgentID, wwsandbox.DemoAppSecret,
 			wwsandbox.DemoApp2AgentID, wwsandbox.DemoApp2Secret,
-			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
+			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret,
+			wwsandbox.DemoExternalContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5

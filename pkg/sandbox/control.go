@@ -368,6 +368,18 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		default:
 			method(http.MethodGet, http.MethodPost)
 		}
+	case "/_sandbox/rotate":
+		if !method(http.MethodPost) {
+			return
+		}
+		var req struct {
+			Invalidate bool `json:"invalidate"`
+		}
+		if r.ContentLength != 0 && !decode(&req) {
+			return
+		}
+		s.RotateTokens(req.Invalidate)
+		writeJSON(w, http.StatusOK, object{{"ok", true}})
 	case "/_sandbox/reset":
 		if method(http.MethodPost) {
 			s.Reset()

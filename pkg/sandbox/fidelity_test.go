@@ -103,3 +103,25 @@ func TestTokenTTLWarning(t *testing.T) {
 		t.Fatalf("27m: %q", w)
 	}
 }
+
+// A forced rotation: new values next time; with invalidate, the old token
+// answers 40014 at once (early invalidation, DOC 91039).
+func TestRotateTokens(t *testing.T) {
+	e := newEnv(t, Options{})
+	at := e.token(DemoAppSecret)
+	if a := e.post("/_sandbox/rotate", ""); a.status != 200 {
+		t.Fatalf("rotate: %d %s", a.status, a.raw)
+	}
+	next := e.token(DemoAppSecret)
+	if next == at {
+		t.Fatal("rotate did not mint a new token")
+	}
+	wantCode(t, e.get("/cgi-bin/get_jsapi_ticket", "access_token", at), 0)
+	if a := e.post("/_sandbox/rotate", `{"invalidate":true}`); a.status != 200 {
+		t.Fatalf("rotate: %d %s", a.status, a.raw)
+	}
+	wantCode(t, e.get("/cgi-bin/get_jsapi_ticket", "access_token", next), 40014)
+	if a := e.get("/_sandbox/rotate"); a.status != 405 {
+		t.Fatalf("GET rotate: %d", a.status)
+	}
+}

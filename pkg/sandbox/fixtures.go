@@ -32,7 +32,7 @@ const (
 	DemoContactSecret = "DemoContactSyncSecret-wwcli-sandbox-0123456" // 通讯录同步 secret
 	// 客户联系 secret: the externalcontact/* APIs. App 1 is also in the
 	// 可调用应用 list, so its own token may call them too; app 2 is not (48002).
-	DemoExternalContactSecret = "DemoCustomerContactSecret-wwcli-sandbox-01"
+	DemoExternalContactSecret = "DemoCustomerContactSecret-wwcli-sandbox-012"
 
 	// Group robots (群机器人), shaped like real webhook keys.
 	DemoRobotName  = "ci-alerts"
@@ -455,6 +455,30 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 				return fmt.Errorf("%s.trusted_ips[%d]: %q is not an IP address or CIDR", where, j, ip)
 			}
 		}
+	}
+	tagIDs := map[int64]bool{}
+	for i, t := range c.Tags {
+		where := fmt.Sprintf("%s.tags[%d]", at, i)
+		if t.ID <= 0 || tagIDs[t.ID] {
+			return fmt.Errorf("%s.tagid: %d must be a positive integer used once", where, t.ID)
+		}
+		tagIDs[t.ID] = true
+		if t.Name == "" {
+			return fmt.Errorf("%s.tagname: must not be empty", where)
+		}
+		for j, u := range t.Users {
+			if !users[foldUserID(u)] {
+				return fmt.Errorf("%s.userlist[%d]: member %q does not exist", where, j, u)
+			}
+		}
+		for j, p := range t.Parties {
+			if depts[p] == nil {
+				return fmt.Errorf("%s.partylist[%d]: department %d does not exist", where, j, p)
+			}
+		}
+	}
+	if c.ExternalContactSecret != "" && secrets[c.ExternalContactSecret] {
+		return fmt.Errorf("%s.externalcontact_secret: already used by an app or the contact secret of this corp", at)
 	}
 	if len(c.Apps) == 0 && c.ContactSecret == "" {
 		return fmt.Errorf("%s.apps: a corp needs at least one app or a contact_secret", at)

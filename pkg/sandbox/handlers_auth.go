@@ -234,3 +234,19 @@ func (s *Server) jscode2session(c *call) (object, *apiError) {
 	}
 	return object{{"corpid", cd.corp.CorpID}, {"userid", cd.userID}, {"session_key", randomStdBase64(16)}}, nil
 }
+
+// RotateTokens makes the next gettoken and ticket calls mint new values.
+// With invalidate, the tokens issued so far stop working at once (40014),
+// as when WeCom invalidates a token early (DOC 91039: 企业微信可能会出于运营
+// 需要，提前使access_token失效); without, they stay valid until they expire.
+func (s *Server) RotateTokens(invalidate bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if invalidate {
+		for at := range s.tokens {
+			delete(s.tokens, at)
+		}
+	}
+	s.liveState = newLiveState()
+	s.changed()
+}

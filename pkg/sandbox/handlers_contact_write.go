@@ -49,12 +49,23 @@ var (
 	errMissingJobID   = errf(40058, "invalid jobid") // sandbox wording
 )
 
-// mobilePattern: 11 digits starting with 1, or "+<country>-<number>" (DOC
-// 90195: 手机号码，企业内必须唯一); emailPattern: a plain address.
+// mobilePattern: digits, optionally after "+<country> " or "+<country>-"
+// (DOC 90195's example is "+86 13800000000"; 手机号码，企业内必须唯一);
+// emailPattern: a plain address.
 var (
-	mobilePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(1\d{10}|\+\d{1,4}-\d{4,15})$`) })
+	mobilePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\+\d{1,4}[ -]?)?\d{5,20}$`) })
 	emailPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`) })
 )
+
+// sameMobile compares numbers without a +86 prefix and separators, so
+// "+86 13800000000" and "13800000000" are one number.
+func sameMobile(a, b string) bool {
+	norm := func(m string) string {
+		m = strings.NewReplacer(" ", "", "-", "").Replace(m)
+		return strings.TrimPrefix(m, "+86")
+	}
+	return a != "" && norm(a) == norm(b)
+}
 
 // requireContactToken: contact writes take the 通讯录同步 token only.
 func requireContactToken(c *call) *apiError {
@@ -121,7 +132,7 @@ func (in *userInput) apply(ci *corpIndex, u *User, creating bool) *apiError {
 			return errMobileInvalid
 		}
 		for i := range ci.Users {
-			if o := &ci.Users[i]; o.Mobile == *in.Mobile && !sameUser(o.UserID, u.UserID) {
+			if o := &ci.Users[i]; sameMobile(o.Mobile, *in.Mobile) && !sameUser(o.UserID, u.UserID) {
 				return errMobileExists
 			}
 		}
@@ -268,7 +279,8 @@ func (s *Server) userDelete(c *call) (object, *apiError) {
 }
 
 // userBatchDelete deletes 1-200 members. An unknown userid fails the whole
-// call with 60111 and deletes none (sandbox choice; DOC 90199 is silent).
+// call (DOC 90199: 最多支持200个。若存在无效UserID，直接返回错误) with 60111,
+// deleting none.
 func (s *Server) userBatchDelete(c *call) (object, *apiError) {
 	if e := requireContactToken(c); e != nil {
 		return nil, e
@@ -506,7 +518,7 @@ func (s *Server) userGetUserID(c *call) (object, *apiError) {
 	if req.Mobile == "" {
 		return nil, errMobileInvalid
 	}
-	return s.findUser(c, func(u *User) bool { return u.Mobile == req.Mobile })
+	return s.findUser(c, func(u *User) bool { return sameMobile(u.Mobile, req.Mobile) })
 }
 
 // userIDByEmail: email -> userid (DOC 95895); email_type 1 (default) is

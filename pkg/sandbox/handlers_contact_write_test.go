@@ -14,7 +14,7 @@ func TestUserWrites(t *testing.T) {
 	// only the contact-sync secret writes (48002)
 	wantCode(t, post("/cgi-bin/user/create", `{"userid":"x","name":"X","mobile":"13900000001"}`, at), 48002)
 
-	a := post("/cgi-bin/user/create", `{"userid":"NewHire","name":"新人","department":[2,3],"is_leader_in_dept":[0,1],"mobile":"13900000009","email":"nh@example.com"}`, ct)
+	a := post("/cgi-bin/user/create", `{"userid":"NewHire","name":"新人","department":[2,3],"is_leader_in_dept":[0,1],"mobile":"+86 13900000009","email":"nh@example.com"}`, ct)
 	if wantCode(t, a, 0); a.str("errmsg") != "created" {
 		t.Fatalf("create: %s", a.raw)
 	}
@@ -24,7 +24,7 @@ func TestUserWrites(t *testing.T) {
 		`{"userid":"newhire","name":"X","mobile":"13900000001"}`:                                       60102, // exists, in another case
 		`{"userid":"y","mobile":"13900000001"}`:                                                        60112, // no name
 		`{"userid":"y","name":"Y"}`:                                                                    60129, // neither mobile nor email
-		`{"userid":"y","name":"Y","mobile":"12345"}`:                                                   60103,
+		`{"userid":"y","name":"Y","mobile":"12ab5"}`:                                                   60103,
 		`{"userid":"y","name":"Y","mobile":"13900000009"}`:                                             60104,
 		`{"userid":"y","name":"Y","email":"nope"}`:                                                     60105,
 		`{"userid":"y","name":"Y","email":"NH@example.com"}`:                                           60106,
