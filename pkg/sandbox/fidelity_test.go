@@ -125,3 +125,15 @@ func TestRotateTokens(t *testing.T) {
 		t.Fatalf("GET rotate: %d", a.status)
 	}
 }
+
+// F6: user/get carries the fields of DOC 90196's answer that clients map
+// (go-workwx reads qr_code).
+func TestUserGetHasTheDocumentedFields(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.get("/cgi-bin/user/get", "access_token", e.token(DemoAppSecret), "userid", "zhangsan")
+	for _, want := range []string{`"extattr":{"attrs":[]}`, `"external_position":""`, `"external_profile":{"external_corp_name":"","external_attr":[]}`, `"qr_code":"https://`} {
+		if !strings.Contains(a.raw, want) {
+			t.Fatalf("user/get lacks %s: %s", want, a.raw)
+		}
+	}
+}

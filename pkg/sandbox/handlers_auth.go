@@ -179,6 +179,11 @@ func (s *Server) legacyGetUserInfo(c *call) (object, *apiError) {
 	return resp, nil
 }
 
+// memberQRCode is a member's personal QR code URL, stable per member.
+func memberQRCode(corpID, userID string) string {
+	return "https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=" + deviceID(corpID, userID)[:16]
+}
+
 // deviceID is stable per member, like an installed client's id.
 func deviceID(corpID, who string) string {
 	sum := sha1.Sum([]byte(corpID + "/" + who))
@@ -212,7 +217,7 @@ func (s *Server) authGetUserDetail(c *call) (object, *apiError) {
 	}
 	return object{
 		{"userid", u.UserID}, {"gender", gender}, {"avatar", u.Avatar},
-		{"qr_code", "https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=" + deviceID(t.corp.CorpID, u.UserID)[:16]},
+		{"qr_code", memberQRCode(t.corp.CorpID, u.UserID)},
 		{"mobile", u.Mobile}, {"email", u.Email}, {"biz_mail", u.BizMail}, {"address", u.Address},
 	}, nil
 }

@@ -89,6 +89,9 @@ func userDetail(ci *corpIndex, u *User) object {
 		{"biz_mail", u.BizMail}, {"is_leader_in_dept", leader}, {"direct_leader", []string{}},
 		{"avatar", u.Avatar}, {"thumb_avatar", u.Avatar}, {"telephone", u.Telephone}, {"alias", u.Alias},
 		{"address", u.Address}, {"status", userStatus(u)}, {"main_department", u.Department[0]},
+		// DOC 90196 response fields the fixtures have no data for (audit F6)
+		{"extattr", object{{"attrs", []any{}}}}, {"external_position", ""},
+		{"external_profile", object{{"external_corp_name", ""}, {"external_attr", []any{}}}},
 	}
 }
 
@@ -104,7 +107,8 @@ func (s *Server) userGet(c *call) (object, *apiError) {
 	if !c.tok.corp.userVisible(c.tok.app, u) {
 		return nil, errNoPrivilege
 	}
-	return userDetail(c.tok.corp, u), nil
+	// qr_code: user/get only (DOC 90196), as auth/getuserdetail has it
+	return append(userDetail(c.tok.corp, u), field{"qr_code", memberQRCode(c.tok.corp.CorpID, u.UserID)}), nil
 }
 
 // membersOf resolves ?department_id=&fetch_child= to the members the token may see.

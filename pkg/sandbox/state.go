@@ -27,6 +27,9 @@ const (
 	stateFormat  = 1
 	saveEvery    = 200 * time.Millisecond
 	maxStateFile = 64 << 20
+	// maxSavedBodies bounds the message bodies saved (each may be 1 MB):
+	// the newest messages that fit are kept, so the file stays loadable.
+	maxSavedBodies = 16 << 20
 )
 
 // InProcessStatePath is the state file of `wwcli --sandbox` under the wwcli
@@ -221,7 +224,7 @@ func (s *Server) applyState(st *stateFile) error {
 // snapshot is the state as a state file. Called with s.mu held.
 func (s *Server) snapshot() stateFile {
 	st := stateFile{Format: stateFormat, SavedAt: s.nowLocked().UTC(), ClockOffsetNS: int64(s.offset),
-		LiveTokens: s.liveTokens, LiveTickets: s.liveTickets, Messages: nonNilSlice(s.messages),
+		LiveTokens: s.liveTokens, LiveTickets: s.liveTickets, Messages: newestMessages(s.messages, maxSavedBodies),
 		MsgSeq: s.msgSeq, Jobs: s.jobs, Tokens: make([]savedToken, 0, len(s.tokens))}
 	for at, t := range s.tokens {
 		st.Tokens = append(st.Tokens, savedToken{Token: at, CorpID: t.corp.CorpID, AgentID: agentOf(t.app), Kind: t.kind, Expires: t.expires})
@@ -242,6 +245,16 @@ func (s *Server) snapshot() stateFile {
 		st.Corps = append(st.Corps, sc)
 	}
 	return st
+}
+
+// newestMessages is the tail of msgs whose bodies fit in budget bytes.
+func newestMessages(msgs []Message, budget int) []Message {
+	start := len(msgs)
+	for start > 0 && budget-len(msgs[start-1].Body) >= 0 {
+		budget -= len(msgs[start-1].Body)
+		start--
+	}
+	return nonNilSlice(msgs[start:])
 }
 
 func agentOf(app *App) int64 {

@@ -124,3 +124,13 @@ func TestCorruptStateIsAnError(t *testing.T) {
 		}
 	}
 }
+
+func TestNewestMessagesFitTheBudget(t *testing.T) {
+	msgs := []Message{{MsgID: "a", Body: make([]byte, 6)}, {MsgID: "b", Body: make([]byte, 5)}, {MsgID: "c", Body: make([]byte, 4)}}
+	if got := newestMessages(msgs, 10); len(got) != 2 || got[0].MsgID != "b" {
+		t.Fatalf("%+v", got)
+	}
+	if got := newestMessages(msgs, 3); len(got) != 0 || got == nil {
+		t.Fatalf("%+v", got)
+	}
+}
