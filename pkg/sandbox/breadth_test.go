@@ -203,3 +203,10 @@ func TestExternalContactBasics(t *testing.T) {
 	}
 	wantCode(t, e.post("/cgi-bin/externalcontact/groupchat/get", `{"chat_id":"nope"}`, "access_token", xt), 40050)
 }
+
+// The customer-contact token is no contact-sync token: user/list_id is 48002.
+func TestCustomerContactTokenIsNotContactSync(t *testing.T) {
+	e := newEnv(t, Options{})
+	wantCode(t, e.post("/cgi-bin/user/list_id", `{"limit":2}`, "access_token", e.token(DemoExternalContactSecret)), 48002)
+	wantCode(t, e.post("/cgi-bin/user/create", `{"userid":"x","name":"X","mobile":"13900000001"}`, "access_token", e.token(DemoExternalContactSecret)), 48002)
+}

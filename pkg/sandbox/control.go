@@ -411,6 +411,8 @@ func clockBody(t time.Time) object {
 
 // info describes the fixtures without their secrets.
 func (s *Server) info() object {
+	s.mu.Lock() // members and apps change (user/create, agent/set)
+	defer s.mu.Unlock()
 	corps := make([]object, 0, len(s.fx.Corps))
 	for _, c := range s.fx.Corps {
 		apps := make([]object, 0, len(c.Apps))
@@ -428,5 +430,5 @@ func (s *Server) info() object {
 		corps = append(corps, object{{"corpid", c.CorpID}, {"name", c.Name}, {"apps", apps},
 			{"contact_secret", c.ContactSecret != ""}, {"users", users}, {"robots", robots}})
 	}
-	return object{{"corps", corps}, {"token_ttl", int(s.opts.TokenTTL / time.Second)}, {"now", s.Now().UTC().Format(time.RFC3339)}}
+	return object{{"corps", corps}, {"token_ttl", int(s.opts.TokenTTL / time.Second)}, {"now", s.nowLocked().UTC().Format(time.RFC3339)}}
 }

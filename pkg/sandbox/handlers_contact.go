@@ -165,7 +165,7 @@ func (s *Server) userList(c *call) (object, *apiError) {
 // userListID pages over (member, department) pairs; only the contact-sync
 // secret's token may call it (else 48002). The cursor is opaque to callers.
 func (s *Server) userListID(c *call) (object, *apiError) {
-	if c.tok.app != nil {
+	if !c.tok.isContact() {
 		return nil, errAPIForbidden
 	}
 	var req struct {
