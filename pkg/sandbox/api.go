@@ -79,6 +79,11 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/department/get":           {auth: true, handle: s.departmentGet},
 		"/cgi-bin/batch/syncuser":           {auth: true, postOnly: true, handle: s.batchSyncUser},
 		"/cgi-bin/batch/getresult":          {auth: true, handle: s.batchGetResult},
+		"/cgi-bin/user/authsucc":            {auth: true, handle: s.userAuthSucc},
+		"/cgi-bin/batch/invite":             {auth: true, postOnly: true, handle: s.batchInvite},
+		"/cgi-bin/batch/replaceuser":        {auth: true, postOnly: true, handle: s.batchReplaceUser},
+		"/cgi-bin/corp/get_join_qrcode":     {auth: true, handle: s.corpJoinQRCode},
+		"/cgi-bin/user/get_active_stat":     {auth: true, postOnly: true, handle: s.userActiveStat},
 		// tags, app chats, app admin (handlers_tag.go, handlers_appchat.go, handlers_menu.go)
 		"/cgi-bin/tag/create":      {auth: true, postOnly: true, handle: s.tagCreate},
 		"/cgi-bin/tag/update":      {auth: true, postOnly: true, handle: s.tagUpdate},
