@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -707,5 +706,3 @@ func jsonInt(raw json.RawMessage) (int64, bool) {
 	v, err := strconv.ParseInt(strings.Trim(string(raw), `"`), 10, 64)
 	return v, err == nil
 }
-
-var _ = fmt.Sprintf
