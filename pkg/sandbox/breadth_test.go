@@ -210,3 +210,11 @@ func TestCustomerContactTokenIsNotContactSync(t *testing.T) {
 	wantCode(t, e.post("/cgi-bin/user/list_id", `{"limit":2}`, "access_token", e.token(DemoExternalContactSecret)), 48002)
 	wantCode(t, e.post("/cgi-bin/user/create", `{"userid":"x","name":"X","mobile":"13900000001"}`, "access_token", e.token(DemoExternalContactSecret)), 48002)
 }
+
+func TestAppChatIDWhenNoneGiven(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.post("/cgi-bin/appchat/create", `{"name":"x","userlist":["zhangsan","lisi"]}`, "access_token", e.token(DemoAppSecret))
+	if wantCode(t, a, 0); !chatIDPattern().MatchString(a.str("chatid")) {
+		t.Fatalf("chatid %q is not of the documented alphabet", a.str("chatid"))
+	}
+}

@@ -1,11 +1,12 @@
 package sandbox
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -94,8 +95,7 @@ func (s *Server) appChatCreate(c *call) (object, *apiError) {
 	}
 	id := req.ChatID
 	if id == "" {
-		id = "wrSandbox" + strings.ReplaceAll(randomString(12), "-", "0")
-		id = strings.ReplaceAll(id, "_", "1")
+		id = newChatID()
 	} else if !chatIDPattern().MatchString(id) {
 		return nil, errChatIDInvalid
 	}
@@ -104,6 +104,14 @@ func (s *Server) appChatCreate(c *call) (object, *apiError) {
 	}
 	ci.AppChats = append(ci.AppChats, AppChat{ChatID: id, Name: req.Name, Owner: owner, Users: members, AgentID: c.tok.app.AgentID})
 	return object{{"chatid", id}}, nil
+}
+
+// newChatID is a random chatid of the documented alphabet (0-9 a-z A-Z,
+// at most 32 characters).
+func newChatID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return "wr" + hex.EncodeToString(b)
 }
 
 // ownChat finds the chat named in a request, made by the caller's app.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -204,24 +205,13 @@ func (s *Server) tagMembers(add bool) func(c *call) (object, *apiError) {
 		}
 		resp := object{}
 		if len(badUsers) > 0 {
-			resp = append(resp, field{"invalidlist", joinIDs(badUsers)})
+			resp = append(resp, field{"invalidlist", strings.Join(badUsers, "|")})
 		}
 		if len(badParties) > 0 {
 			resp = append(resp, field{"invalidparty", badParties})
 		}
 		return resp, nil
 	}
-}
-
-func joinIDs(ids []string) string {
-	out := ""
-	for i, id := range ids {
-		if i > 0 {
-			out += "|"
-		}
-		out += id
-	}
-	return out
 }
 
 // tagRecipients resolves a tag for message/send: its members and the
