@@ -111,6 +111,12 @@ func Open(opts Options) (*Server, error) {
 	if err := s.loadState(path); err != nil {
 		return nil, err
 	}
+	// write once now, so a path that cannot be written fails at start,
+	// not at shutdown with the session's state in hand
+	s.saved = false
+	if err := s.SaveState(); err != nil {
+		return nil, fmt.Errorf("%v; use a --state path you can read and write", err)
+	}
 	go s.saveLoop()
 	return s, nil
 }
@@ -121,7 +127,7 @@ func (s *Server) loadState(path string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("sandbox state: %w", err)
+		return fmt.Errorf("sandbox state: %w; use a --state path you can read and write", err)
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, maxStateFile+1))
@@ -300,16 +306,23 @@ func (s *Server) SaveState() error {
 func (s *Server) saveLoop() {
 	t := time.NewTicker(saveEvery)
 	defer t.Stop()
+	lastErr := "" // a failure is logged once, not every tick
 	for {
 		select {
 		case <-s.done:
 			return
 		case <-t.C:
-			if err := s.SaveState(); err != nil && s.opts.Log != nil {
+			err := s.SaveState()
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			}
+			if msg != "" && msg != lastErr && s.opts.Log != nil {
 				s.mu.Lock()
 				fmt.Fprintln(s.opts.Log, err)
 				s.mu.Unlock()
 			}
+			lastErr = msg
 		}
 	}
 }

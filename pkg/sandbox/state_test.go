@@ -134,3 +134,22 @@ func TestNewestMessagesFitTheBudget(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+// A state path that cannot be written fails at start.
+func TestUnwritableStatePathFailsAtStart(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(blocker, "state.json"), filepath.Join(blocker, "sub", "state.json")} {
+		s, err := Open(Options{StatePath: path}) // under a file
+		if err == nil {
+			_ = s.Close()
+			t.Fatalf("%s: no error", path)
+		}
+		if !strings.Contains(err.Error(), "use a --state path you can read and write") {
+			t.Fatal(err)
+		}
+	}
+}
