@@ -209,8 +209,12 @@ func run(ctx context.Context, o *Options) error {
 	if fx != nil {
 		corp = fx.Corps[0].CorpID
 	}
-	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/; Ctrl-C to stop\n",
-		theme.SuccessIcon(), base, corp, base)
+	kept := ""
+	if o.State != "" {
+		kept = "; state kept in " + o.State
+	}
+	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/%s; Ctrl-C to stop\n",
+		theme.SuccessIcon(), base, corp, base, kept)
 	select {
 	case <-ctx.Done():
 	case <-term:
