@@ -82,6 +82,7 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/user/authsucc":            {auth: true, handle: s.userAuthSucc},
 		"/cgi-bin/batch/invite":             {auth: true, postOnly: true, handle: s.batchInvite},
 		"/cgi-bin/batch/replaceuser":        {auth: true, postOnly: true, handle: s.batchReplaceUser},
+		"/cgi-bin/batch/replaceparty":       {auth: true, postOnly: true, handle: s.batchReplaceParty},
 		"/cgi-bin/corp/get_join_qrcode":     {auth: true, handle: s.corpJoinQRCode},
 		"/cgi-bin/user/get_active_stat":     {auth: true, postOnly: true, handle: s.userActiveStat},
 		// tags, app chats, app admin (handlers_tag.go, handlers_appchat.go, handlers_menu.go)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -132,4 +133,131 @@ func (s *Server) userActiveStat(c *call) (object, *apiError) {
 		}
 	}
 	return object{{"active_cnt", n}}, nil
+}
+
+// batchReplaceParty is 全量覆盖部门 (DOC 90982): a CSV with the columns
+// 部门名称, 部门ID, 父部门ID, 排序; departments in it are created (action 1)
+// or updated (action 2), and the others deleted (action 3) unless they
+// still hold members or sub-departments. The root stays.
+func (s *Server) batchReplaceParty(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	rows, cell, e := s.jobCSV(c)
+	if e != nil {
+		return nil, e
+	}
+	ci := c.tok.corp
+	job := &batchJob{CorpID: ci.CorpID, Type: "replace_party", Result: []batchResult{}}
+	type partyRow struct {
+		id, parent, order int64
+		name              string
+	}
+	var pending []partyRow
+	listed := map[int64]bool{}
+	for _, row := range rows {
+		var p partyRow
+		p.name, _ = cell(row, "部门名称", "name")
+		idText, _ := cell(row, "部门ID", "id")
+		parentText, _ := cell(row, "父部门ID", "parentid")
+		orderText, _ := cell(row, "排序", "order")
+		var err1, err2 error
+		p.id, err1 = strconv.ParseInt(idText, 10, 64)
+		p.parent, err2 = strconv.ParseInt(parentText, 10, 64)
+		p.order, _ = strconv.ParseInt(orderText, 10, 64)
+		if err1 != nil || err2 != nil || p.id <= 0 {
+			job.Result = append(job.Result, batchResult{Action: 1, PartyID: p.id, ErrCode: errInvalidPartyID.code, ErrMsg: errInvalidPartyID.text})
+			continue
+		}
+		listed[p.id] = true
+		pending = append(pending, p)
+	}
+	// parents first: rows whose parent does not exist yet wait for a later pass
+	for pass := 0; len(pending) > 0 && pass <= len(rows); pass++ {
+		var later []partyRow
+		for _, p := range pending {
+			d := ci.depts[p.id]
+			if d != nil && d.ParentID == 0 { // the root: only its name and order change
+				d.Name, d.Order = p.name, p.order
+				job.Result = append(job.Result, batchResult{Action: 2, PartyID: p.id, ErrMsg: "ok"})
+				continue
+			}
+			if ci.depts[p.parent] == nil {
+				later = append(later, p)
+				continue
+			}
+			action, e := 1, checkDeptName(p.name)
+			switch {
+			case e != nil:
+			case d != nil:
+				action = 2
+				if p.parent == p.id || ci.isAncestor(p.id, p.parent) {
+					e = errDeptCycle
+				} else {
+					d.Name, d.ParentID, d.Order = p.name, p.parent, p.order
+				}
+			default:
+				ci.Departments = append(ci.Departments, Department{ID: p.id, Name: p.name, ParentID: p.parent, Order: p.order})
+				ci.reindex()
+			}
+			r := batchResult{Action: action, PartyID: p.id, ErrMsg: "ok"}
+			if e != nil {
+				r.ErrCode, r.ErrMsg = e.code, e.text
+			}
+			job.Result = append(job.Result, r)
+		}
+		if len(later) == len(pending) {
+			break
+		}
+		pending = later
+	}
+	for _, p := range pending {
+		job.Result = append(job.Result, batchResult{Action: 1, PartyID: p.id, ErrCode: errParentNotFound.code, ErrMsg: errParentNotFound.text})
+	}
+	// delete what the file does not list, leaves first
+	for changed := true; changed; {
+		changed = false
+		for _, d := range ci.Departments {
+			if listed[d.ID] || d.ParentID == 0 || ci.hasChildren(d.ID) || ci.hasMembers(d.ID) {
+				continue
+			}
+			id := d.ID
+			ci.Departments = slices.DeleteFunc(ci.Departments, func(o Department) bool { return o.ID == id })
+			ci.forgetDept(id)
+			job.Result = append(job.Result, batchResult{Action: 3, PartyID: id, ErrMsg: "ok"})
+			changed = true
+			break
+		}
+	}
+	for _, d := range ci.Departments {
+		if !listed[d.ID] && d.ParentID != 0 {
+			e := errDeptHasUsers
+			if ci.hasChildren(d.ID) {
+				e = errDeptHasSubs
+			}
+			job.Result = append(job.Result, batchResult{Action: 3, PartyID: d.ID, ErrCode: e.code, ErrMsg: e.text})
+		}
+	}
+	ci.reindex()
+	return object{{"jobid", s.addJob(job)}}, nil
+}
+
+func (ci *corpIndex) hasChildren(id int64) bool {
+	return slices.ContainsFunc(ci.Departments, func(d Department) bool { return d.ParentID == id })
+}
+
+func (ci *corpIndex) hasMembers(id int64) bool {
+	return slices.ContainsFunc(ci.Users, func(u User) bool { return slices.Contains(u.Department, id) })
+}
+
+// forgetDept removes a deleted department from visible ranges and tags.
+func (ci *corpIndex) forgetDept(id int64) {
+	drop := func(p int64) bool { return p == id }
+	for i := range ci.Apps {
+		ci.Apps[i].AllowParties = slices.DeleteFunc(ci.Apps[i].AllowParties, drop)
+	}
+	for i := range ci.Tags {
+		ci.Tags[i].Parties = slices.DeleteFunc(ci.Tags[i].Parties, drop)
+	}
+	ci.reindex()
 }

@@ -46,3 +46,36 @@ func TestMoreContactEndpoints(t *testing.T) {
 		t.Fatalf("fixtures after replaceuser: %v", err)
 	}
 }
+
+func TestBatchReplaceParty(t *testing.T) {
+	e := newEnv(t, Options{})
+	ct := e.token(DemoContactSecret)
+	wantCode(t, e.post("/cgi-bin/department/create", `{"name":"空部门","parentid":1,"id":9}`, "access_token", ct), 0)
+	// 子部 comes before its parent 新部 in the file
+	csvFile := []byte("部门名称,部门ID,父部门ID,排序\n演示科技,1,0,1\n研发中心,2,1,2\n子部,8,7,1\n新部,7,2,3\n孤儿,11,99,1\n")
+	up := e.upload("/cgi-bin/media/upload", "media", "parties.csv", csvFile, "access_token", ct, "type", "file")
+	wantCode(t, e.post("/cgi-bin/batch/replaceparty", `{"media_id":"`+up.str("media_id")+`"}`, "access_token", e.token(DemoAppSecret)), 48002)
+	a := e.post("/cgi-bin/batch/replaceparty", `{"media_id":"`+up.str("media_id")+`"}`, "access_token", ct)
+	wantCode(t, a, 0)
+	r := e.get("/cgi-bin/batch/getresult", "access_token", ct, "jobid", a.str("jobid"))
+	for _, want := range []string{
+		`"type":"replace_party"`,
+		`{"action":2,"partyid":2,"errcode":0`,
+		`{"action":1,"partyid":7,"errcode":0`,
+		`{"action":1,"partyid":8,"errcode":0`,
+		`{"action":1,"partyid":11,"errcode":60004`,
+		`{"action":3,"partyid":9,"errcode":0`,     // empty, not listed: deleted
+		`{"action":3,"partyid":3,"errcode":60005`, // has members: kept
+	} {
+		if !strings.Contains(r.raw, want) {
+			t.Fatalf("getresult lacks %s: %s", want, r.raw)
+		}
+	}
+	if d := e.get("/cgi-bin/department/get", "access_token", ct, "id", "8"); !strings.Contains(d.raw, `"parentid":7`) {
+		t.Fatalf("8: %s", d.raw)
+	}
+	wantCode(t, e.get("/cgi-bin/department/get", "access_token", ct, "id", "9"), 60003)
+	if err := e.s.fx.Validate(); err != nil {
+		t.Fatalf("fixtures after replaceparty: %v", err)
+	}
+}

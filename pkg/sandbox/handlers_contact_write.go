@@ -468,13 +468,7 @@ func (s *Server) departmentDelete(c *call) (object, *apiError) {
 		}
 	}
 	ci.Departments = slices.DeleteFunc(ci.Departments, func(o Department) bool { return o.ID == id })
-	for i := range ci.Apps {
-		ci.Apps[i].AllowParties = slices.DeleteFunc(ci.Apps[i].AllowParties, func(p int64) bool { return p == id })
-	}
-	for i := range ci.Tags {
-		ci.Tags[i].Parties = slices.DeleteFunc(ci.Tags[i].Parties, func(p int64) bool { return p == id })
-	}
-	ci.reindex()
+	ci.forgetDept(id)
 	c.okMsg = "deleted"
 	return object{}, nil
 }
@@ -602,7 +596,9 @@ type batchJob struct {
 }
 
 type batchResult struct {
-	UserID  string `json:"userid"`
+	UserID  string `json:"userid,omitempty"`  // sync_user, replace_user
+	Action  int    `json:"action,omitempty"`  // replace_party: 1 created, 2 updated, 3 deleted
+	PartyID int64  `json:"partyid,omitempty"` // replace_party
 	ErrCode int    `json:"errcode"`
 	ErrMsg  string `json:"errmsg"`
 }
@@ -617,37 +613,12 @@ func (s *Server) batchSyncUser(c *call) (object, *apiError) {
 	if e := requireContactToken(c); e != nil {
 		return nil, e
 	}
-	var req struct {
-		MediaID string `json:"media_id"`
-	}
-	if e := c.decodeBody(&req); e != nil {
+	rows, cell, e := s.jobCSV(c)
+	if e != nil {
 		return nil, e
 	}
-	if req.MediaID == "" {
-		return nil, errMissingMedia
-	}
-	m := s.appMedia(c, req.MediaID)
-	if m == nil {
-		return nil, errMediaID
-	}
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(m.data, []byte("\xef\xbb\xbf")))).ReadAll()
-	if err != nil || len(rows) < 2 {
-		return nil, errf(40058, "media_id: not a CSV file with a header row and members")
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[strings.TrimSpace(h)] = i
-	}
-	cell := func(row []string, names ...string) (string, bool) {
-		for _, n := range names {
-			if i, ok := col[n]; ok && i < len(row) {
-				return strings.TrimSpace(row[i]), true
-			}
-		}
-		return "", false
-	}
 	job := &batchJob{CorpID: c.tok.corp.CorpID, Type: "sync_user", Result: []batchResult{}}
-	for _, row := range rows[1:] {
+	for _, row := range rows {
 		var in userInput
 		in.UserID, _ = cell(row, "帐号", "账号", "userid")
 		if v, ok := cell(row, "姓名", "name"); ok {
@@ -680,16 +651,57 @@ func (s *Server) batchSyncUser(c *call) (object, *apiError) {
 		}
 		job.Result = append(job.Result, r)
 	}
+	return object{{"jobid", s.addJob(job)}}, nil
+}
+
+// jobCSV reads the CSV file a batch job names by media_id (uploaded with
+// media/upload): its rows after the header, and a reader of a row's cell
+// by column name (the first of names the header has).
+func (s *Server) jobCSV(c *call) ([][]string, func(row []string, names ...string) (string, bool), *apiError) {
+	var req struct {
+		MediaID string `json:"media_id"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, nil, e
+	}
+	if req.MediaID == "" {
+		return nil, nil, errMissingMedia
+	}
+	m := s.appMedia(c, req.MediaID)
+	if m == nil {
+		return nil, nil, errMediaID
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(m.data, []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		return nil, nil, errf(40058, "media_id: not a CSV file with a header row and data rows")
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.TrimSpace(h)] = i
+	}
+	cell := func(row []string, names ...string) (string, bool) {
+		for _, n := range names {
+			if i, ok := col[n]; ok && i < len(row) {
+				return strings.TrimSpace(row[i]), true
+			}
+		}
+		return "", false
+	}
+	return rows[1:], cell, nil
+}
+
+// addJob keeps a finished job for batch/getresult and returns its id.
+func (s *Server) addJob(job *batchJob) string {
 	job.Total = len(job.Result)
 	if len(s.jobs) >= maxJobs {
-		for k := range s.jobs { // any: jobs are only polled right after
+		for k := range s.jobs { // any: jobs are polled right after they are made
 			delete(s.jobs, k)
 			break
 		}
 	}
 	id := randomString(18)
 	s.jobs[id] = job
-	return object{{"jobid", id}}, nil
+	return id
 }
 
 func (s *Server) batchGetResult(c *call) (object, *apiError) {
