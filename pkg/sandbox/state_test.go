@@ -153,3 +153,25 @@ func TestUnwritableStatePathFailsAtStart(t *testing.T) {
 		}
 	}
 }
+
+// A token the state file cannot describe (kind app, no app) is left out,
+// so the file stays loadable.
+func TestStateSkipsTokensOfNoApp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := openEnv(t, path)
+	e.s.mu.Lock()
+	e.s.storeToken("orphan", &token{corp: e.s.corps[DemoCorpID], expires: e.s.nowLocked().Add(time.Hour)})
+	e.s.changed()
+	e.s.mu.Unlock()
+	if err := e.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.tokens["orphan"] != nil {
+		t.Fatal("the orphan token came back")
+	}
+}
