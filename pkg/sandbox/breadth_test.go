@@ -218,3 +218,23 @@ func TestAppChatIDWhenNoneGiven(t *testing.T) {
 		t.Fatalf("chatid %q is not of the documented alphabet", a.str("chatid"))
 	}
 }
+
+func TestWorkbench(t *testing.T) {
+	e := newEnv(t, Options{})
+	at := e.token(DemoAppSecret)
+	q := []string{"access_token", at}
+	if a := e.post("/cgi-bin/agent/get_workbench_template", `{"agentid":1000002}`, q...); a.str("type") != "normal" {
+		t.Fatalf("default template: %s", a.raw)
+	}
+	wantCode(t, e.post("/cgi-bin/agent/set_workbench_template", `{"agentid":1000002,"type":"nope"}`, q...), 40058)
+	wantCode(t, e.post("/cgi-bin/agent/set_workbench_template", `{"agentid":1000002,"type":"keydata"}`, q...), 40058)
+	wantCode(t, e.post("/cgi-bin/agent/set_workbench_template", `{"agentid":1000003,"type":"normal"}`, q...), 301002)
+	wantCode(t, e.post("/cgi-bin/agent/set_workbench_template", `{"agentid":1000002,"type":"keydata","keydata":{"items":[{"key":"待审批","data":"2"}]},"replace_user_data":true}`, q...), 0)
+	a := e.post("/cgi-bin/agent/get_workbench_template", `{"agentid":"1000002"}`, q...)
+	if wantCode(t, a, 0); !strings.Contains(a.raw, `"type":"keydata","keydata":{"items":[{"key":"待审批","data":"2"}]},"replace_user_data":true`) {
+		t.Fatalf("get: %s", a.raw)
+	}
+	wantCode(t, e.post("/cgi-bin/agent/set_workbench_data", `{"agentid":1000002,"userid":"ZhangSan","type":"keydata","keydata":{"items":[]}}`, q...), 0)
+	wantCode(t, e.post("/cgi-bin/agent/set_workbench_data", `{"agentid":1000002,"userid":"ghost","type":"keydata","keydata":{}}`, q...), 60111)
+	wantCode(t, e.post("/cgi-bin/agent/set_workbench_data", `{"agentid":1000002,"userid":"lisi","type":"normal"}`, q...), 40058)
+}

@@ -173,6 +173,7 @@ type App struct {
 	ReportLocation     int             `json:"report_location_flag,omitempty"` // agent/set
 	ReportEnter        int             `json:"isreportenter,omitempty"`        // agent/set
 	Menu               json.RawMessage `json:"menu,omitempty"`                 // menu/create (state)
+	Workbench          json.RawMessage `json:"workbench,omitempty"`            // agent/set_workbench_template (state)
 }
 
 // Department is one node of the org tree; ParentID 0 marks the root.

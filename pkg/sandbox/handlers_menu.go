@@ -189,3 +189,88 @@ func (s *Server) menuDelete(c *call) (object, *apiError) {
 	app.Menu = nil
 	return object{}, nil
 }
+
+// Workbench (工作台) templates: DOC 92535 agent/set_workbench_template,
+// agent/get_workbench_template, agent/set_workbench_data. The type is one
+// of the five documented ones and its object must be present.
+var workbenchTypes = []string{"normal", "keydata", "image", "list", "webview"}
+
+func (s *Server) setWorkbenchTemplate(c *call) (object, *apiError) {
+	var req map[string]json.RawMessage
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	app, e := ownAgent(c, string(req["agentid"]))
+	if e != nil {
+		return nil, e
+	}
+	var typ string
+	if json.Unmarshal(req["type"], &typ) != nil || !slices.Contains(workbenchTypes, typ) {
+		return nil, errf(40058, "invalid type: use normal, keydata, image, list or webview")
+	}
+	if typ != "normal" && len(req[typ]) == 0 {
+		return nil, errf(40058, "missing "+typ)
+	}
+	delete(req, "agentid")
+	tmpl, err := json.Marshal(req)
+	if err != nil {
+		return nil, errWrongJSON
+	}
+	app.Workbench = tmpl
+	return object{}, nil
+}
+
+func (s *Server) getWorkbenchTemplate(c *call) (object, *apiError) {
+	var req struct {
+		AgentID json.RawMessage `json:"agentid"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	app, e := ownAgent(c, string(req.AgentID))
+	if e != nil {
+		return nil, e
+	}
+	var tmpl map[string]json.RawMessage
+	if len(app.Workbench) == 0 || json.Unmarshal(app.Workbench, &tmpl) != nil {
+		return object{{"type", "normal"}}, nil // no template set: the default
+	}
+	keys := make([]string, 0, len(tmpl))
+	for k := range tmpl {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	resp := object{{"type", tmpl["type"]}}
+	for _, k := range keys {
+		if k != "type" {
+			resp = append(resp, field{k, tmpl[k]})
+		}
+	}
+	return resp, nil
+}
+
+func (s *Server) setWorkbenchData(c *call) (object, *apiError) {
+	var req map[string]json.RawMessage
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	if _, e := ownAgent(c, string(req["agentid"])); e != nil {
+		return nil, e
+	}
+	var userID, typ string
+	_ = json.Unmarshal(req["userid"], &userID)
+	if userID == "" {
+		return nil, errMissingUserID
+	}
+	u := c.tok.corp.user(userID)
+	if u == nil {
+		return nil, errUserNotFound
+	}
+	if !c.tok.corp.userVisible(c.tok.app, u) {
+		return nil, errNoPrivilege
+	}
+	if json.Unmarshal(req["type"], &typ) != nil || !slices.Contains(workbenchTypes[1:], typ) || len(req[typ]) == 0 {
+		return nil, errf(40058, "invalid type: use keydata, image, list or webview, with its object")
+	}
+	return object{}, nil
+}

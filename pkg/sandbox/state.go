@@ -175,6 +175,7 @@ func (s *Server) applyState(st *stateFile) error {
 			app.Name, app.Description, app.RedirectDomain, app.HomeURL = a.Name, a.Description, a.RedirectDomain, a.HomeURL
 			app.SquareLogoURL, app.ReportLocation, app.ReportEnter, app.Menu = a.SquareLogoURL, a.ReportLocation, a.ReportEnter, a.Menu
 			app.AllowUsers, app.AllowParties = a.AllowUsers, a.AllowParties // deletes take members out
+			app.Workbench = a.Workbench
 		}
 		ci.reindex()
 	}
