@@ -473,3 +473,19 @@ func (s *Server) controlSuiteResetSecret(w http.ResponseWriter, r *http.Request)
 		return object{{"auth_code", code}, {"expires_in", int(installCodeTTL / time.Second)}, {"push", res}}, err
 	})
 }
+
+// ParseSuiteCallback reads `--suite-callback` values: "URL" for the demo
+// suite, or "SUITE_ID=URL" (e.g. the 代开发 template's id).
+func ParseSuiteCallback(arg string) (suiteID, u string, err error) {
+	suiteID, u = DemoSuiteID, arg
+	if id, rest, ok := strings.Cut(arg, "="); ok && !strings.ContainsAny(id, ":/?") {
+		suiteID, u = id, rest
+	}
+	if suiteID != DemoSuiteID && suiteID != DemoTemplateID {
+		return "", "", fmt.Errorf("%q: the sandbox knows suite %s and 代开发 template %s", suiteID, DemoSuiteID, DemoTemplateID)
+	}
+	if err := checkCallbackURL(u); err != nil {
+		return "", "", err
+	}
+	return suiteID, u, nil
+}
