@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -417,5 +418,33 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Under --sandbox, --auth-corp installs the demo suite in the demo corp
+// and the corp token works; no cache on disk, so the run's memory holds
+// the corp token while its fetch needs the suite token (no deadlock).
+func TestSandboxAuthCorpInstallsTheDemoSuite(t *testing.T) {
+	f := testFactory(t, nil)
+	f.Global.Sandbox = true
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := f.Session(ctx, "ticket", CredInput{AuthCorp: sandbox.DemoCorpID}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Creds.IsAuthCorp() || s.Creds.AgentID == "" || !strings.Contains(s.Creds.Source, "sandbox install") {
+		t.Fatalf("%+v", s.Creds)
+	}
+	if _, err := s.Ticket(ctx, wecom.AgentTicket, false); err != nil {
+		t.Fatal(err)
+	}
+	// The permanent code of this run is reused, not installed again.
+	code, source, err := f.PermanentCode(ctx, sandbox.DemoSuiteID, sandbox.DemoCorpID)
+	if err != nil || code != s.Creds.Secret || !strings.Contains(source, "sandbox") {
+		t.Fatalf("%q %q %v", code, source, err)
+	}
+	if _, err := f.ResolveCredentials(ctx, "token", CredInput{AuthCorp: "wwother0000000001"}); ExitCode(err) != ExitCredentials {
+		t.Fatalf("another corp under --sandbox: %v", err)
 	}
 }
