@@ -328,6 +328,16 @@ func TestSuiteInstallCorpTokenWorksEverywhere(t *testing.T) {
 	if pc2.str("permanent_code") != perm || pc2.str("access_token") != "" || pc2.m["auth_info"] != nil || !strings.Contains(pc2.raw, `"state":""`) {
 		t.Fatalf("v2/get_permanent_code %s", pc2.raw)
 	}
+	// the request log names the calls but none of the secrets, tokens and codes
+	log := e.log.String()
+	for _, secret := range []string{st, perm, code, pa, pc.str("access_token"), DemoSuiteSecret} {
+		if strings.Contains(log, secret) {
+			t.Fatalf("the request log shows %q:\n%s", secret, log)
+		}
+	}
+	if !strings.Contains(log, "GET /cgi-bin/service/get_pre_auth_code?suite_access_token=*** -> 200 errcode=0") {
+		t.Fatalf("request log:\n%s", log)
+	}
 }
 
 func TestCustomizedAppPermanentCodeIsTheSecret(t *testing.T) {
