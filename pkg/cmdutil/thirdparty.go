@@ -231,7 +231,11 @@ func (f *Factory) PermanentCode(ctx context.Context, suiteID, corpID string) (co
 		return "", "", Errorf(ExitCredentials, "no permanent code of corp %s for suite %s in %s: exchange the install's auth_code with 'wwcli suite permanent-code AUTH_CODE', or set WWCLI_PERMANENT_CODE (CI)",
 			corpID, suiteID, store.Location())
 	case credstore.IsUnavailable(err):
-		return "", "", WithCode(ExitCredentials, fmt.Errorf("cannot read the permanent code of corp %s: %w", corpID, err))
+		var u *credstore.UnavailableError
+		errors.As(err, &u)
+		return "", "", Errorf(ExitCredentials, "cannot read the permanent code of corp %s for suite %s: OS keyring unavailable: %s\n"+
+			"  CI and scripts: set WWCLI_PERMANENT_CODE; or, after the install, run 'wwcli suite permanent-code AUTH_CODE' where a keyring works",
+			corpID, suiteID, u.Reason)
 	case err != nil:
 		return "", "", WithCode(ExitCredentials, err)
 	}
