@@ -207,6 +207,11 @@ func (f *Factory) ProviderSession(ctx context.Context, command, corpID string, n
 	if err != nil {
 		return nil, err
 	}
+	return f.ProviderSessionFor(p, noCache)
+}
+
+// ProviderSessionFor builds a session for resolved provider credentials.
+func (f *Factory) ProviderSessionFor(p ProviderCredentials, noCache bool) (*ProviderSession, error) {
 	base, err := f.SessionFor(Credentials{CorpID: p.CorpID, Secret: p.Secret, Source: p.Source, Profile: p.Profile, BaseURL: p.BaseURL}, noCache)
 	if err != nil {
 		return nil, err
