@@ -448,3 +448,34 @@ func TestSandboxAuthCorpInstallsTheDemoSuite(t *testing.T) {
 		t.Fatalf("another corp under --sandbox: %v", err)
 	}
 }
+
+// Suite and corp tokens are refreshed ahead of expiry, like app tokens:
+// inside the last 5 minutes of their 2 hours a run fetches new ones.
+func TestSuiteAndCorpTokensRefreshAheadOfExpiry(t *testing.T) {
+	fk := newFakeThirdParty(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	f := suiteFactory(t, suiteEnv(fk.srv.URL))
+	f.Now = func() time.Time { return now }
+	token := func() {
+		t.Helper()
+		s, err := f.Session(ctx, "token", CredInput{AuthCorp: "wwcorp00000000001"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Token(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	token()
+	now = now.Add(7200*time.Second - 6*time.Minute) // still fresh
+	token()
+	if a, b := fk.count("/cgi-bin/service/get_suite_token"), fk.count("/cgi-bin/service/get_corp_token"); a != 1 || b != 1 {
+		t.Fatalf("fresh: get_suite_token %d, get_corp_token %d", a, b)
+	}
+	now = now.Add(2 * time.Minute) // 4 minutes left: inside the margin
+	token()
+	if a, b := fk.count("/cgi-bin/service/get_suite_token"), fk.count("/cgi-bin/service/get_corp_token"); a != 2 || b != 2 {
+		t.Fatalf("near expiry: get_suite_token %d, get_corp_token %d", a, b)
+	}
+}
