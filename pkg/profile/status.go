@@ -75,7 +75,7 @@ func Describe(ctx context.Context, env Env, name string, p *config.Profile, now 
 		}
 		st.Callback.State, _ = state(err)
 	}
-	describeThirdParty(ctx, store, name, p, &st)
+	describeThirdParty(ctx, env, store, name, p, &st, now)
 	base := env.baseURL(p.BaseURL)
 	if secret == "" || base == "" || env.Cache == nil {
 		return st

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/credstore"
@@ -127,8 +128,9 @@ type SecretStatus struct {
 	State string `json:"state"` // stored | missing | unavailable
 }
 
-// describeThirdParty fills the suite and provider parts of st.
-func describeThirdParty(ctx context.Context, store credstore.Store, name string, p *config.Profile, st *Status) {
+// describeThirdParty fills the suite and provider parts of st, and lists
+// the cached suite and provider tokens of those secrets.
+func describeThirdParty(ctx context.Context, env Env, store credstore.Store, name string, p *config.Profile, st *Status, now time.Time) {
 	if p.SuiteID != "" {
 		_, err := store.Get(ctx, config.SuiteSecretAccount(name))
 		st.Suite = &SecretStatus{ID: p.SuiteID}
@@ -138,6 +140,17 @@ func describeThirdParty(ctx context.Context, store credstore.Store, name string,
 		_, err := store.Get(ctx, config.ProviderSecretAccount(name))
 		st.Provider = &SecretStatus{ID: p.CorpID}
 		st.Provider.State, _ = state(err)
+	}
+	base := env.baseURL(p.BaseURL)
+	if env.Cache == nil || base == "" {
+		return
+	}
+	for _, s := range readThirdParty(ctx, store, name, p) {
+		entries, _ := env.Cache.Find(tokencache.MatchSecret(base, s.id, s.secret, ""))
+		for _, e := range entries {
+			st.CachedTokens = append(st.CachedTokens, CachedToken{Kind: e.Kind, AgentID: e.AgentID,
+				ExpiresAt: e.ExpiresAt.UTC().Format(time.RFC3339), Expired: !now.Before(e.ExpiresAt)})
+		}
 	}
 }
 

@@ -73,6 +73,10 @@ func TestDescribeAndLogoutThirdParty(t *testing.T) {
 	w.cacheToken(t, qyapi, "wwsuite1", "s1", "suite_token", "")
 	w.cacheToken(t, qyapi, "wwprov", "p1", "provider_token", "")
 	other := w.cacheToken(t, qyapi, "wwsuite9", "s9", "suite_token", "")
+	st = Describe(ctx, w.env, "isv", w.profile(t, "isv"), time.Now())
+	if len(st.CachedTokens) != 2 || st.CachedTokens[0].Kind != "suite_token" || st.CachedTokens[1].Kind != "provider_token" {
+		t.Fatalf("cached: %+v", st.CachedTokens)
+	}
 	res, err := Logout(ctx, w.env, "isv", false)
 	if err != nil || res.Purged != 2 || res.CacheUnmatched {
 		t.Fatalf("%+v %v", res, err)
