@@ -37,7 +37,9 @@ const environmentHelp = `Environment variables (flags win over them):
                          a suite (third-party app or 代开发 template) and
                          its latest suite_ticket
   WWCLI_PERMANENT_CODE   the permanent code of the --auth-corp corp
-  WWCLI_PROVIDER_SECRET  the provider secret (with WWCLI_CORP_ID)
+  WWCLI_PROVIDER_SECRET, WWCLI_PROVIDER_CORP_ID
+                         the provider secret and the provider's corp id
+                         (else WWCLI_CORP_ID)
   WWCLI_NO_INPUT         never prompt
   NO_COLOR, CLICOLOR=0, TERM=dumb
                          no colour

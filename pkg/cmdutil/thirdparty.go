@@ -103,12 +103,14 @@ type ProviderCredentials struct {
 }
 
 // ResolveProvider finds the provider credentials: WWCLI_PROVIDER_SECRET
-// with the corp id (corpID, else WWCLI_CORP_ID, else the profile's), else
+// with the corp id (corpID, else WWCLI_PROVIDER_CORP_ID, else
+// WWCLI_CORP_ID, else the profile's), else
 // (under --sandbox) the demo provider, else the profile's provider secret
 // (`wwcli auth login --provider`).
 func (f *Factory) ResolveProvider(ctx context.Context, command, corpID string) (ProviderCredentials, error) {
 	secret := f.Getenv("WWCLI_PROVIDER_SECRET")
-	corp := firstNonEmpty(corpID, f.Getenv("WWCLI_CORP_ID"))
+	// WWCLI_PROVIDER_CORP_ID first: a job may hold an app's WWCLI_CORP_ID too.
+	corp := firstNonEmpty(corpID, f.Getenv("WWCLI_PROVIDER_CORP_ID"), f.Getenv("WWCLI_CORP_ID"))
 	if f.Global.Sandbox {
 		if corp != "" && corp != sandbox.DemoProviderCorpID {
 			return ProviderCredentials{}, Errorf(ExitCredentials, "--sandbox knows only the demo provider corp %s, not %s: drop the corp id, or drop --sandbox to call WeCom",
@@ -129,7 +131,7 @@ func (f *Factory) ResolveProvider(ctx context.Context, command, corpID string) (
 			corp = p.CorpID
 		}
 		if corp == "" {
-			return ProviderCredentials{}, FlagErrorf("WWCLI_PROVIDER_SECRET needs the provider's corp id: add --corp-id ww... or set WWCLI_CORP_ID")
+			return ProviderCredentials{}, FlagErrorf("WWCLI_PROVIDER_SECRET needs the provider's corp id: add --corp-id ww... or set WWCLI_PROVIDER_CORP_ID")
 		}
 		return ProviderCredentials{CorpID: corp, Secret: secret, Source: "WWCLI_PROVIDER_SECRET"}, checkCreds(corp, secret)
 	}

@@ -202,6 +202,21 @@ func TestAuthCorpSessionUsesCorpToken(t *testing.T) {
 	if fk.count("/cgi-bin/service/get_suite_token") != 1 {
 		t.Fatalf("the suite token was not shared across corps: %v", fk.calls)
 	}
+	// Another suite, same corp and (even) the same permanent code string:
+	// its own suite token and its own corp token.
+	env = suiteEnv(fk.srv.URL)
+	env["WWCLI_SUITE_ID"] = "wwsuite0000000002"
+	env["WWCLI_CACHE_DIR"] = mustGetenv(t, f, "WWCLI_CACHE_DIR")
+	s3, err := suiteFactory(t, env).Session(ctx, "token", CredInput{AuthCorp: "wwcorp00000000001"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s3.Token(ctx, false); err != nil || r.Cached {
+		t.Fatalf("another suite shared the corp token: %+v %v", r, err)
+	}
+	if a, b := fk.count("/cgi-bin/service/get_suite_token"), fk.count("/cgi-bin/service/get_corp_token"); a != 2 || b != 3 {
+		t.Fatalf("get_suite_token %d, get_corp_token %d", a, b)
+	}
 }
 
 // A 代开发 template's permanent code is the corp app's secret: plain
@@ -403,6 +418,11 @@ func TestProviderToken(t *testing.T) {
 	}
 	if fk.count("/cgi-bin/service/get_provider_token") != 1 {
 		t.Fatalf("calls %v", fk.calls)
+	}
+	// WWCLI_PROVIDER_CORP_ID wins over an app's WWCLI_CORP_ID.
+	f = testFactory(t, map[string]string{"WWCLI_PROVIDER_SECRET": "ps", "WWCLI_CORP_ID": "wwapp", "WWCLI_PROVIDER_CORP_ID": "wwprov"})
+	if p, err := f.ResolveProvider(ctx, "provider token", ""); err != nil || p.CorpID != "wwprov" {
+		t.Fatalf("%+v %v", p, err)
 	}
 	f = testFactory(t, map[string]string{"WWCLI_PROVIDER_SECRET": "ps"})
 	if _, err := f.ResolveProvider(ctx, "provider token", ""); ExitCode(err) != ExitUsage {
