@@ -390,11 +390,17 @@ func (s *Server) authUserInfo(in *install) object {
 		{"name", u.Name}, {"avatar", u.Avatar}}
 }
 
-// getUserInfo3rd: GET service/auth/getuserinfo3rd?suite_access_token=&code=
-// (DOC 91121): a member gets corpid, userid, open_userid and, with scope
-// snsapi_privateinfo / snsapi_userinfo inside the visible range (the corp
-// installed the app), a user_ticket; a non-member gets openid.
-func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
+// userInfo3rd is what a third-party login code says.
+type userInfo3rd struct {
+	corpID, userID, openUserID, openID string
+	ticket                             string // "" = none
+}
+
+// useCode3rd consumes a third-party OAuth code (DOC 91121): a member gets
+// corpid, userid, open_userid and, with scope snsapi_privateinfo /
+// snsapi_userinfo inside the visible range (the corp installed the app),
+// a user_ticket; a non-member gets openid. Called with s.mu held.
+func (s *Server) useCode3rd(c *call) (*userInfo3rd, *apiError) {
 	def, e := s.suiteOf(c)
 	if e != nil {
 		return nil, e
@@ -412,23 +418,56 @@ func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
 		return nil, errInvalidCode
 	}
 	if sc.userID == "" {
-		return object{{"openid", sc.openID}}, nil
+		return &userInfo3rd{openID: sc.openID}, nil
 	}
 	installed := s.installs[installKey(def.id, sc.corp.CorpID)] != nil
-	userID := sc.userID
+	info := &userInfo3rd{corpID: sc.corp.CorpID, userID: sc.userID, openUserID: openUserID(sc.corp.CorpID, sc.userID)}
 	if !installed {
 		// "userid is encrypted when the corp has not authorized the app"
-		userID = deviceID(sc.corp.CorpID+"/"+def.id, sc.userID)
+		info.userID = deviceID(sc.corp.CorpID+"/"+def.id, sc.userID)
 	}
-	resp := object{{"corpid", sc.corp.CorpID}, {"userid", userID}}
 	if installed && sc.scope != "snsapi_base" {
-		t := randomString(72)
+		info.ticket = randomString(72)
 		ut := &suiteUserTicket{suite: def, corp: sc.corp, userID: sc.userID, expires: c.now.Add(suiteUserTicketTTL)}
-		s.sTickets[t] = ut
-		s.storeSuite(c.now, kindSuiteTicket+t, ut.expires.Add(time.Hour))
-		resp = append(resp, field{"user_ticket", t}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
+		s.sTickets[info.ticket] = ut
+		s.storeSuite(c.now, kindSuiteTicket+info.ticket, ut.expires.Add(time.Hour))
 	}
-	return append(resp, field{"open_userid", openUserID(sc.corp.CorpID, sc.userID)}), nil
+	return info, nil
+}
+
+// getUserInfo3rd: GET service/auth/getuserinfo3rd?suite_access_token=&code=
+// (DOC 91121).
+func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
+	info, e := s.useCode3rd(c)
+	if e != nil {
+		return nil, e
+	}
+	if info.openID != "" {
+		return object{{"openid", info.openID}}, nil
+	}
+	resp := object{{"corpid", info.corpID}, {"userid", info.userID}}
+	if info.ticket != "" {
+		resp = append(resp, field{"user_ticket", info.ticket}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
+	}
+	return append(resp, field{"open_userid", info.openUserID}), nil
+}
+
+// legacyGetUserInfo3rd: the older path service/getuserinfo3rd with
+// capitalised CorpId / UserId / DeviceId / OpenId, still documented (DOC
+// 91711) and still called by SDKs (e.g. WxJava's GET_USERINFO3RD).
+func (s *Server) legacyGetUserInfo3rd(c *call) (object, *apiError) {
+	info, e := s.useCode3rd(c)
+	if e != nil {
+		return nil, e
+	}
+	if info.openID != "" {
+		return object{{"OpenId", info.openID}, {"DeviceId", deviceID(DemoProviderCorpID, info.openID)}}, nil
+	}
+	resp := object{{"CorpId", info.corpID}, {"UserId", info.userID}, {"DeviceId", deviceID(info.corpID, info.openUserID)}}
+	if info.ticket != "" {
+		resp = append(resp, field{"user_ticket", info.ticket}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
+	}
+	return append(resp, field{"open_userid", info.openUserID}), nil
 }
 
 // getUserDetail3rd: POST service/auth/getuserdetail3rd {user_ticket}

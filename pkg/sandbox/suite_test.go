@@ -439,6 +439,18 @@ func TestUserInfo3rd(t *testing.T) {
 	if base.str("user_ticket") != "" {
 		t.Fatalf("snsapi_base gave a user_ticket: %s", base.raw)
 	}
+	// the legacy path (DOC 91711) answers with capitalised names
+	legacy := e.get("/cgi-bin/service/getuserinfo3rd", "suite_access_token", st, "code", code(map[string]string{"userid": "lisi", "scope": "snsapi_privateinfo"}))
+	wantCode(t, legacy, 0)
+	if legacy.str("UserId") != "lisi" || legacy.str("CorpId") != DemoCorpID || legacy.str("DeviceId") == "" ||
+		legacy.str("user_ticket") == "" || legacy.str("open_userid") != openID || legacy.str("userid") != "" {
+		t.Fatalf("legacy getuserinfo3rd %s", legacy.raw)
+	}
+	wantCode(t, e.post("/cgi-bin/service/getuserdetail3rd", jsonBody(map[string]string{"user_ticket": legacy.str("user_ticket")}), "suite_access_token", st), 0)
+	legacyNon := e.get("/cgi-bin/service/getuserinfo3rd", "suite_access_token", st, "code", code(map[string]string{"openid": "oVisitor2"}))
+	if legacyNon.str("OpenId") != "oVisitor2" || legacyNon.str("DeviceId") == "" {
+		t.Fatalf("legacy non-member %s", legacyNon.raw)
+	}
 	non := info(code(map[string]string{"openid": "oVisitor1"}))
 	wantCode(t, non, 0)
 	if non.str("openid") != "oVisitor1" || non.str("userid") != "" {
