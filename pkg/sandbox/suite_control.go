@@ -49,7 +49,8 @@ func checkCallbackURL(u string) error {
 
 // SetSuiteCallback sets the instruction callback URL of a suite ("" = the
 // demo suite); an empty url stops its pushes. The first suite_ticket push
-// is due at once, then every 10 sandbox minutes.
+// is due at once, then every 10 sandbox minutes. See also
+// VerifySuiteCallback.
 func (s *Server) SetSuiteCallback(suiteID, u string) error {
 	def, err := s.suiteDef(suiteID)
 	if err != nil {
@@ -69,6 +70,22 @@ func (s *Server) SetSuiteCallback(suiteID, u string) error {
 	s.mu.Unlock()
 	s.wakeSuitePusher()
 	return nil
+}
+
+// VerifySuiteCallback checks url as the provider console does before it
+// saves it (a GET with an encrypted echostr to answer decrypted), then
+// sets it like SetSuiteCallback. A URL that fails is not set.
+func (s *Server) VerifySuiteCallback(suiteID, u string) error {
+	if _, err := s.suiteDef(suiteID); err != nil {
+		return err
+	}
+	if err := checkCallbackURL(u); err != nil {
+		return err
+	}
+	if err := s.verifyCallback(u); err != nil {
+		return err
+	}
+	return s.SetSuiteCallback(suiteID, u)
 }
 
 // PushSuiteTicket issues a new suite_ticket now (the console's "refresh
@@ -421,8 +438,12 @@ func (s *Server) controlSuiteCallback(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		SuiteID string `json:"suite_id,omitempty"`
 		URL     string `json:"url"`
+		Verify  bool   `json:"verify,omitempty"` // check the URL first, as the console does
 	}
 	suiteControl(w, r, &req, func() (any, error) {
+		if req.Verify {
+			return object{{"ok", true}, {"verified", true}}, s.VerifySuiteCallback(req.SuiteID, req.URL)
+		}
 		return object{{"ok", true}}, s.SetSuiteCallback(req.SuiteID, req.URL)
 	})
 }

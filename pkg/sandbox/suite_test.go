@@ -710,3 +710,51 @@ func TestSuiteConcurrency(t *testing.T) {
 		t.Error(msg)
 	}
 }
+
+// verifySink answers URL verification GETs, decrypting for receiveID.
+func verifySink(t *testing.T, receiveID string) string {
+	t.Helper()
+	cr, err := callback.New(DemoSuiteToken, DemoSuiteEncodingAESKey, receiveID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			fmt.Fprint(w, "success")
+			return
+		}
+		q := r.URL.Query()
+		plain, err := cr.VerifyURL(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), q.Get("echostr"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, _ = w.Write(plain)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/suite"
+}
+
+func TestSuiteCallbackVerification(t *testing.T) {
+	e := newEnv(t, Options{})
+	// decrypting the GET for the suite id is the classic mistake: refused, not set
+	wrong := verifySink(t, DemoSuiteID)
+	m := e.control("/_sandbox/suite/callback", map[string]any{"url": wrong, "verify": true}, 400)
+	if msg := fmt.Sprint(m["error"]); !strings.Contains(msg, "URL verification failed") || !strings.Contains(msg, DemoProviderCorpID) {
+		t.Fatalf("wrong receive id: %v", m)
+	}
+	if info := e.get("/_sandbox/suite"); strings.Contains(info.raw, wrong) {
+		t.Fatalf("a URL that failed verification was set: %s", info.raw)
+	}
+	right := verifySink(t, DemoProviderCorpID)
+	m = e.control("/_sandbox/suite/callback", map[string]any{"url": right, "verify": true}, 200)
+	if m["verified"] != true {
+		t.Fatalf("verification %v", m)
+	}
+	if info := e.get("/_sandbox/suite"); !strings.Contains(info.raw, right) {
+		t.Fatalf("the verified URL is not set: %s", info.raw)
+	}
+	if err := e.s.VerifySuiteCallback("", "http://127.0.0.1:1/x"); err == nil || !strings.Contains(err.Error(), "URL verification failed") {
+		t.Fatalf("unreachable URL: %v", err)
+	}
+}
