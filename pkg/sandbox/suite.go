@@ -169,8 +169,12 @@ func (s *Server) addSuiteAgent(ci *corpIndex, def *suiteDef, want int64) {
 			roots = append(roots, d.ID)
 		}
 	}
-	app := &App{AgentID: id, Name: def.name, Secret: "", AllowParties: roots,
-		Description:   "installed from the sandbox's demo " + map[bool]string{false: "suite", true: "代开发 template"}[def.customized],
+	kind := "suite"
+	if def.customized {
+		kind = "代开发 template"
+	}
+	// No Secret: the agent's tokens come only through the install.
+	app := &App{AgentID: id, Name: def.name, AllowParties: roots, Description: "installed from the sandbox's demo " + kind,
 		SquareLogoURL: "https://wwcli.example.com/suite-logo.png", RedirectDomain: "wwcli.example.com",
 		HomeURL: "https://wwcli.example.com/"}
 	ci.apps[id] = app
