@@ -26,6 +26,7 @@ var (
 	errPreAuthExpired    = errf(42007, "pre_auth_code expired")          // sandbox wording
 	errSuiteTokenExpired = errf(42009, "suite_access_token expired")     // sandbox wording
 	errAuthCodeShort     = errf(40058, "auth_code exceed min length 64") // observed (community 00066aedd50e100f3b3b8526c51400)
+	errSuiteIDMismatch   = errf(48003, "invalid suite_id")               // sandbox wording
 )
 
 // ttlSeconds is expires_in for something that expires at exp.
@@ -186,10 +187,14 @@ func (s *Server) setSessionInfo(c *call) (object, *apiError) {
 // DOC 90597). Called with s.mu held.
 func (s *Server) takeAuthCode(c *call, def *suiteDef) (*installCode, *apiError) {
 	var req struct {
+		SuiteID  string `json:"suite_id"` // older clients still send it
 		AuthCode string `json:"auth_code"`
 	}
 	if e := c.decodeBody(&req); e != nil {
 		return nil, e
+	}
+	if req.SuiteID != "" && req.SuiteID != def.id {
+		return nil, errSuiteIDMismatch
 	}
 	if req.AuthCode == "" {
 		return nil, errInvalidAuthCode
@@ -292,16 +297,21 @@ func (s *Server) getPermanentCodeV2(c *call) (object, *apiError) {
 }
 
 // installOf checks {auth_corpid, permanent_code} against the caller's
-// suite: 41025 missing code, 41002 missing corp, 40084 for a code that is
-// unknown, cancelled, of another suite or of another corp (DOC 90605 /
-// errcodes 40084).
+// suite: 48003 for a suite_id in the body that is not the token's
+// (errcodes 48003), 41025 missing code, 41002 missing corp, 40084 for a
+// code that is unknown, cancelled, of another suite or of another corp
+// (DOC 90605 / errcodes 40084).
 func (s *Server) installOf(c *call, def *suiteDef) (*install, *apiError) {
 	var req struct {
+		SuiteID       string `json:"suite_id"` // older clients still send it
 		AuthCorpID    string `json:"auth_corpid"`
 		PermanentCode string `json:"permanent_code"`
 	}
 	if e := c.decodeBody(&req); e != nil {
 		return nil, e
+	}
+	if req.SuiteID != "" && req.SuiteID != def.id {
+		return nil, errSuiteIDMismatch
 	}
 	if req.PermanentCode == "" {
 		return nil, errMissingPermCode

@@ -259,6 +259,7 @@ func TestSuiteInstallCorpTokenWorksEverywhere(t *testing.T) {
 
 	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", `{"auth_code":"short"}`, "suite_access_token", st), 40058)
 	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", `{}`, "suite_access_token", st), 40078)
+	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", jsonBody(map[string]string{"suite_id": DemoTemplateID, "auth_code": code}), "suite_access_token", st), 48003)
 	pc := e.post("/cgi-bin/service/get_permanent_code", jsonBody(map[string]string{"auth_code": code}), "suite_access_token", st)
 	wantCode(t, pc, 0)
 	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", jsonBody(map[string]string{"auth_code": code}), "suite_access_token", st), 40078) // single use
@@ -330,6 +331,11 @@ func TestSuiteInstallCorpTokenWorksEverywhere(t *testing.T) {
 			wantCode(t, e.post("/cgi-bin/service/get_auth_info", body, "suite_access_token", tc.token), tc.code)
 		})
 	}
+
+	wantCode(t, e.post("/cgi-bin/service/get_corp_token", jsonBody(map[string]string{"suite_id": DemoTemplateID,
+		"auth_corpid": DemoCorpID, "permanent_code": perm}), "suite_access_token", st), 48003)
+	wantCode(t, e.post("/cgi-bin/service/get_corp_token", jsonBody(map[string]string{"suite_id": DemoSuiteID,
+		"auth_corpid": DemoCorpID, "permanent_code": perm}), "suite_access_token", st), 0)
 
 	// re-authorizing keeps the permanent code
 	auth2 := e.control("/_sandbox/suite/authorize", map[string]string{}, 200) // market install: no pre_auth_code
