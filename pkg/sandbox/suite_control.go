@@ -143,7 +143,7 @@ func (r *SuiteAuthorizeRequest) fromInstallURL() error {
 	}
 	u, err := url.Parse(r.InstallURL)
 	if err != nil || !strings.HasSuffix(u.Path, "/3rdapp/install") {
-		return fmt.Errorf("install_url %q: expected https://open.work.weixin.qq.com/3rdapp/install?suite_id=...&pre_auth_code=...", r.InstallURL)
+		return fmt.Errorf("install_url %q: expected an install link, https://open.work.weixin.qq.com/3rdapp/install?suite_id=SUITE_ID&pre_auth_code=CODE", r.InstallURL)
 	}
 	q := u.Query()
 	for _, f := range []struct {
