@@ -436,7 +436,7 @@ func (s *Server) useCode3rd(c *call) (*userInfo3rd, *apiError) {
 		// "userid is encrypted when the corp has not authorized the app"
 		info.userID = deviceID(sc.corp.CorpID+"/"+def.id, sc.userID)
 	}
-	if installed && sc.scope != "snsapi_base" {
+	if installed && sc.scope != "snsapi_base" && !sc.web {
 		info.ticket = randomString(72)
 		ut := &suiteUserTicket{suite: def, corp: sc.corp, userID: sc.userID, expires: c.now.Add(suiteUserTicketTTL)}
 		s.sTickets[info.ticket] = ut

@@ -96,6 +96,7 @@ type suiteCode struct {
 	userID  string
 	openID  string
 	scope   string
+	web     bool // web login: no user_ticket
 	expires time.Time
 }
 

@@ -238,6 +238,9 @@ type SuiteCodeRequest struct {
 	OpenID  string `json:"openid,omitempty"` // a non-member: getuserinfo3rd answers openid
 	CorpID  string `json:"corpid,omitempty"` // default: the first corp of the fixtures
 	Scope   string `json:"scope,omitempty"`  // snsapi_base (default), snsapi_userinfo or snsapi_privateinfo
+	// Web: the code comes from the web login page (login_type=ServiceApp),
+	// whose getuserinfo3rd answer has no user_ticket (DOC 98179).
+	Web bool `json:"web,omitempty"`
 }
 
 // IssueSuiteCode returns a single-use code for getuserinfo3rd, valid 5
@@ -276,7 +279,7 @@ func (s *Server) IssueSuiteCode(req SuiteCodeRequest) (string, error) {
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	s.sCodes[code] = &suiteCode{suite: def, corp: ci, userID: req.UserID, openID: req.OpenID, scope: req.Scope,
-		expires: now.Add(suiteCodeTTL)}
+		web: req.Web, expires: now.Add(suiteCodeTTL)}
 	s.storeSuite(now, kindSuiteCode+code, now.Add(suiteCodeTTL))
 	return code, nil
 }

@@ -440,6 +440,15 @@ func TestUserInfo3rd(t *testing.T) {
 	}
 	wantCode(t, info(c), 40029) // single use
 	wantCode(t, e.get("/cgi-bin/service/auth/getuserinfo3rd", "suite_access_token", st), 41008)
+	webCode, err := e.s.IssueSuiteCode(SuiteCodeRequest{UserID: "lisi", Scope: "snsapi_privateinfo", Web: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := info(webCode)
+	wantCode(t, web, 0)
+	if web.str("userid") != "lisi" || web.str("user_ticket") != "" {
+		t.Fatalf("a web-login code gave %s: no user_ticket (DOC 98179)", web.raw)
+	}
 	base := info(code(map[string]string{"userid": "lisi"}))
 	wantCode(t, base, 0)
 	if base.str("user_ticket") != "" {
