@@ -773,3 +773,20 @@ func TestSuiteCallbackVerification(t *testing.T) {
 		t.Fatalf("unreachable URL: %v", err)
 	}
 }
+
+// The pusher stops with the server: after Close nothing is pushed, even
+// when a push falls due.
+func TestSuitePusherStopsWithServer(t *testing.T) {
+	sink := newPushSink(t, DemoSuiteID)
+	s := New(Options{Now: func() time.Time { return testEpoch }, SuiteCallbacks: map[string]string{DemoSuiteID: sink.url}})
+	if _, err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	sink.next() // the push at start
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(time.Hour)
+	time.Sleep(3 * suitePollEvery / 2) // longer than the pusher's poll
+	sink.none()
+}
