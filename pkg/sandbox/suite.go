@@ -194,6 +194,7 @@ func (s *Server) resetSuites() {
 			run.url = u
 			run.nextPush = s.nowLocked()
 			s.startPusherLocked()
+			s.wakeSuitePusher()
 		}
 	}
 	s.svcTokens = map[string]*svcToken{}
