@@ -29,6 +29,8 @@ type Options struct {
 	// Terminated delivers SIGTERM (tests send their own); stop releases it.
 	Terminated func() (sig <-chan os.Signal, stop func())
 
+	SuiteCallbacks []string // --suite-callback values, "URL" or "SUITE_ID=URL"
+
 	Addr       string
 	Fixtures   string
 	TokenTTL   time.Duration
@@ -71,6 +73,11 @@ A repeated gettoken returns the live token, as WeCom documented it. With
 --state FILE, tokens, tickets, codes, messages, contacts and the clock
 survive a restart, so clients that keep tokens on disk keep working.
 
+Third-party apps: a provider, a suite and a 代开发 template that the demo corp
+can install ('wwcli sandbox suite --help' lists them). With --suite-callback
+the sandbox pushes an encrypted suite_ticket there every 10 sandbox minutes,
+and auth events as they happen (receive id = suite id).
+
 'wwcli --sandbox <command>' runs any command against an in-process sandbox
 with the demo corp instead.`,
 			wwsandbox.DemoCorpID, wwsandbox.DemoAgentID, wwsandbox.DemoAppSecret,
@@ -81,7 +88,8 @@ with the demo corp instead.`,
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
   wwcli sandbox --state sandbox-state.json
-  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
+  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
+  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -92,6 +100,7 @@ with the demo corp instead.`,
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.SuiteCallbacks, "suite-callback", nil, "push suite_ticket and auth events to this URL ([SUITE_ID=]URL)")
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free port)")
 	fl.StringVar(&opts.Fixtures, "fixtures", "", "JSON file with your own corps, apps, departments and members")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
@@ -99,6 +108,7 @@ with the demo corp instead.`,
 	fl.StringVar(&opts.Replay, "replay", "", "answer endpoints it does not simulate from 'wwcli api --record' files in `DIR`")
 	fl.StringVar(&opts.State, "state", "", "keep tokens, codes, messages and contacts in FILE across restarts")
 	cmd.AddCommand(NewCodeCmd(f, nil))
+	cmd.AddCommand(NewSuiteCmd(f, nil))
 	return cmd
 }
 
@@ -141,6 +151,11 @@ func (o *Options) validate() (*wwsandbox.Fixtures, error) {
 			if _, _, err := net.ParseCIDR(ip); err != nil {
 				return nil, cmdutil.FlagErrorf("--trusted-ip %q: give an IP address or CIDR, e.g. 127.0.0.1 or 10.0.0.0/8", ip)
 			}
+		}
+	}
+	for _, arg := range o.SuiteCallbacks {
+		if _, _, err := wwsandbox.ParseSuiteCallback(arg); err != nil {
+			return nil, cmdutil.FlagErrorf("--suite-callback %v; e.g. --suite-callback http://127.0.0.1:8080/suite", err)
 		}
 	}
 	if o.Fixtures == "" {
@@ -203,6 +218,9 @@ func run(ctx context.Context, o *Options) error {
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
 	term, stopTerm := o.Terminated()
 	defer stopTerm()
+	for id, u := range suiteCallbacks(o.SuiteCallbacks) {
+		_ = srv.SetSuiteCallback(id, u) // validate checked them
+	}
 	base, err := srv.Start(o.Addr)
 	if err != nil {
 		_ = srv.Close()
@@ -235,6 +253,21 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fmt.Fprintln(streams.ErrOut, "sandbox stopped")
 	return nil
+}
+
+// suiteCallbacks maps the checked --suite-callback values by suite id
+// (the last one for a suite wins).
+func suiteCallbacks(args []string) map[string]string {
+	if len(args) == 0 {
+		return nil
+	}
+	m := map[string]string{}
+	for _, arg := range args {
+		if id, u, err := wwsandbox.ParseSuiteCallback(arg); err == nil {
+			m[id] = u
+		}
+	}
+	return m
 }
 
 // listenError names the fix for the usual reasons a listen fails.

@@ -23,6 +23,11 @@ import (
 
 // Options configure a Server. The zero value serves the demo corp.
 type Options struct {
+	// SuiteCallbacks maps a suite or 代开发 template id to its instruction
+	// callback URL: suite_ticket and auth events are pushed there (suite.go).
+	SuiteCallbacks map[string]string
+	PushClient     *http.Client // posts those pushes; nil = a client with a 5 s timeout
+
 	Fixtures   *Fixtures        // nil = DemoFixtures()
 	TokenTTL   time.Duration    // 0 = 7200s
 	TrustedIPs []string         // empty = trust every caller (per-app trusted_ips still apply); else others get 60020
@@ -71,6 +76,7 @@ type Server struct {
 	log      []LogEntry
 	messages []Message
 	msgSeq   int
+	suiteState
 	robotState
 	mediaState
 	expiryState
@@ -173,6 +179,7 @@ func New(opts Options) *Server {
 			s.robotKeys[c.Robots[j].Key] = &robotRef{Robot: &c.Robots[j], corp: ci}
 		}
 	}
+	s.initSuites()
 	s.routes = s.apiRoutes()
 	s.keepPristine()
 	s.resetState()
@@ -181,6 +188,7 @@ func New(opts Options) *Server {
 
 func (s *Server) resetState() {
 	s.offset = 0
+	s.resetSuites()
 	s.tokens = map[string]*token{}
 	s.codes = map[string]*authCode{}
 	s.tickets = map[string]*userTicket{}
