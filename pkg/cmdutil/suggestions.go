@@ -38,6 +38,10 @@ var tryOffline = map[string]string{
 	"userinfo": `code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
 }
 
+// serverCommands take credentials and then serve until stopped: what
+// they are suggested with starts a server.
+var serverCommands = map[string]bool{"sign serve": true}
+
 // concreteUsage replaces a usage line whose required part is not a
 // command one can paste ("--to USERID (--text TEXT | ...)") with one that is.
 var concreteUsage = map[string]string{
@@ -72,17 +76,18 @@ func FixedSuggestions() []Suggestion {
 // the command with cobra usage line usage can show.
 func CredentialSuggestions(usage string) []Suggestion {
 	var out []Suggestion
+	server := serverCommands[commandName(usage)]
 	for _, w := range credentialWays(usage) {
-		out = append(out, Suggestion{Message: "no credentials: " + w.label, Lines: []string{w.line}})
+		out = append(out, Suggestion{Message: "no credentials: " + w.label, Lines: []string{w.line}, Server: server && w.label != "profile"})
 	}
 	try := OfflineTry(usage)
 	if try == "" {
 		return out
 	}
 	out = append(out,
-		Suggestion{Message: "no credentials: offline", Lines: []string{try}},
-		Suggestion{Message: "sandbox: demo corp only (env)", Lines: []string{"unset WWCLI_CORP_ID WWCLI_SECRET", try}, Env: realEnv},
-		Suggestion{Message: "sandbox: demo corp only (demo env)", Lines: []string{demoEnv, try}, Env: realEnv},
+		Suggestion{Message: "no credentials: offline", Lines: []string{try}, Server: server},
+		Suggestion{Message: "sandbox: demo corp only (env)", Lines: []string{"unset WWCLI_CORP_ID WWCLI_SECRET", try}, Env: realEnv, Server: server},
+		Suggestion{Message: "sandbox: demo corp only (demo env)", Lines: []string{demoEnv, try}, Env: realEnv, Server: server},
 		Suggestion{Message: "sandbox: demo corp only (fixtures)", Lines: []string{fixturesServer}, Server: true})
 	return out
 }
