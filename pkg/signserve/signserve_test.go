@@ -371,10 +371,10 @@ func TestWarnings(t *testing.T) {
 
 func TestLandingRule(t *testing.T) {
 	for ua, want := range map[string]bool{
-		"Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) wxwork/4.1":                    true,
-		"Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.40":                       true, // WeChat on a phone, corp config
-		"Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.40 wxwork/4.1":            false,
-		"Mozilla/5.0 (Windows NT 10.0; WOW64) MicroMessenger/3.9 WindowsWechat":       false,
+		"Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) wxwork/4.1":                   true,
+		"Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.40":                      true, // WeChat on a phone, corp config
+		"Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.40 wxwork/4.1":           false,
+		"Mozilla/5.0 (Windows NT 10.0; WOW64) MicroMessenger/3.9 WindowsWechat":      false,
 		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/120.0 Safari/537.36": false,
 	} {
 		if got := landingRuleApplies(KindCorp, ua); got != want {
