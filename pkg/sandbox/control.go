@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wwcli/wwcli/pkg/sandboxconsole"
 )
 
 const (
@@ -245,6 +247,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 
+	if sandboxconsole.Serves(r) { // the web console: HTML over this JSON API
+		sandboxconsole.Handler().ServeHTTP(w, r)
+		return
+	}
 	switch strings.TrimSuffix(r.URL.Path, "/") {
 	case "/_sandbox":
 		if method(http.MethodGet) {
@@ -362,6 +368,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, s.robotsInfo(""))
 		default:
 			method(http.MethodGet, http.MethodPost)
+		}
+	case "/_sandbox/members":
+		if method(http.MethodGet) {
+			writeJSON(w, http.StatusOK, s.membersInfo())
 		}
 	case "/_sandbox/reset":
 		if method(http.MethodPost) {
