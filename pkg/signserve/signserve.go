@@ -22,7 +22,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/safetext"
 )
 
-// Kind is the ticket a callback signs with (wecom-api.md §3.3, DOC 98706).
+// Kind is the ticket a callback signs with (ww.register, DOC 98706).
 type Kind string
 
 const (

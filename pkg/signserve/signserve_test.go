@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// The official example of the JS-SDK signature (wecom-api.md §3.2).
+// The official example of the JS-SDK signature (DOC 90506, DOC 96909; docs/jssdk-signing.md).
 const (
 	officialTicket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
 	officialNonce  = "Wm3WZYTPz0wzccnW"

@@ -15,7 +15,7 @@ type SnippetOptions struct {
 }
 
 // Snippet is a ready ww.register call for a local page: each callback
-// fetches its signature from this server (DOC 98706, wecom-api.md §3.3).
+// fetches its signature from this server (ww.register, DOC 98706).
 func Snippet(o SnippetOptions) string {
 	has := map[Kind]bool{}
 	for _, k := range o.Kinds {

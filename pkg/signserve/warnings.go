@@ -35,7 +35,7 @@ func (s *Server) warnings(kind Kind, res jssdk.Result, origin string, allowed bo
 	}
 	host := strings.ToLower(u.Hostname())
 	if strings.EqualFold(u.Scheme, "http") && !isLocal(host) {
-		// The scheme is part of the signed text (wecom-api.md §3.1).
+		// The scheme is part of the signed text (DOC 90506, JS-SDK 签名算法).
 		out = append(out, fmt.Sprintf("the URL is http://: if the page is served over https, sign https://%s... instead "+
 			"(the scheme is part of the signed URL)", u.Host))
 	}
@@ -43,14 +43,14 @@ func (s *Server) warnings(kind Kind, res jssdk.Result, origin string, allowed bo
 	// host that is not it is a likely mistake.
 	if len(s.opts.TrustedDomains) > 0 && !isLocal(host) && !underTrustedDomain(host, s.opts.TrustedDomains) {
 		// JS-SDK calls work only on pages of the app's trusted domains,
-		// sub-domains included (wecom-api.md §6.2, DOC 90547).
+		// sub-domains included (DOC 90547).
 		out = append(out, fmt.Sprintf("%s is not the app's trusted domain (%s): the signature is right, but WeCom refuses "+
 			"ww.register on pages of other domains", host, strings.Join(s.opts.TrustedDomains, ", ")))
 	}
 	if landing := s.landingURL(pageOrigin+" "+clip(userAgent, 256), res.URL); landing != res.URL && landingRuleApplies(kind, userAgent) {
 		// iOS keeps the landing URL after history.pushState, and the SDK
-		// in WeChat on phones signs the corp config for it (wecom-api.md
-		// §3.3, originalHref; docs/jssdk-signing.md trap 5).
+		// in WeChat on phones signs the corp config for it (@wecom/jssdk
+		// 2.4.4 originalHref; docs/jssdk-signing.md trap 5).
 		out = append(out, fmt.Sprintf("this iOS / WeChat-on-phone page first asked for %s: if it reached %s by "+
 			"history.pushState, the client checks the landing URL, so sign the landing URL "+
 			"(or reload the page on the new route)", landing, res.URL))

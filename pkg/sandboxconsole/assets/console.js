@@ -130,7 +130,7 @@
       const redirect = $('#login-redirect').value.trim();
       localStorage.setItem('wwcli.redirect', redirect);
       const stateParam = $('#login-state').value;
-      // WeCom appends code and state to the redirect_uri (wecom-api.md §5).
+      // WeCom appends code and state to the redirect_uri (OAuth redirect, DOC 91022).
       let url = '';
       if (safeURL(redirect)) {
         const u = new URL(redirect);
