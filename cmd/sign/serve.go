@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -166,9 +167,10 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 			trusted = []string{agent.RedirectDomain}
 		}
 	}
+	var sessionMu sync.Mutex // a Session is not for concurrent use; fetches are rare
 	sources := map[signserve.Kind]signserve.TicketSource{
-		signserve.KindCorp:  sessionTickets(s, wecom.CorpTicket),
-		signserve.KindAgent: sessionTickets(s, wecom.AgentTicket),
+		signserve.KindCorp:  sessionTickets(&sessionMu, s, wecom.CorpTicket),
+		signserve.KindAgent: sessionTickets(&sessionMu, s, wecom.AgentTicket),
 	}
 	kinds := []signserve.Kind{signserve.KindCorp, signserve.KindAgent}
 	if o.Suite != nil {
@@ -241,8 +243,10 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 }
 
 // sessionTickets is a ticket source backed by the session's cache.
-func sessionTickets(s *cmdutil.Session, kind wecom.TicketKind) signserve.TicketSource {
+func sessionTickets(mu *sync.Mutex, s *cmdutil.Session, kind wecom.TicketKind) signserve.TicketSource {
 	return signserve.TicketFunc(func(ctx context.Context) (signserve.Ticket, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		r, err := s.Ticket(ctx, kind, false)
 		if err != nil {
 			return signserve.Ticket{}, err

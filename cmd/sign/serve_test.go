@@ -292,3 +292,25 @@ func TestServeAnswersWhileStdoutAndStderrAreBlocked(t *testing.T) {
 	}
 	t.Logf("300 signatures in %s with stdout and stderr blocked", time.Since(start))
 }
+
+// TestServeFirstRequestsOfBothKindsAtOnce: the first corp and agent
+// requests arrive together (a page calls both callbacks at load); each
+// kind is fetched once and the session is never used concurrently (-race).
+func TestServeFirstRequestsOfBothKindsAtOnce(t *testing.T) {
+	s, srv := startServe(t, nil, nil, nil)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			kind := []string{"", "agent"}[i%2]
+			if status, body := getSignature(t, s.base, kind, "http://localhost:5173/"); status != 200 {
+				t.Errorf("type=%s: %d %v", kind, status, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if c, a := srv.Count("/cgi-bin/get_jsapi_ticket"), srv.Count("/cgi-bin/ticket/get"); c != 1 || a != 1 {
+		t.Fatalf("ticket fetches: corp %d, agent %d; want 1 each", c, a)
+	}
+}
