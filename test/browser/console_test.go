@@ -132,6 +132,25 @@ func TestConsoleShowsMessagesAndLogsIn(t *testing.T) {
 	}
 	screenshot(t, ctx, shots, "console-app.png")
 
+	// Message content is text, never markup: a robot of its own gets HTML
+	// and a javascript: link, and neither runs.
+	e2 := append(append([]string(nil), e...), "WWCLI_WEBHOOK_KEY="+sandbox.DemoRobot2Key)
+	wwcli(t, e2, "webhook", "send", "--text", `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`)
+	wwcli(t, e2, "webhook", "send", "--markdown", `[click](javascript:window.pwned=3) <b onclick="window.pwned=4">bold</b>`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-chat="robot:`+sandbox.DemoRobot2Name+`"]`))); err != nil {
+		t.Fatal(err)
+	}
+	shown := poll[string](t, ctx, "hostile messages", `document.querySelectorAll('#chat .msg').length === 2 && document.querySelector('#chat').innerText`)
+	if !strings.Contains(shown, `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`) {
+		t.Errorf("the HTML is not shown as text:\n%s", shown)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#chat .bubble.md a`))); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(window.pwned) + ' ' + document.querySelectorAll('#chat img, #chat script, #chat b[onclick]').length + ' ' + document.querySelector('#chat .bubble.md a').hasAttribute('href')`)); err != nil || got != "undefined 0 false" {
+		t.Fatalf("hostile content: %q %v (want it inert: window.pwned undefined, no img/script/onclick, no javascript: href)", got, err)
+	}
+
 	// Log in as zhangsan: a code, the redirect URL, and the code works.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.member[data-userid="zhangsan"] button.login`))); err != nil {
 		t.Fatal(err)
