@@ -22,6 +22,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/signserve"
+	"github.com/wwcli/wwcli/pkg/ui"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -149,6 +150,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	if _, err := s.Token(ctx, false); err != nil {
 		return err
 	}
+	theme := ui.New(o.IO.ErrOut, o.IO.ColorErr())
 	// Both stdout and stderr go through queues: a terminal or pipe nobody
 	// reads must never hold up an answer to the page.
 	out := signserve.NewLineQueue(o.IO.Out, o.queueLen)
@@ -186,6 +188,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		TrustedDomains: trusted,
 		Now:            o.Now,
 		Log:            logq.Push,
+		Icons:          signserve.Icons{OK: theme.SuccessIcon(), Fail: theme.FailIcon(), Warn: theme.WarnIcon()},
 	})
 	srv := &http.Server{
 		Handler:           signer.Handler(),
@@ -208,8 +211,8 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	for _, org := range append(signserve.DefaultOrigins(), origins...) {
 		allowed = append(allowed, org.String())
 	}
-	logq.Push(fmt.Sprintf("✓ signing on %s/signature?url=URL[&type=corp|agent|suite] (corp %s); CORS for %s; Ctrl-C to stop",
-		base, s.Creds.CorpID, strings.Join(allowed, ", ")))
+	logq.Push(fmt.Sprintf("%s signing on %s/signature?url=URL[&type=corp|agent|suite] (corp %s); CORS for %s; Ctrl-C to stop",
+		theme.SuccessIcon(), base, s.Creds.CorpID, strings.Join(allowed, ", ")))
 	if len(trusted) > 0 {
 		logq.Push("  trusted domain of app " + s.Creds.AgentID + ": " + strings.Join(trusted, ", "))
 	}

@@ -241,11 +241,11 @@ func TestServeSignsWithCachedTicketsAndStopsOnSIGTERM(t *testing.T) {
 	s.done <- nil // for the cleanup
 	log := s.errOut.String()
 	for _, want := range []string{
-		"✓ signing on " + s.base + "/signature?url=URL",
+		"ok signing on " + s.base + "/signature?url=URL",
 		"trusted domain of app 1000002: wwcli.example.com",
 		`getAgentConfigSignature: (url) => fetch("` + s.base + `/signature?type=agent&url=" + encodeURIComponent(url)).then((r) => r.json()),`,
-		"✓ corp http://localhost:5173/page?i=a",
-		"✓ agent http://localhost:5173/page?i=t",
+		"ok corp http://localhost:5173/page?i=a",
+		"ok agent http://localhost:5173/page?i=t",
 		"→ 501: not configured: type=suite",
 		"sign serve stopped (SIGTERM)",
 	} {

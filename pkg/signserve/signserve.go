@@ -71,7 +71,13 @@ type Options struct {
 	Log            func(line string)           // one line per request; must not block (nil = none)
 	RequestTimeout time.Duration               // bounds one ticket fetch (0 = 15s)
 	OnSigned       func(kind Kind, url string) // tests: called after each signature
+	// Icons start log lines: signed, failed, warning (default ✓ ✗ !;
+	// the command passes its theme's, words when colour is off).
+	Icons Icons
 }
+
+// Icons of the log lines.
+type Icons struct{ OK, Fail, Warn string }
 
 // Server answers /signature. Safe for concurrent use.
 type Server struct {
@@ -100,6 +106,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Log == nil {
 		opts.Log = func(string) {}
+	}
+	if opts.Icons == (Icons{}) {
+		opts.Icons = Icons{OK: "✓", Fail: "✗", Warn: "!"}
 	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 15 * time.Second
@@ -230,8 +239,8 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) preflight(w http.ResponseWriter, r *http.Request, origin string, allowed bool) {
 	if !allowed {
 		// No CORS headers: the browser refuses the real request.
-		s.opts.Log(fmt.Sprintf("✗ OPTIONS /signature from %s refused: origin not allowed (add --allow-origin %s)",
-			safetext.Escape(orDash(origin)), safetext.Escape(orDash(origin))))
+		s.opts.Log(fmt.Sprintf("%s OPTIONS /signature from %s refused: origin not allowed (add --allow-origin %s)",
+			s.opts.Icons.Fail, safetext.Escape(orDash(origin)), safetext.Escape(orDash(origin))))
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
@@ -296,9 +305,9 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, origin string, all
 	}
 	warnings := s.warnings(kind, res, origin, allowed, r.UserAgent())
 	writeJSON(w, http.StatusOK, Signature{Timestamp: res.Timestamp, NonceStr: res.NonceStr, Signature: res.Signature})
-	line := fmt.Sprintf("✓ %s %s", kind, safetext.Escape(res.URL))
+	line := fmt.Sprintf("%s %s %s", s.opts.Icons.OK, kind, safetext.Escape(res.URL))
 	for _, wn := range warnings {
-		line += "\n  ! " + safetext.Escape(wn)
+		line += "\n  " + s.opts.Icons.Warn + " " + safetext.Escape(wn)
 	}
 	s.opts.Log(line)
 	if s.opts.OnSigned != nil {
@@ -309,7 +318,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, origin string, all
 // fail answers {"error": msg} and logs it.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
-	s.opts.Log(fmt.Sprintf("✗ %s %s → %d: %s", r.Method, safetext.Escape(clip(r.URL.RequestURI(), 300)), status, safetext.Escape(msg)))
+	s.opts.Log(fmt.Sprintf("%s %s %s → %d: %s", s.opts.Icons.Fail, r.Method, safetext.Escape(clip(r.URL.RequestURI(), 300)), status, safetext.Escape(msg)))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -456,3 +456,15 @@ func TestLineQueueReportsDrops(t *testing.T) {
 		t.Fatalf("no drop report in:\n%s", got.String())
 	}
 }
+
+func TestLogLinesUseTheGivenIcons(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Icons = Icons{OK: "ok", Fail: "fail", Warn: "warn"} })
+	f.do(t, "GET", sigPath(officialURL+"#frag", ""), nil)
+	f.do(t, "GET", "/nope", nil)
+	log := f.log.all()
+	for _, want := range []string{"ok corp " + officialURL + "\n  warn removed #frag", "fail GET /nope → 404"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
