@@ -137,10 +137,17 @@ func TestConsoleShowsMessagesAndLogsIn(t *testing.T) {
 	e2 := append(append([]string(nil), e...), "WWCLI_WEBHOOK_KEY="+sandbox.DemoRobot2Key)
 	wwcli(t, e2, "webhook", "send", "--text", `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`)
 	wwcli(t, e2, "webhook", "send", "--markdown", `[click](javascript:window.pwned=3) <b onclick="window.pwned=4">bold</b>`)
+	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte("build report\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wwcli(t, e2, "webhook", "send", "--file", filepath.Join(dir, "report.txt"))
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-chat="robot:`+sandbox.DemoRobot2Name+`"]`))); err != nil {
 		t.Fatal(err)
 	}
-	shown := poll[string](t, ctx, "hostile messages", `document.querySelectorAll('#chat .msg').length === 2 && document.querySelector('#chat').innerText`)
+	shown := poll[string](t, ctx, "hostile messages", `document.querySelectorAll('#chat .msg').length === 3 && document.querySelector('#chat').innerText`)
+	if media := poll[string](t, ctx, "file card", `document.querySelector('#chat .msg[data-msgtype=file] .file code').textContent`); media == "" {
+		t.Error("the file message shows no media_id")
+	}
 	if !strings.Contains(shown, `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`) {
 		t.Errorf("the HTML is not shown as text:\n%s", shown)
 	}
@@ -150,6 +157,7 @@ func TestConsoleShowsMessagesAndLogsIn(t *testing.T) {
 	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(window.pwned) + ' ' + document.querySelectorAll('#chat img, #chat script, #chat b[onclick]').length + ' ' + document.querySelector('#chat .bubble.md a').hasAttribute('href')`)); err != nil || got != "undefined 0 false" {
 		t.Fatalf("hostile content: %q %v (want it inert: window.pwned undefined, no img/script/onclick, no javascript: href)", got, err)
 	}
+	screenshot(t, ctx, shots, "console-file-and-html-as-text.png")
 
 	// Log in as zhangsan: a code, the redirect URL, and the code works.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.member[data-userid="zhangsan"] button.login`))); err != nil {
