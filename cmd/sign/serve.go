@@ -182,7 +182,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	signer := signserve.New(signserve.Options{
 		Sources: sources,
 		Unconfigured: map[signserve.Kind]string{
-			signserve.KindSuite: "start sign serve with a third-party suite's credentials to sign getSuiteConfigSignature",
+			signserve.KindSuite: "this sign serve has no suite credentials (getConfigSignature is type=corp, getAgentConfigSignature type=agent)",
 		},
 		AllowOrigins:   origins,
 		TrustedDomains: trusted,
@@ -202,7 +202,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	if err != nil {
 		return listenError(o.Addr, err)
 	}
-	base := "http://" + ln.Addr().String()
+	base := "http://" + clientAddr(ln.Addr())
 	term, stopTerm := o.Terminated()
 	defer stopTerm()
 
@@ -243,6 +243,16 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		shutdown()
 		return ctx.Err() // Ctrl-C: the root prints "interrupted", exit 130
 	}
+}
+
+// clientAddr is where a page on this machine reaches the listener: one on
+// every interface (0.0.0.0, ::) answers on 127.0.0.1.
+func clientAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
 
 // sessionTickets is a ticket source backed by the session's cache.

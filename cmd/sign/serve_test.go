@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -312,5 +313,18 @@ func TestServeFirstRequestsOfBothKindsAtOnce(t *testing.T) {
 	wg.Wait()
 	if c, a := srv.Count("/cgi-bin/get_jsapi_ticket"), srv.Count("/cgi-bin/ticket/get"); c != 1 || a != 1 {
 		t.Fatalf("ticket fetches: corp %d, agent %d; want 1 each", c, a)
+	}
+}
+
+func TestClientAddrOfEveryInterfaceIsLoopback(t *testing.T) {
+	for in, want := range map[string]string{"0.0.0.0:8085": "127.0.0.1:8085", "[::]:8085": "127.0.0.1:8085",
+		"127.0.0.1:8085": "127.0.0.1:8085", "192.168.1.5:80": "192.168.1.5:80"} {
+		a, err := net.ResolveTCPAddr("tcp", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := clientAddr(a); got != want {
+			t.Errorf("clientAddr(%s) = %s, want %s", in, got, want)
+		}
 	}
 }
