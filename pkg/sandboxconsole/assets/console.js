@@ -460,16 +460,23 @@
 
   // ---------- polling ----------
   let polling = false;
+  let lastCounters = null;
   async function poll() {
     if (polling) return;
     polling = true;
     try {
-      const [reqs, msgs, robots, faults, clock] = await Promise.all([
-        api('/requests'), api('/messages'), api('/robots'), api('/faults'), api('/clock')]);
+      // The log, messages and robots (images included) are fetched again
+      // only when an API call happened since: every one moves a counter.
+      const [counters, faults, clock] = await Promise.all([api('/counters'), api('/faults'), api('/clock')]);
       $('#clock').textContent = clock.now;
-      if (changed('requests', reqs.requests)) renderRequests(reqs.requests || []);
       if (changed('faults', faults.faults)) renderFaults(faults.faults || []);
-      if (changed('chats', [msgs.messages, robots.robots])) renderChats(conversations(robots.robots || [], msgs.messages || []));
+      const key = JSON.stringify(counters.counters);
+      if (key !== lastCounters) {
+        const [reqs, msgs, robots] = await Promise.all([api('/requests'), api('/messages'), api('/robots')]);
+        lastCounters = key;
+        if (changed('requests', reqs.requests)) renderRequests(reqs.requests || []);
+        if (changed('chats', [msgs.messages, robots.robots])) renderChats(conversations(robots.robots || [], msgs.messages || []));
+      }
       status('');
       document.body.dataset.ready = 'true';
     } catch (e) {
@@ -485,7 +492,7 @@
     }
     $('#reset').addEventListener('click', async () => {
       if (!confirm('Forget tokens, codes, faults, the log, messages and the clock offset?')) return;
-      try { await api('/reset', { method: 'POST' }); state.last = {}; await poll(); } catch (e) { status('reset: ' + e.message); }
+      try { await api('/reset', { method: 'POST' }); state.last = {}; lastCounters = null; await poll(); } catch (e) { status('reset: ' + e.message); }
     });
     $('#fault-form').addEventListener('submit', addFault);
     $('#clear-faults').addEventListener('click', async () => {
