@@ -36,6 +36,7 @@ type ServeOptions struct {
 
 	Addr           string
 	AllowOrigins   []string
+	TrustedDomains []string
 	InsecureListen bool
 	Creds          cmdutil.CredInput
 	NoCache        bool
@@ -77,7 +78,8 @@ Pages on http://localhost:* and http://127.0.0.1:* may call it from the
 browser (CORS); --allow-origin adds others. Or proxy /signature from your
 dev server (see docs/jssdk-signing.md). Each request is logged on stderr
 with the URL signed and what looks wrong about it (a #fragment, http vs
-https, another host than the app's trusted domain, the iOS landing URL).
+https, another host than the trusted domain: --trusted-domain, or the
+app's from agent/get; the iOS landing URL).
 At start a ready ww.register snippet is printed on stderr.
 
 It listens on loopback; --insecure-listen allows another address.
@@ -96,6 +98,7 @@ SIGTERM stops it with exit 0; Ctrl-C exits 130.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free port)")
 	fl.StringArrayVar(&opts.AllowOrigins, "allow-origin", nil, "also allow pages of `ORIGIN` (scheme://host[:port|:*]) by CORS")
+	fl.StringArrayVar(&opts.TrustedDomains, "trusted-domain", nil, "warn about URLs off `DOMAIN` (default: the app's, from agent/get)")
 	fl.BoolVar(&opts.InsecureListen, "insecure-listen", false, "allow --addr other than loopback (others can get signatures)")
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id for type=agent and the snippet")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "keep tickets in memory only, not in the cache dir")
@@ -114,6 +117,11 @@ func (o *ServeOptions) validate() ([]signserve.Origin, error) {
 	if !isLoopbackHost(host) && !o.InsecureListen {
 		return nil, cmdutil.FlagErrorf("--addr %s is not a loopback address: anyone who reaches it gets signatures for your trusted domains.\n"+
 			"  use --addr 127.0.0.1:%s, or add --insecure-listen if you mean it", o.Addr, port)
+	}
+	for _, d := range o.TrustedDomains {
+		if d == "" || strings.ContainsAny(d, "/:*? ") {
+			return nil, cmdutil.FlagErrorf("--trusted-domain %q: give the bare domain as the admin console lists it, e.g. app.example.com", d)
+		}
 	}
 	var origins []signserve.Origin
 	for _, s := range o.AllowOrigins {
@@ -158,8 +166,8 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	logq := signserve.NewLineQueue(o.IO.ErrOut, o.queueLen)
 	defer logq.Close(time.Second)
 
-	var trusted []string
-	if id := s.Creds.AgentID; id != "" {
+	trusted := o.TrustedDomains
+	if id := s.Creds.AgentID; id != "" && len(trusted) == 0 {
 		var agent wecom.Agent
 		_, err := s.Call(ctx, wecom.Request{Method: http.MethodGet, Path: "/cgi-bin/agent/get", Query: url.Values{"agentid": {id}}}, &agent)
 		switch {
@@ -214,7 +222,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	logq.Push(fmt.Sprintf("%s signing on %s/signature?url=URL[&type=corp|agent|suite] (corp %s); CORS for %s; Ctrl-C to stop",
 		theme.SuccessIcon(), base, s.Creds.CorpID, strings.Join(allowed, ", ")))
 	if len(trusted) > 0 {
-		logq.Push("  trusted domain of app " + s.Creds.AgentID + ": " + strings.Join(trusted, ", "))
+		logq.Push("  trusted domain: " + strings.Join(trusted, ", ") + " (URLs of other public hosts get a warning)")
 	}
 	logq.Push("  in the page (@wecom/jssdk):\n" + indent(signserve.Snippet(signserve.SnippetOptions{
 		BaseURL: base, CorpID: s.Creds.CorpID, AgentID: s.Creds.AgentID, SuiteID: o.SuiteID, Kinds: kinds,

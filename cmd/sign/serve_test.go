@@ -69,6 +69,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--allow-origin", "*"}, "every web page"},
 		{[]string{"--allow-origin", "localhost:5173"}, "scheme://host[:port]"},
 		{[]string{"one"}, "expected CORPID SECRET"},
+		{[]string{"--trusted-domain", "https://app.example.com/"}, "give the bare domain"},
 	} {
 		r := runSign(t, append([]string{"serve"}, c.args...)...)
 		if r.code != cmdutil.ExitUsage || !strings.Contains(r.errorString, c.want) {
@@ -243,7 +244,7 @@ func TestServeSignsWithCachedTicketsAndStopsOnSIGTERM(t *testing.T) {
 	log := s.errOut.String()
 	for _, want := range []string{
 		"ok signing on " + s.base + "/signature?url=URL",
-		"trusted domain of app 1000002: wwcli.example.com",
+		"trusted domain: wwcli.example.com (URLs of other public hosts get a warning)",
 		`getAgentConfigSignature: (url) => fetch("` + s.base + `/signature?type=agent&url=" + encodeURIComponent(url)).then((r) => r.json()),`,
 		"ok corp http://localhost:5173/page?i=a",
 		"ok agent http://localhost:5173/page?i=t",
@@ -326,5 +327,26 @@ func TestClientAddrOfEveryInterfaceIsLoopback(t *testing.T) {
 		if got := clientAddr(a); got != want {
 			t.Errorf("clientAddr(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestServeTrustedDomainFlagWinsOverAgentGet(t *testing.T) {
+	s, srv := startServe(t, func(o *ServeOptions) {
+		o.Creds.AgentID = "1000002"
+		o.TrustedDomains = []string{"app.example.com"}
+	}, nil, nil)
+	getSignature(t, s.base, "", "https://app.example.com/ok")
+	getSignature(t, s.base, "", "https://wwcli.example.com/off")
+	s.term <- syscall.SIGTERM
+	<-s.done
+	s.done <- nil
+	log := s.errOut.String()
+	if !strings.Contains(log, "trusted domain: app.example.com") ||
+		!strings.Contains(log, "wwcli.example.com is not the app's trusted domain (app.example.com)") ||
+		strings.Contains(log, "app.example.com/ok\n  warn") {
+		t.Fatalf("log:\n%s", log)
+	}
+	if n := srv.Count("/cgi-bin/agent/get"); n != 0 {
+		t.Fatalf("agent/get called %d times although --trusted-domain was given", n)
 	}
 }
