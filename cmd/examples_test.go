@@ -428,7 +428,7 @@ var (
 	secretEllipsis  = regexp.MustCompile(`\bWWCLI_SECRET=(\.\.\.|…)`)
 	loopbackURL     = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	addrFlag        = regexp.MustCompile(`--addr[ =]127\.0\.0\.1:\d+`)
-	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve|relay)( +[^cs]| *$)`)
+	serverCommand   = regexp.MustCompile(`^wwcli (--sandbox )?(sandbox|callback serve|sign serve|relay)( +[^cs]| *$)`)
 	// trailingComment is a "# ..." at the end of a line, outside quotes.
 	trailingComment = regexp.MustCompile(`\s+#[^'"]*$`)
 )

@@ -85,7 +85,7 @@ var (
 	keyringModules = []string{"github.com/zalando/go-keyring"}
 	styleModules   = []string{"github.com/charmbracelet/lipgloss", "github.com/muesli/termenv"}
 	ttyModules     = []string{"github.com/mattn/go-isatty", "golang.org/x/term"}
-	testOnly       = []string{"github.com/rogpeppe/go-internal", "github.com/makiuchi-d/gozxing"}
+	testOnly       = []string{"github.com/rogpeppe/go-internal", "github.com/makiuchi-d/gozxing", "github.com/chromedp/chromedp", "github.com/chromedp/cdproto"}
 	// pureDomain packages know nothing about terminals or the environment.
 	pureDomain = []string{"pkg/wecom", "pkg/jssdk", "pkg/oauth", "pkg/errcode", "pkg/callback"}
 )

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -251,14 +252,12 @@ func runSuggestion(t *testing.T, base, code string, s cmdutil.Suggestion, line s
 // runServerSuggestion starts a server suggestion on 127.0.0.1:0 and
 // checks that it prints its base URL first; then stops it.
 func runServerSuggestion(t *testing.T, dir string, env []string, line string) {
-	words := strings.Fields(line)
-	for len(words) > 0 && strings.Contains(words[0], "=") { // VAR=value wwcli ...
-		env = append(env, words[0])
-		words = words[1:]
-	}
-	args := append(words[1:], "--addr", "127.0.0.1:0")
-	cmd := exec.Command("wwcli", args...)
+	// Through bash, as typed: the line may set variables or have steps
+	// before the server; the whole process group is stopped at the end.
+	cmd := exec.Command("bash", "-c", line+" --addr 127.0.0.1:0")
 	cmd.Dir, cmd.Env = dir, env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	pipe, err := cmd.StdoutPipe()
@@ -269,7 +268,7 @@ func runServerSuggestion(t *testing.T, dir string, env []string, line string) {
 		t.Fatal(err)
 	}
 	defer func() {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
 	}()
 	first := make(chan string, 1)

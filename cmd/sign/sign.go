@@ -123,6 +123,7 @@ and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 	fl.BoolVar(&opts.Refresh, "refresh", false, "fetch a new ticket even if the cached one is fresh")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token and ticket cache")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{timestamp, nonceStr, signature, url}")
+	cmd.AddCommand(NewServeCmd(f, nil))
 	return cmd
 }
 

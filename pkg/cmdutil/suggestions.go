@@ -47,7 +47,7 @@ var concreteUsage = map[string]string{
 
 // serverCommands run until stopped: their suggestions work when they
 // print their base URL.
-var serverCommands = map[string]bool{"relay": true}
+var serverCommands = map[string]bool{"relay": true, "sign serve": true}
 
 // suggestedBase is the start of every suggested line for usage.
 func suggestedBase(usage string) string {
@@ -79,18 +79,19 @@ func FixedSuggestions() []Suggestion {
 func CredentialSuggestions(usage string) []Suggestion {
 	var out []Suggestion
 	name := commandName(usage)
+	server := serverCommands[name]
 	for _, w := range credentialWays(usage) {
-		server := serverCommands[name] && strings.Contains(w.line, "wwcli "+name+" ")
-		out = append(out, Suggestion{Message: "no credentials: " + w.label, Lines: []string{w.line}, Server: server})
+		out = append(out, Suggestion{Message: "no credentials: " + w.label, Lines: []string{w.line},
+			Server: server && strings.Contains(w.line+" ", "wwcli "+name+" ")})
 	}
 	try := OfflineTry(usage)
 	if try == "" {
 		return out
 	}
 	out = append(out,
-		Suggestion{Message: "no credentials: offline", Lines: []string{try}},
-		Suggestion{Message: "sandbox: demo corp only (env)", Lines: []string{"unset WWCLI_CORP_ID WWCLI_SECRET", try}, Env: realEnv},
-		Suggestion{Message: "sandbox: demo corp only (demo env)", Lines: []string{demoEnv, try}, Env: realEnv},
+		Suggestion{Message: "no credentials: offline", Lines: []string{try}, Server: server},
+		Suggestion{Message: "sandbox: demo corp only (env)", Lines: []string{"unset WWCLI_CORP_ID WWCLI_SECRET", try}, Env: realEnv, Server: server},
+		Suggestion{Message: "sandbox: demo corp only (demo env)", Lines: []string{demoEnv, try}, Env: realEnv, Server: server},
 		Suggestion{Message: "sandbox: demo corp only (fixtures)", Lines: []string{fixturesServer}, Server: true})
 	return out
 }

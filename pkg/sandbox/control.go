@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wwcli/wwcli/pkg/sandboxconsole"
 )
 
 const (
@@ -251,6 +253,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 
+	if sandboxconsole.Serves(r) { // the web console: HTML over this JSON API
+		sandboxconsole.Handler().ServeHTTP(w, r)
+		return
+	}
 	switch strings.TrimSuffix(r.URL.Path, "/") {
 	case "/_sandbox":
 		if method(http.MethodGet) {
@@ -397,6 +403,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		s.RotateTokens(req.Invalidate)
 		writeJSON(w, http.StatusOK, object{{"ok", true}})
+	case "/_sandbox/members":
+		if method(http.MethodGet) {
+			writeJSON(w, http.StatusOK, s.membersInfo())
+		}
 	case "/_sandbox/reset":
 		if method(http.MethodPost) {
 			s.Reset()
