@@ -238,3 +238,23 @@ func TestWorkbench(t *testing.T) {
 	wantCode(t, e.post("/cgi-bin/agent/set_workbench_data", `{"agentid":1000002,"userid":"ghost","type":"keydata","keydata":{}}`, q...), 60111)
 	wantCode(t, e.post("/cgi-bin/agent/set_workbench_data", `{"agentid":1000002,"userid":"lisi","type":"normal"}`, q...), 40058)
 }
+
+// SDKs send fields the docs show as strings as numbers, and every field
+// of a request struct, empty ones included: what WeCom accepts from them
+// the sandbox accepts too (see numOrString, agentSet).
+func TestLenientFieldsSDKsSend(t *testing.T) {
+	e := newEnv(t, Options{})
+	ct, at := e.token(DemoContactSecret), e.token(DemoAppSecret)
+	// silenceper/wechat: "gender": 0 as a number
+	wantCode(t, e.post("/cgi-bin/user/create", `{"userid":"num1","name":"N","mobile":"13900000031","gender":2}`, "access_token", ct), 0)
+	if a := e.get("/cgi-bin/user/get", "access_token", at, "userid", "num1"); a.str("gender") != "2" {
+		t.Fatalf("gender sent as a number: %s", a.raw)
+	}
+	wantCode(t, e.post("/cgi-bin/user/create", `{"userid":"num2","name":"N","mobile":"13900000032","gender":7}`, "access_token", ct), 40035)
+	// go-wecom: "name":"" beside the field that is meant
+	wantCode(t, e.post("/cgi-bin/agent/set", `{"agentid":1000002,"name":"","description":"只改描述"}`, "access_token", at), 0)
+	if a := e.get("/cgi-bin/agent/get", "access_token", at, "agentid", "1000002"); a.str("name") != "演示应用" || a.str("description") != "只改描述" {
+		t.Fatalf("agent/get after a set with an empty name: %s", a.raw)
+	}
+	wantCode(t, e.post("/cgi-bin/agent/set", `{"agentid":1000002,"name":"  "}`, "access_token", at), 40035)
+}

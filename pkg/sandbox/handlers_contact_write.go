@@ -74,23 +74,42 @@ func requireContactToken(c *call) *apiError {
 	return nil
 }
 
+// numOrString is a field DOC 90195 shows as a string ("gender": "1")
+// that SDKs also send as a number (silenceper/wechat v2.1.10: "gender": 0):
+// the sandbox takes both, so an SDK that works with WeCom works here.
+type numOrString string
+
+func (v *numOrString) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err == nil {
+		*v = numOrString(n.String())
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*v = numOrString(s)
+	return nil
+}
+
 // userInput is the body of user/create and user/update; nil = not given.
 type userInput struct {
-	UserID         string   `json:"userid"`
-	Name           *string  `json:"name"`
-	Alias          *string  `json:"alias"`
-	Mobile         *string  `json:"mobile"`
-	Department     []int64  `json:"department"`
-	IsLeaderInDept []int    `json:"is_leader_in_dept"`
-	Position       *string  `json:"position"`
-	Gender         *string  `json:"gender"`
-	Email          *string  `json:"email"`
-	BizMail        *string  `json:"biz_mail"`
-	Telephone      *string  `json:"telephone"`
-	Address        *string  `json:"address"`
-	MainDepartment *int64   `json:"main_department"`
-	Enable         *int     `json:"enable"`
-	DirectLeader   []string `json:"direct_leader"`
+	UserID         string       `json:"userid"`
+	Name           *string      `json:"name"`
+	Alias          *string      `json:"alias"`
+	Mobile         *string      `json:"mobile"`
+	Department     []int64      `json:"department"`
+	IsLeaderInDept []int        `json:"is_leader_in_dept"`
+	Position       *string      `json:"position"`
+	Gender         *numOrString `json:"gender"`
+	Email          *string      `json:"email"`
+	BizMail        *string      `json:"biz_mail"`
+	Telephone      *string      `json:"telephone"`
+	Address        *string      `json:"address"`
+	MainDepartment *int64       `json:"main_department"`
+	Enable         *int         `json:"enable"`
+	DirectLeader   []string     `json:"direct_leader"`
 }
 
 // apply checks in and writes it into u (a copy the caller commits).
@@ -147,7 +166,7 @@ func (in *userInput) apply(ci *corpIndex, u *User, creating bool) *apiError {
 		}
 	}
 	if in.Gender != nil {
-		switch *in.Gender {
+		switch string(*in.Gender) {
 		case "", "0", "1", "2":
 		default:
 			return errInvalidParam
@@ -157,7 +176,9 @@ func (in *userInput) apply(ci *corpIndex, u *User, creating bool) *apiError {
 	set(&u.Email, in.Email)
 	set(&u.Alias, in.Alias)
 	set(&u.Position, in.Position)
-	set(&u.Gender, in.Gender)
+	if in.Gender != nil {
+		u.Gender = string(*in.Gender)
+	}
 	set(&u.BizMail, in.BizMail)
 	set(&u.Telephone, in.Telephone)
 	set(&u.Address, in.Address)

@@ -69,6 +69,12 @@ func (s *Server) agentSet(c *call) (object, *apiError) {
 	if req.LogoMediaID != "" && s.appMedia(c, req.LogoMediaID) == nil {
 		return nil, errMediaID
 	}
+	// An empty string is a field not set, as for query parameters: SDKs
+	// that send every field (go-wecom's SetAgentRequest) send "name":"".
+	// Sandbox choice; DOC 90228 lists every field as optional.
+	if req.Name != nil && *req.Name == "" {
+		req.Name = nil
+	}
 	if req.Name != nil && strings.TrimSpace(*req.Name) == "" {
 		return nil, errInvalidParam
 	}
