@@ -77,10 +77,10 @@ with the demo corp instead.`,
 			wwsandbox.DemoApp2AgentID, wwsandbox.DemoApp2Secret,
 			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
+  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
-  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
-  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite`,
+  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {
