@@ -11,6 +11,7 @@ import (
 	"github.com/wwcli/wwcli/cmd/errcode"
 	"github.com/wwcli/wwcli/cmd/media"
 	"github.com/wwcli/wwcli/cmd/message"
+	"github.com/wwcli/wwcli/cmd/relay"
 	"github.com/wwcli/wwcli/cmd/sandbox"
 	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/ticket"
@@ -40,4 +41,5 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(webhook.NewCmd(f))
 	root.AddCommand(message.NewCmd(f))
 	root.AddCommand(media.NewCmd(f))
+	root.AddCommand(relay.NewCmd(f, nil))
 }

@@ -33,6 +33,9 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_CALLBACK_TOKEN, WWCLI_CALLBACK_AES_KEY, WWCLI_CALLBACK_RECEIVE_ID
                          callback Token, EncodingAESKey and receive id
   WWCLI_WEBHOOK_KEY      a group robot's key, or its whole webhook URL
+  WWCLI_RELAY, WWCLI_RELAY_TOKEN
+                         call WeCom through a 'wwcli relay' at this URL with
+                         this client token (or --relay-token-file); no secret
   WWCLI_NO_INPUT         never prompt
   NO_COLOR, CLICOLOR=0, TERM=dumb
                          no colour

@@ -134,6 +134,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if _, ok := s.routes[path]; !ok {
+		if s.answerUnsimulated(w, r, finish) { // replay, then "not simulated" (notsimulated.go)
+			return
+		}
 		// Like WeCom: an unknown path is HTTP 404 without a WeCom body, so
 		// no client mistakes it for an errcode.
 		finish(http.StatusNotFound, 0)
