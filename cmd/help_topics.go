@@ -36,6 +36,13 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_RELAY, WWCLI_RELAY_TOKEN
                          call WeCom through a 'wwcli relay' at this URL with
                          this client token (or --relay-token-file); no secret
+  WWCLI_SUITE_ID, WWCLI_SUITE_SECRET, WWCLI_SUITE_TICKET
+                         a suite (third-party app or 代开发 template) and
+                         its latest suite_ticket
+  WWCLI_PERMANENT_CODE   the permanent code of the --auth-corp corp
+  WWCLI_PROVIDER_SECRET, WWCLI_PROVIDER_CORP_ID
+                         the provider secret and the provider's corp id
+                         (else WWCLI_CORP_ID)
   WWCLI_NO_INPUT         never prompt
   NO_COLOR, CLICOLOR=0, TERM=dumb
                          no colour

@@ -124,6 +124,7 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 		},
 	}
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) of the secret; unused by the call")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default: the documented one, else GET or POST with a body)")
 	fl.StringArrayVarP(&opts.Fields, "field", "f", nil, "add `key=value` to the JSON body (POST) or the query (GET)")
@@ -260,6 +261,9 @@ func record(opts *Options, p *prepared, answer []byte) error {
 // of its corp says nothing about them, and the contact-sync and
 // customer-contact secrets have none: then the kind is unknown ("").
 func credKind(in cmdutil.CredInput, c cmdutil.Credentials) apicatalog.SecretKind {
+	if in.AuthCorp != "" {
+		return apicatalog.KindCorpViaSuite // the corp token from get_corp_token
+	}
 	if c.AgentID != "" && (in.AgentID != "" || c.Profile != "" || c.Source == "sandbox demo app") {
 		return apicatalog.KindApp
 	}

@@ -85,11 +85,11 @@ with the demo corp instead.`,
 			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret,
 			wwsandbox.DemoExternalContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
-  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
   wwcli sandbox --state sandbox-state.json
-  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
+  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
+  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {

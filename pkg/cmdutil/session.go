@@ -29,7 +29,10 @@ type Session struct {
 	// memory keeps the tokens of this process when there is no cache, so
 	// one run fetches each token once (WeCom limits gettoken).
 	memory *memoryTokens
-	now    func() time.Time
+	// suite is set for an authorized corp (Creds.Suite): the access token
+	// is then the corp token from get_corp_token.
+	suite *SuiteSession
+	now   func() time.Time
 	// tokenFromCache remembers whether the token in use came from the
 	// cache: then 40001 may mean "secret rotated", worth one refetch.
 	tokenFromCache bool
@@ -50,6 +53,13 @@ func (f *Factory) Session(ctx context.Context, command string, in CredInput, noC
 	creds, err := f.ResolveCredentials(ctx, command, in)
 	if err != nil {
 		return nil, err
+	}
+	if creds.Suite != nil {
+		ss, err := f.SuiteSessionFor(*creds.Suite, noCache)
+		if err != nil {
+			return nil, err
+		}
+		return ss.corpSessionFor(creds, noCache)
 	}
 	return f.SessionFor(creds, noCache)
 }
@@ -169,6 +179,10 @@ func (f *Factory) warnDebug() {
 
 func (s *Session) key(kind string) tokencache.Key {
 	k := tokencache.Key{BaseURL: s.BaseURL, CorpID: s.Creds.CorpID, Secret: s.Creds.Secret, Kind: kind}
+	if s.Creds.Suite != nil {
+		// One corp's permanent codes differ per suite; fold the suite in anyway.
+		k.Secret = s.Creds.Suite.SuiteID + "\x00" + s.Creds.Secret
+	}
 	if kind == "ticket:agent" {
 		k.AgentID = s.Creds.AgentID
 	}
@@ -177,6 +191,10 @@ func (s *Session) key(kind string) tokencache.Key {
 
 // get returns a cached value or fetches it (once across processes).
 func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch tokencache.Fetcher) (Result, error) {
+	if kind == "token" && s.suite != nil {
+		// An authorized corp's access token is its corp token (get_corp_token).
+		kind, fetch = KindCorpToken, s.corpToken
+	}
 	k := s.key(kind)
 	if s.cache == nil {
 		e, err := s.memory.getOrFetch(ctx, k, refresh, s.now, fetch)
@@ -299,6 +317,9 @@ func (s *Session) staleToken(err error) bool {
 type memoryTokens struct {
 	mu      sync.Mutex
 	entries map[string]tokencache.Entry
+	// keyLocks serialise fetches per key; a corp token's fetch needs the
+	// suite token, so one lock for all keys would deadlock.
+	keyLocks map[string]*sync.Mutex
 }
 
 func (f *Factory) memoryTokens() *memoryTokens {
@@ -314,17 +335,32 @@ func (f *Factory) memoryTokens() *memoryTokens {
 // held across the fetch so concurrent checks of one run fetch once. With
 // refresh it fetches anyway, and a failed fetch keeps the old entry.
 func (m *memoryTokens) getOrFetch(ctx context.Context, k tokencache.Key, refresh bool, now func() time.Time, fetch tokencache.Fetcher) (tokencache.Entry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	id := k.ID()
-	if e, ok := m.entries[id]; ok && !refresh && e.FreshAt(now()) {
+	m.mu.Lock()
+	if m.keyLocks == nil {
+		m.keyLocks = map[string]*sync.Mutex{}
+	}
+	kl := m.keyLocks[id]
+	if kl == nil {
+		kl = &sync.Mutex{}
+		m.keyLocks[id] = kl
+	}
+	m.mu.Unlock()
+	kl.Lock()
+	defer kl.Unlock()
+	m.mu.Lock()
+	e, ok := m.entries[id]
+	m.mu.Unlock()
+	if ok && !refresh && e.FreshAt(now()) {
 		return e, nil
 	}
 	e, err := tokencache.NewEntry(ctx, k, now(), fetch)
 	if err != nil {
 		return tokencache.Entry{}, err
 	}
+	m.mu.Lock()
 	m.entries[id] = e
+	m.mu.Unlock()
 	return e, nil
 }
 
