@@ -174,7 +174,7 @@ func parseLine(line string) (Endpoint, error) {
 		return e, fmt.Errorf("method %q: want GET or POST", e.Method)
 	}
 	if !strings.HasPrefix(e.Path, "/cgi-bin/") {
-		return e, fmt.Errorf("path %q: want /cgi-bin/...", e.Path)
+		return e, fmt.Errorf("path %q: want one under /cgi-bin/", e.Path)
 	}
 	if e.Secret.Describe() == string(e.Secret) {
 		return e, fmt.Errorf("%s: unknown secret kind %q", e.Path, e.Secret)
