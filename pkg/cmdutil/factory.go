@@ -11,6 +11,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/sandbox"
+	"github.com/wwcli/wwcli/pkg/tokencache"
 )
 
 // GlobalFlags are the persistent flags every command sees. The root command
@@ -53,6 +54,10 @@ type Factory struct {
 	warned       map[string]bool
 	httpClient   *http.Client
 	memory       *memoryTokens // tokens of this run without the disk cache
+
+	// tokenCache is built once per process by TokenCache.
+	tokenCache      tokencache.Store
+	tokenCacheBuilt bool
 }
 
 // Warnf prints "warning: ..." to stderr, once per distinct message, so a
