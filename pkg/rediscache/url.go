@@ -78,6 +78,7 @@ func ParseURL(raw string) (Config, error) {
 		*dst = d
 		q.Del(name)
 	}
+	protocolGiven := q.Has("protocol")
 	u.RawQuery = q.Encode()
 	opts, err := redis.ParseURL(u.String())
 	if err != nil {
@@ -94,6 +95,9 @@ func ParseURL(raw string) (Config, error) {
 	opts.DialerRetries = 1
 	opts.PoolSize = 4 // a CLI process makes a handful of calls
 	opts.DisableIdentity = true
+	if !protocolGiven {
+		opts.Protocol = 2 // no HELLO round trip before the first call
+	}
 	// No maintenance-notification handshake: it logs to stderr on servers
 	// that do not know it.
 	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
