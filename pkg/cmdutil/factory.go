@@ -84,6 +84,9 @@ func (f *Factory) Close() {
 		_ = f.sandboxClose()
 		f.sandboxClose = nil
 	}
+	if c, ok := f.tokenCache.(interface{ Close() error }); ok {
+		_ = c.Close() // the Redis cache's connections
+	}
 }
 
 // ProfileName is --profile, WWCLI_PROFILE, or "default".

@@ -29,9 +29,10 @@ const (
 
 // egressPath is the cheap call both probes make: it returns the resolved
 // IPs of the API host (DOC 97073) and needs an access_token, so without
-// one WeCom answers 41001 with the caller's IP, and with one WeCom judges
-// the IP as it does for every call that uses a token (trusted IP,
-// reference §6.3). It costs no quota that gettoken or tickets have.
+// one WeCom answers 41001 with the caller's IP in errmsg, and with one
+// WeCom judges the IP as it does for the calls that use a token of an app
+// with 企业可信IP (60020, DOC 90313). It costs none of the quota that
+// gettoken and the tickets have (jsapi_ticket: 400 an hour per corp).
 const egressPath = "/cgi-bin/get_api_domain_ip"
 
 // EgressReport is `wwcli doctor --egress`: the IP WeCom sees and whether
@@ -39,7 +40,8 @@ const egressPath = "/cgi-bin/get_api_domain_ip"
 type EgressReport struct {
 	OK bool `json:"ok"`
 	// IP is the "from ip" of WeCom's errmsg ("<text>, hint: [...], from
-	// ip: <ip>, more info at ...", reference §6.3/§7); "" when it named none.
+	// ip: <ip>, more info at ...", as in DOC 97073's example and the 60020
+	// answers users report); "" when it named none (also observed).
 	IP       string  `json:"ip"`
 	Accepted string  `json:"accepted"` // yes, no or unknown
 	Checks   []Check `json:"checks"`

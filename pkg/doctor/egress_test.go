@@ -74,7 +74,7 @@ func TestEgressWithoutCredentialsStillNamesTheIP(t *testing.T) {
 }
 
 func TestEgressWhenWeComLeavesFromIPEmpty(t *testing.T) {
-	// Observed: "from ip: , more info at ..." (reference §6.3).
+	// Observed in a reported 40014 answer: "from ip: , more info at ...".
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"errcode":41001,"errmsg":"access_token missing, hint: [1706848717432011565347844], from ip: , more info at https://open.work.weixin.qq.com/devtool/query?e=41001"}`))
 	}))
