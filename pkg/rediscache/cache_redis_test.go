@@ -320,3 +320,83 @@ func TestListFindPurge(t *testing.T) {
 		t.Fatal("deleted entry still served")
 	}
 }
+
+func TestPassword(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "right-horse-battery")
+	ok, w := newTestCache(t, "redis://:right-horse-battery@"+srv.Addr()+"/0")
+	var n atomic.Int32
+	if _, _, err := ok.GetOrFetch(context.Background(), testKey, counting("with-auth", time.Hour, &n)); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := ok.Get(testKey); !ok || e.Value != "with-auth" || len(w.all()) != 0 {
+		t.Fatalf("%+v %v %q", e, ok, w.all())
+	}
+	// A wrong password: one warning that names the server, never the
+	// password, and the local cache serves.
+	bad, w := newTestCache(t, "redis://:wrong-staple-guess@"+srv.Addr()+"/0")
+	e, _, err := bad.GetOrFetch(context.Background(), testKey, counting("local", time.Hour, &n))
+	if err != nil || e.Value != "local" {
+		t.Fatalf("%+v %v", e, err)
+	}
+	ws := w.all()
+	if len(ws) != 1 || strings.Contains(ws[0], "wrong-staple-guess") || !strings.Contains(ws[0], "redis://"+srv.Addr()+"/0") {
+		t.Fatalf("warnings %q", ws)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	srv, roots := redistest.StartTLS(t)
+	cfg, err := ParseURL(srv.URL(0, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Redis.TLSConfig == nil || cfg.Redis.TLSConfig.ServerName != "127.0.0.1" {
+		t.Fatalf("rediss:// without TLS config: %+v", cfg.Redis.TLSConfig)
+	}
+	// Not trusted by the system's roots: refused, with the fallback.
+	untrusted, w := newTestCache(t, srv.URL(0, ""))
+	var n atomic.Int32
+	if e, _, err := untrusted.GetOrFetch(context.Background(), testKey, counting("local", time.Hour, &n)); err != nil || e.Value != "local" {
+		t.Fatalf("%+v %v", e, err)
+	}
+	if ws := w.all(); len(ws) != 1 || !strings.Contains(ws[0], "certificate") {
+		t.Fatalf("an unverified server must be refused: %q", ws)
+	}
+	// Trusted: works over TLS.
+	cfg.Redis.TLSConfig.RootCAs = roots
+	c := New(cfg, nil)
+	defer c.Close()
+	tw := &warnings{}
+	c.Warn = tw.add
+	if _, _, err := c.GetOrFetch(context.Background(), testKey, counting("over-tls", time.Hour, &n)); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := c.Get(testKey); !ok || e.Value != "over-tls" || len(tw.all()) != 0 {
+		t.Fatalf("%+v %v %q", e, ok, tw.all())
+	}
+}
+
+// An ACL user confined to wwcli's keys, as docs/fleet.md suggests, is
+// enough for everything the cache does.
+func TestACLUserConfinedToWwcliKeys(t *testing.T) {
+	srv := redistest.Start(t, "--user", "default", "off", "--user", "wwcli", "on", ">fleet-pass", "~wwcli:*", "+@all")
+	c, w := newTestCache(t, "redis://wwcli:fleet-pass@"+srv.Addr()+"/0")
+	var n atomic.Int32
+	k := testKey
+	if _, _, err := c.GetOrFetch(context.Background(), k, counting("acl", time.Hour, &n)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refetch(context.Background(), k, counting("acl-2", time.Hour, &n)); err != nil {
+		t.Fatal(err)
+	}
+	found, err := c.Find(tokencache.MatchSecret(k.BaseURL, k.CorpID, k.Secret, ""))
+	if err != nil || len(found) != 1 || found[0].Value != "acl-2" {
+		t.Fatalf("%+v %v", found, err)
+	}
+	if removed, err := c.Purge(tokencache.MatchSecret(k.BaseURL, k.CorpID, k.Secret, "")); err != nil || removed != 1 {
+		t.Fatalf("purge %d %v", removed, err)
+	}
+	if len(w.all()) != 0 || n.Load() != 2 {
+		t.Fatalf("warnings %q, fetches %d", w.all(), n.Load())
+	}
+}

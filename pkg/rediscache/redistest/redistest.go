@@ -5,10 +5,19 @@ package redistest
 
 import (
 	"bufio"
-	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,26 +28,84 @@ import (
 type Server struct {
 	t    testing.TB
 	Port int
+	args []string
+	tls  *tls.Config // for PING when the server speaks only TLS
 	cmd  *exec.Cmd
 }
 
-// Start runs redis-server on a free loopback port, or fails the test
-// saying how to install it.
-func Start(t testing.TB) *Server {
+// Start runs redis-server on a free loopback port, with extra arguments
+// (e.g. "--requirepass", "pw"), or fails the test saying how to install it.
+func Start(t testing.TB, extra ...string) *Server {
 	t.Helper()
+	s := &Server{t: t, Port: freePort(t)}
+	s.args = append([]string{"--port", strconv.Itoa(s.Port)}, extra...)
+	s.start()
+	return s
+}
+
+// StartTLS runs a redis-server that speaks only TLS, with a certificate
+// for 127.0.0.1 and localhost made for this test; roots trusts it.
+func StartTLS(t testing.TB) (s *Server, roots *x509.CertPool) {
+	t.Helper()
+	dir := t.TempDir()
+	certFile, keyFile, roots := selfSigned(t, dir)
+	s = &Server{t: t, Port: freePort(t), tls: &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}}
+	s.args = []string{"--port", "0", "--tls-port", strconv.Itoa(s.Port), "--tls-cert-file", certFile,
+		"--tls-key-file", keyFile, "--tls-ca-cert-file", certFile, "--tls-auth-clients", "no"}
+	s.start()
+	return s, roots
+}
+
+func (s *Server) start() {
+	s.t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("redis-server is not installed (apt-get install redis-server): %v", err)
+		s.t.Fatalf("redis-server is not installed (apt-get install redis-server): %v", err)
 	}
+	s.run()
+	s.t.Cleanup(s.Stop)
+}
+
+func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &Server{t: t, Port: port}
-	s.run()
-	t.Cleanup(s.Stop)
-	return s
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// selfSigned writes a P-256 certificate and key for 127.0.0.1/localhost.
+func selfSigned(t testing.TB, dir string) (certFile, keyFile string, roots *x509.CertPool) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "redistest"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	roots = x509.NewCertPool()
+	roots.AddCert(cert)
+	return certFile, keyFile, roots
 }
 
 // Addr is host:port.
@@ -46,7 +113,11 @@ func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 
 // URL is the WWCLI_CACHE_URL of database db, with extra query parameters.
 func (s *Server) URL(db int, query string) string {
-	u := fmt.Sprintf("redis://%s/%d", s.Addr(), db)
+	scheme := "redis"
+	if s.tls != nil {
+		scheme = "rediss"
+	}
+	u := fmt.Sprintf("%s://%s/%d", scheme, s.Addr(), db)
 	if query != "" {
 		u += "?" + query
 	}
@@ -55,8 +126,9 @@ func (s *Server) URL(db int, query string) string {
 
 func (s *Server) run() {
 	s.t.Helper()
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning")
+	args := append([]string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--protected-mode", "yes", "--loglevel", "warning"}, s.args...)
+	cmd := exec.Command("redis-server", args...)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("starting redis-server: %v", err)
 	}
@@ -72,9 +144,17 @@ func (s *Server) run() {
 	s.t.Fatalf("redis-server on %s did not answer PING within 10s", s.Addr())
 }
 
-// ping speaks RESP by hand so this package needs no client library.
+// ping speaks RESP by hand so this package needs no client library. A
+// server with a password answers -NOAUTH: up all the same.
 func (s *Server) ping() error {
-	c, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
+	var c net.Conn
+	var err error
+	d := &net.Dialer{Timeout: 200 * time.Millisecond}
+	if s.tls != nil {
+		c, err = tls.DialWithDialer(d, "tcp", s.Addr(), s.tls)
+	} else {
+		c, err = d.Dial("tcp", s.Addr())
+	}
 	if err != nil {
 		return err
 	}
@@ -87,7 +167,7 @@ func (s *Server) ping() error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(line, "+PONG") {
+	if !strings.HasPrefix(line, "+PONG") && !strings.HasPrefix(line, "-NOAUTH") {
 		return fmt.Errorf("PING answered %q", line)
 	}
 	return nil
@@ -112,13 +192,3 @@ func (s *Server) Restart() {
 
 // Running says whether the server process is up.
 func (s *Server) Running() bool { return s.cmd != nil }
-
-// WaitDown waits (bounded) until the port refuses connections.
-func (s *Server) WaitDown(ctx context.Context) {
-	for ctx.Err() == nil {
-		if s.ping() != nil {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
