@@ -13,6 +13,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/doctor"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/rediscache"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -45,7 +46,9 @@ call), gettoken, the corp and app jsapi_tickets, the app itself (agent/get:
 name, trusted redirect domain, visible range, enabled), the trusted-IP list
 (60020, with the egress IP to add), and the trusted domain given with
 --domain (public DNS, https; the app's redirect_domain is named, not looked
-up). gettoken is tried even when the API host check failed.
+up). gettoken is tried even when the API host check failed. With
+WWCLI_CACHE_URL it also checks that the Redis token cache answers (a warning
+when not: commands then use the file cache).
 
 The checklist goes to stderr; --json prints {"ok","checks":[{"name","status",
 "detail","notes","fix","more"}]} on stdout, status being pass, warn, fail,
@@ -108,10 +111,33 @@ func envFrom(f *cmdutil.Factory, in cmdutil.CredInput) doctor.Env {
 		Session: func(c cmdutil.Credentials) (doctor.Session, error) {
 			return f.SessionFor(c, true) // fresh tokens: a rotated secret must show up
 		},
-		HTTPClient: f.HTTPClient(),
-		Timeout:    f.Global.Timeout,
+		HTTPClient:  f.HTTPClient(),
+		Timeout:     f.Global.Timeout,
+		SharedCache: sharedCache(f),
 	}
 }
+
+// sharedCache is the Redis token cache when WWCLI_CACHE_URL names one
+// (never with --sandbox, which uses no cache); a URL that cannot be used
+// becomes a cache whose check fails with the parse error.
+func sharedCache(f *cmdutil.Factory) doctor.SharedCache {
+	if f.Global.Sandbox || f.Getenv(cmdutil.CacheURLEnv) == "" {
+		return nil
+	}
+	c, err := f.TokenCache()
+	if err != nil {
+		return unusableCache{err: err}
+	}
+	if rc, ok := c.(*rediscache.Cache); ok {
+		return rc
+	}
+	return nil
+}
+
+type unusableCache struct{ err error }
+
+func (u unusableCache) Where() string                  { return cmdutil.CacheURLEnv }
+func (u unusableCache) Ping(ctx context.Context) error { return u.err }
 
 func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
