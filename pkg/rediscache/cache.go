@@ -67,6 +67,9 @@ type Cache struct {
 	mu        sync.Mutex
 	warned    bool
 	downUntil time.Time
+	// served is the value this process last handed out per key: a
+	// Refetch (WeCom said it went stale) takes any other fresh value.
+	served map[string]string
 }
 
 // New connects lazily to the server cfg names, with local as fallback.
@@ -117,16 +120,31 @@ func (c *Cache) GetOrFetch(ctx context.Context, k tokencache.Key, fetch tokencac
 }
 
 // Refetch fetches a new entry even when a fresh one is cached. When
-// another process fetched one while this one waited for the lock (a whole
-// fleet meeting 40014 at once), that newer entry is used instead.
+// another process already replaced the value this one handed out (a whole
+// fleet meeting 40014 at once), or fetched one while this one waited for
+// the lock, that newer entry is used instead: one fetch for the fleet.
 func (c *Cache) Refetch(ctx context.Context, k tokencache.Key, fetch tokencache.Fetcher) (tokencache.Entry, error) {
 	e, _, err := c.flight(ctx, k, fetch, c.Now())
 	return e, err
 }
 
 // flight is the distributed single flight. With newerThan zero any fresh
-// entry is served; otherwise only one fetched after newerThan.
+// entry is served; otherwise only one this process has not handed out,
+// or (when it handed out none) one fetched after newerThan.
 func (c *Cache) flight(ctx context.Context, k tokencache.Key, fetch tokencache.Fetcher, newerThan time.Time) (tokencache.Entry, bool, error) {
+	e, cached, err := c.flightOnce(ctx, k, fetch, newerThan)
+	if err == nil {
+		c.mu.Lock()
+		if c.served == nil {
+			c.served = map[string]string{}
+		}
+		c.served[k.ID()] = e.Value
+		c.mu.Unlock()
+	}
+	return e, cached, err
+}
+
+func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencache.Fetcher, newerThan time.Time) (tokencache.Entry, bool, error) {
 	if !c.up() {
 		return c.fallback(ctx, k, fetch, !newerThan.IsZero())
 	}
@@ -134,7 +152,19 @@ func (c *Cache) flight(ctx context.Context, k tokencache.Key, fetch tokencache.F
 	if err != nil {
 		return c.fallback(ctx, k, fetch, !newerThan.IsZero())
 	}
-	usable := func(e tokencache.Entry) bool { return newerThan.IsZero() || e.FetchedAt.After(newerThan) }
+	c.mu.Lock()
+	handedOut, had := c.served[k.ID()]
+	c.mu.Unlock()
+	usable := func(e tokencache.Entry) bool {
+		switch {
+		case newerThan.IsZero():
+			return true
+		case had:
+			return e.Value != handedOut
+		default:
+			return e.FetchedAt.After(newerThan)
+		}
+	}
 	deadline := time.Now().Add(c.waitTimeout())
 	for {
 		e, ok, err := c.read(ctx, k)

@@ -162,16 +162,28 @@ func TestConcurrentRefetchMakesOneFetch(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		return fmt.Sprintf("refetched-%d", n), 2 * time.Hour, nil
 	}
-	// A whole fleet meets 40014 at once: one new token, not 20.
+	// 20 processes hold the same token; WeCom says it went stale (40014)
+	// and they all refetch, some only after the first one is done: one
+	// new token, not 20.
+	caches := make([]*Cache, 20)
+	for i := range caches {
+		cfg, _ := ParseURL(srv.URL(0, ""))
+		caches[i] = New(cfg, nil)
+		defer caches[i].Close()
+		e, _, err := caches[i].GetOrFetch(context.Background(), testKey, func(context.Context) (string, time.Duration, error) {
+			return "stale", 2 * time.Hour, nil
+		})
+		if err != nil || e.Value != "stale" {
+			t.Fatal(e, err)
+		}
+	}
 	var wg sync.WaitGroup
 	vals := make([]string, 20)
-	for i := range 20 {
+	for i, c := range caches {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cfg, _ := ParseURL(srv.URL(0, ""))
-			c := New(cfg, nil)
-			defer c.Close()
+			time.Sleep(time.Duration(i*10) * time.Millisecond) // 40014 arrives at different times
 			e, err := c.Refetch(context.Background(), testKey, fetch)
 			if err != nil {
 				t.Error(err)
@@ -181,16 +193,21 @@ func TestConcurrentRefetchMakesOneFetch(t *testing.T) {
 	}
 	wg.Wait()
 	if fetches.Load() != 1 {
-		t.Fatalf("%d fetches for 20 concurrent refetches, want 1", fetches.Load())
+		t.Fatalf("%d fetches for 20 refetches of one stale token, want 1", fetches.Load())
 	}
 	for _, v := range vals {
 		if v != "refetched-1" {
 			t.Fatalf("values %q", vals)
 		}
 	}
-	// A later refetch (nobody else fetching) does go to WeCom.
+	// A process that refetches the value it holds (--refresh, or WeCom
+	// rejecting the new one too) does go to WeCom.
+	if e, err := caches[0].Refetch(context.Background(), testKey, fetch); err != nil || e.Value != "refetched-2" {
+		t.Fatalf("%+v %v", e, err)
+	}
+	// So does a new process's --refresh: it handed out nothing yet.
 	c, _ := newTestCache(t, srv.URL(0, ""))
-	if e, err := c.Refetch(context.Background(), testKey, fetch); err != nil || e.Value != "refetched-2" {
+	if e, err := c.Refetch(context.Background(), testKey, fetch); err != nil || e.Value != "refetched-3" {
 		t.Fatalf("%+v %v", e, err)
 	}
 }
