@@ -42,27 +42,21 @@ type fleet struct {
 // that bound has tests of its own (pkg/rediscache, cache_url.txtar).
 const loadedMachine = "timeout=3s"
 
-// fleetBinary builds the real wwcli once for all fleet tests.
-var fleetBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "wwcli-fleet-")
-	if err != nil {
-		return "", err
-	}
+// fleetBinary builds the real wwcli into dir (the build cache makes all
+// but the first build a link).
+func fleetBinary(t *testing.T, dir string) string {
+	t.Helper()
 	bin := filepath.Join(dir, "wwcli")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return bin, nil
-})
+	return bin
+}
 
 func newFleet(t *testing.T, query string) *fleet {
 	t.Helper()
 	root := t.TempDir()
-	bin, err := fleetBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := fleetBinary(t, root)
 	srv := sandbox.New(sandbox.Options{})
 	base, err := srv.Start("127.0.0.1:0")
 	if err != nil {
