@@ -64,3 +64,34 @@ func TestParseURLErrorsNameTheFixAndHideThePassword(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseURL: any WWCLI_CACHE_URL gives a config or a URLError, never a
+// panic, and no message shows the password.
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"redis://127.0.0.1:6379/0", "rediss://u:p@h:1/2?timeout=1s&lock_ttl=3s",
+		"redis://:pw@host:port/x", "redis://[::1]:6379/0", "redis://u:p%zz@h/0", "http://x", ""} {
+		f.Add(s, "s3cret-pw")
+	}
+	f.Fuzz(func(t *testing.T, raw, password string) {
+		scheme, rest, ok := strings.Cut(raw, "://")
+		if !ok || len(password) < 6 || strings.ContainsAny(password, "@/:?#[]%") ||
+			strings.Contains(strings.ToLower(raw), strings.ToLower(password)) {
+			return // the password must be in the URL once, in its place
+		}
+		raw = scheme + "://user:" + password + "@" + rest
+		cfg, err := ParseURL(raw)
+		if err != nil {
+			var ue *URLError
+			if !errors.As(err, &ue) {
+				t.Fatalf("%q: %T %v", raw, err, err)
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Fatalf("%q: the message shows the password: %v", raw, err)
+			}
+			return
+		}
+		if strings.Contains(cfg.Where, password) || cfg.OpTimeout <= 0 || cfg.LockTTL <= 0 {
+			t.Fatalf("%q: %+v", raw, cfg)
+		}
+	})
+}
