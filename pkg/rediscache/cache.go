@@ -7,7 +7,9 @@
 // while it fetches, stores the value with the token's lifetime as its
 // Redis expiry, and deletes the lock only if it still holds it (a Lua
 // compare-and-delete). The others poll, bounded in time, and read what it
-// stored. A holder that dies leaves a lock that expires after LockTTL.
+// stored. A holder that dies leaves a lock that expires after LockTTL; a
+// holder whose fetch WeCom refused for its credentials (40001, ...) leaves
+// that answer for the processes that waited on it.
 //
 // Redis is a convenience, never a source of truth: every call is bounded
 // by OpTimeout; when Redis is slow, down or answers nonsense the cache
@@ -31,6 +33,7 @@ import (
 	"github.com/redis/go-redis/v9/logging"
 
 	"github.com/wwcli/wwcli/pkg/tokencache"
+	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
 // keyPrefix starts every key wwcli writes; "v2" follows the file cache's
@@ -94,6 +97,27 @@ var _ tokencache.Store = (*Cache)(nil)
 
 func entryKey(id string) string { return keyPrefix + id }
 func lockKey(id string) string  { return keyPrefix + "lock:" + id }
+func failKey(id string) string  { return keyPrefix + "fail:" + id }
+
+// sharedCodes are WeCom's answers about the credentials themselves: every
+// process with the same key (corp + secret fingerprint) would get the
+// same one, and WeCom may block an IP that keeps sending a wrong secret.
+// A holder's fetch that meets one is handed to the processes that waited
+// on it, rather than each asking WeCom in turn. Answers about the caller
+// (60020, its IP) or the moment (45009, -1) are not shared.
+var sharedCodes = map[int]bool{40001: true, 40013: true, 40091: true, 41002: true, 41004: true}
+
+// failureTTL is how long a shared failure is kept: long enough for the
+// waiters' next look, short enough that a fixed secret is tried soon.
+const failureTTL = 5 * time.Second
+
+// failure is a holder's failed fetch, for the processes waiting on it.
+type failure struct {
+	Owner string `json:"owner"` // the lock owner token of the holder
+	Code  int    `json:"errcode"`
+	Msg   string `json:"errmsg"`
+	Path  string `json:"path"`
+}
 
 // errForeign is an entry under k's key that is not k's (another format,
 // or bytes that are not an entry): treated as missing, never served.
@@ -166,6 +190,7 @@ func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencac
 		}
 	}
 	deadline := time.Now().Add(c.waitTimeout())
+	waitedOn := map[string]bool{} // owners of the locks this process waited for
 	for {
 		e, ok, err := c.read(ctx, k)
 		if err != nil {
@@ -174,12 +199,18 @@ func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencac
 		if ok && usable(e) {
 			return e, true, nil
 		}
+		if ferr := c.sharedFailure(ctx, k.ID(), waitedOn); ferr != nil {
+			return tokencache.Entry{}, false, ferr
+		}
 		got, err := c.lock(ctx, k.ID(), owner)
 		if err != nil {
 			return c.failOver(ctx, err, k, fetch, !newerThan.IsZero())
 		}
 		if got {
 			return c.fetchLocked(ctx, k, owner, fetch, usable, !newerThan.IsZero())
+		}
+		if holder := c.lockOwner(ctx, k.ID()); holder != "" {
+			waitedOn[holder] = true
 		}
 		if time.Now().After(deadline) {
 			c.warn(fmt.Sprintf("waited %s for another wwcli process's fetch through Redis at %s; using the local cache", c.waitTimeout(), c.where))
@@ -214,6 +245,7 @@ func (c *Cache) fetchLocked(ctx context.Context, k tokencache.Key, owner string,
 	}
 	e, err = tokencache.NewEntry(ctx, k, c.Now(), fetch)
 	if err != nil {
+		c.shareFailure(ctx, id, owner, err)
 		return tokencache.Entry{}, false, err
 	}
 	if err := c.write(ctx, e); err != nil {
@@ -293,6 +325,48 @@ func (c *Cache) lock(ctx context.Context, id, owner string) (bool, error) {
 	defer cancel()
 	ok, err := c.client.SetNX(octx, lockKey(id), owner, c.lockTTL()).Result()
 	return ok, c.ctxErr(ctx, err)
+}
+
+// lockOwner is the owner token of k's lock, "" when none or unreadable.
+func (c *Cache) lockOwner(ctx context.Context, id string) string {
+	octx, cancel := c.opContext(ctx)
+	defer cancel()
+	v, _ := c.client.Get(octx, lockKey(id)).Result()
+	return v
+}
+
+// shareFailure keeps a credentials answer of WeCom for the waiters.
+func (c *Cache) shareFailure(ctx context.Context, id, owner string, err error) {
+	var apiErr *wecom.APIError
+	if !errors.As(err, &apiErr) || !sharedCodes[apiErr.Code] || doneErr(ctx) != nil {
+		return
+	}
+	b, jerr := json.Marshal(failure{Owner: owner, Code: apiErr.Code, Msg: apiErr.Msg, Path: apiErr.Path})
+	if jerr != nil {
+		return
+	}
+	octx, cancel := c.opContext(ctx)
+	defer cancel()
+	_ = c.client.Set(octx, failKey(id), b, failureTTL).Err() // lost: each waiter asks WeCom itself
+}
+
+// sharedFailure is the answer of a holder this process waited on, if its
+// fetch failed with one of sharedCodes.
+func (c *Cache) sharedFailure(ctx context.Context, id string, waitedOn map[string]bool) error {
+	if len(waitedOn) == 0 {
+		return nil
+	}
+	octx, cancel := c.opContext(ctx)
+	defer cancel()
+	raw, err := c.client.Get(octx, failKey(id)).Result()
+	if err != nil {
+		return nil // none, or Redis trouble the next call meets
+	}
+	var f failure
+	if json.Unmarshal([]byte(raw), &f) != nil || !waitedOn[f.Owner] || !sharedCodes[f.Code] {
+		return nil
+	}
+	return &wecom.APIError{Code: f.Code, Msg: f.Msg, Path: f.Path}
 }
 
 // The lock is released or renewed only by its owner: a holder that was

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wwcli/wwcli/pkg/rediscache/redistest"
 	"github.com/wwcli/wwcli/pkg/tokencache"
+	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
 // These run against a real redis-server (go test -tags redis): the test
@@ -415,5 +416,53 @@ func TestACLUserConfinedToWwcliKeys(t *testing.T) {
 	}
 	if len(w.all()) != 0 || n.Load() != 2 {
 		t.Fatalf("warnings %q, fetches %d", w.all(), n.Load())
+	}
+}
+
+// A wrong secret in a fleet: the holder's 40001 is handed to the processes
+// that waited on it, not asked of WeCom by each in turn; an answer about
+// the caller (60020, its IP) is not shared.
+func TestCredentialFailuresAreSharedWithTheWaiters(t *testing.T) {
+	srv, _ := startRedis(t)
+	for _, tc := range []struct {
+		code    int
+		fetches int32
+	}{{40001, 1}, {60020, 10}} {
+		k := testKey
+		k.Secret = fmt.Sprintf("secret-%d", tc.code)
+		var fetches atomic.Int32
+		fetch := func(context.Context) (string, time.Duration, error) {
+			fetches.Add(1)
+			time.Sleep(150 * time.Millisecond)
+			return "", 0, &wecom.APIError{Code: tc.code, Msg: "invalid credential, hint: [1], from ip: 10.0.0.9, more info at x", Path: "/cgi-bin/gettoken"}
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 10)
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cfg, _ := ParseURL(srv.URL(0, ""))
+				c := New(cfg, nil)
+				defer c.Close()
+				_, _, errs[i] = c.GetOrFetch(context.Background(), k, fetch)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			var apiErr *wecom.APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != tc.code || apiErr.Path != "/cgi-bin/gettoken" {
+				t.Fatalf("errcode %d, process %d: %v", tc.code, i, err)
+			}
+		}
+		if fetches.Load() != tc.fetches {
+			t.Fatalf("errcode %d: %d fetches, want %d", tc.code, fetches.Load(), tc.fetches)
+		}
+		// A process that starts afterwards (the secret fixed, say) asks
+		// WeCom itself.
+		c, _ := newTestCache(t, srv.URL(0, ""))
+		if e, _, err := c.GetOrFetch(context.Background(), k, counting("fixed", time.Hour, &fetches)); err != nil || e.Value != "fixed" {
+			t.Fatalf("after the failure: %+v %v", e, err)
+		}
 	}
 }
