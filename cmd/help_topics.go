@@ -27,6 +27,9 @@ const environmentHelp = `Environment variables (flags win over them):
                          WeCom's debug=1 (5 calls a minute) off
   WWCLI_CONFIG_DIR       config directory (default: user config dir/wwcli)
   WWCLI_CACHE_DIR        token cache directory (default: user cache dir/wwcli)
+  WWCLI_CACHE_URL        share the token cache through Redis: redis://[user:
+                         password@]host:port/db or rediss:// (TLS); the
+                         cache dir serves when Redis does not answer
   WWCLI_KEYRING=off      never touch the OS keyring (D-Bus)
   WWCLI_KEYRING_TIMEOUT  bound on every keyring call (default 3s; 60s while
                          auth login asks for the secret at a terminal)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/profile"
-	"github.com/wwcli/wwcli/pkg/tokencache"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -47,11 +46,14 @@ func envFunc(f *cmdutil.Factory) func() (profile.Env, error) {
 			}
 			return base
 		}}
-		// Without a cache dir there is simply no cache to show or purge.
-		if cacheDir, err := f.CacheDir(); err == nil {
-			env.Cache = tokencache.InCacheDir(cacheDir)
-			env.Cache.Now = f.Now
+		// The cache commands use (the file cache, or Redis in front of it
+		// with WWCLI_CACHE_URL); without a cache dir there is none to show
+		// or purge.
+		store, err := f.TokenCache()
+		if err != nil {
+			return profile.Env{}, err
 		}
+		env.Cache = store
 		return env, nil
 	}
 }

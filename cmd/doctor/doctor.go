@@ -13,6 +13,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/doctor"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/rediscache"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -26,6 +27,9 @@ type Options struct {
 	Creds    cmdutil.CredInput
 	Domain   string
 	Exporter cmdutil.Exporter
+	// Egress runs only the egress check: the IP WeCom sees and whether
+	// WeCom accepts calls from it.
+	Egress bool
 }
 
 // NewCmd builds `wwcli doctor`.
@@ -42,7 +46,9 @@ call), gettoken, the corp and app jsapi_tickets, the app itself (agent/get:
 name, trusted redirect domain, visible range, enabled), the trusted-IP list
 (60020, with the egress IP to add), and the trusted domain given with
 --domain (public DNS, https; the app's redirect_domain is named, not looked
-up). gettoken is tried even when the API host check failed.
+up). gettoken is tried even when the API host check failed. With
+WWCLI_CACHE_URL it also checks that the Redis token cache answers (a warning
+when not: commands then use the file cache).
 
 The checklist goes to stderr; --json prints {"ok","checks":[{"name","status",
 "detail","notes","fix","more"}]} on stdout, status being pass, warn, fail,
@@ -51,16 +57,28 @@ rotated secret shows up. Secrets are never printed. --timeout bounds each
 network check.
 
 Exit status: 0 when no check failed (warnings allowed), 1 when one did. Doctor
-never exits 4: missing credentials are a failed check like any other.`,
+never exits 4: missing credentials are a failed check like any other.
+
+--egress runs only two checks: the IP WeCom sees from this machine (the
+"from ip" of WeCom's answer to a call without a token; no credentials needed)
+and, with credentials, whether WeCom accepts calls from it (the same call
+with a token: answered, or 60020 with the IP to add to 企业可信IP). The IP
+goes to stdout; --json prints {"ok","ip","accepted","checks"}, accepted being
+yes, no or unknown. Exit 1 when WeCom refuses the IP or cannot be reached.`,
 		Example: `  wwcli doctor
   wwcli doctor --agent-id 1000002 --domain app.example.com
   WWCLI_CORP_ID=ww... WWCLI_SECRET=... wwcli doctor --json
-  wwcli --sandbox doctor --jq '.checks[] | select(.status == "fail")'`,
+  wwcli --sandbox doctor --jq '.checks[] | select(.status == "fail")'
+  wwcli --sandbox doctor --egress
+  wwcli --sandbox doctor --egress --jq .accepted`,
 		Args: shared.CredArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Creds.Args = args
 			if err := opts.Exporter.Validate(); err != nil {
 				return err
+			}
+			if opts.Egress && opts.Domain != "" {
+				return cmdutil.FlagErrorf("--egress checks only the IP WeCom sees; run --domain on its own: wwcli doctor --domain %s", opts.Domain)
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -70,6 +88,7 @@ never exits 4: missing credentials are a failed check like any other.`,
 	}
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId), checked with agent/get")
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "also check this trusted domain (default: the app's redirect_domain)")
+	cmd.Flags().BoolVar(&opts.Egress, "egress", false, "only show the IP WeCom sees and whether WeCom accepts it")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{ok, checks}")
 	return cmd
 }
@@ -92,10 +111,33 @@ func envFrom(f *cmdutil.Factory, in cmdutil.CredInput) doctor.Env {
 		Session: func(c cmdutil.Credentials) (doctor.Session, error) {
 			return f.SessionFor(c, true) // fresh tokens: a rotated secret must show up
 		},
-		HTTPClient: f.HTTPClient(),
-		Timeout:    f.Global.Timeout,
+		HTTPClient:  f.HTTPClient(),
+		Timeout:     f.Global.Timeout,
+		SharedCache: sharedCache(f),
 	}
 }
+
+// sharedCache is the Redis token cache when WWCLI_CACHE_URL names one
+// (never with --sandbox, which uses no cache); a URL that cannot be used
+// becomes a cache whose check fails with the parse error.
+func sharedCache(f *cmdutil.Factory) doctor.SharedCache {
+	if f.Global.Sandbox || f.Getenv(cmdutil.CacheURLEnv) == "" {
+		return nil
+	}
+	c, err := f.TokenCache()
+	if err != nil {
+		return unusableCache{err: err}
+	}
+	if rc, ok := c.(*rediscache.Cache); ok {
+		return rc
+	}
+	return nil
+}
+
+type unusableCache struct{ err error }
+
+func (u unusableCache) Where() string                  { return cmdutil.CacheURLEnv }
+func (u unusableCache) Ping(ctx context.Context) error { return u.err }
 
 func run(ctx context.Context, opts *Options) error {
 	ios := opts.IO
@@ -118,6 +160,9 @@ func run(ctx context.Context, opts *Options) error {
 		}
 		theme.WriteCheck(ios.ErrOut, c.UI())
 	}
+	if opts.Egress {
+		return runEgress(ctx, opts, env)
+	}
 	rep := doctor.Run(ctx, env)
 	if ctx.Err() != nil {
 		return ctx.Err() // Ctrl-C: root prints "interrupted", exit 130
@@ -126,6 +171,27 @@ func run(ctx context.Context, opts *Options) error {
 		if err := opts.Exporter.Write(ctx, ios, rep); err != nil {
 			return err
 		}
+	}
+	if !rep.OK {
+		return cmdutil.Silent(cmdutil.ExitFailure)
+	}
+	return nil
+}
+
+// runEgress prints the egress IP on stdout (or the report with --json);
+// the checks went to stderr as they completed.
+func runEgress(ctx context.Context, opts *Options, env doctor.Env) error {
+	rep := doctor.RunEgress(ctx, env)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	switch {
+	case opts.Exporter.Enabled():
+		if err := opts.Exporter.Write(ctx, opts.IO, rep); err != nil {
+			return err
+		}
+	case rep.IP != "":
+		fmt.Fprintln(opts.IO.Out, rep.IP)
 	}
 	if !rep.OK {
 		return cmdutil.Silent(cmdutil.ExitFailure)

@@ -117,3 +117,30 @@ func TestInterruptIsNotAFailedCheck(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled (root maps it to exit 130)", err)
 	}
 }
+
+func TestEgressFlag(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	var got *Options
+	cmd := NewCmd(h.F, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--egress", "--json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Egress || !got.Exporter.Enabled() {
+		t.Fatalf("parsed %+v", got)
+	}
+}
+
+func TestEgressPrintsTheIPOnStdout(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	h.StartSandbox(t, sandbox.Options{})
+	cmd := NewCmd(h.F, nil)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetArgs([]string{"--egress"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h.Out.String() != "127.0.0.1\n" || !strings.Contains(h.ErrOut.String(), "egress IP") {
+		t.Fatalf("stdout %q stderr %q", h.Out.String(), h.ErrOut.String())
+	}
+}

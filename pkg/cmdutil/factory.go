@@ -11,6 +11,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/sandbox"
+	"github.com/wwcli/wwcli/pkg/tokencache"
 )
 
 // GlobalFlags are the persistent flags every command sees. The root command
@@ -58,6 +59,10 @@ type Factory struct {
 	// sandboxPermanentCodes are the permanent codes of this run's
 	// in-process sandbox installs (never stored: the sandbox is new each run).
 	sandboxPermanentCodes map[string]string
+
+	// tokenCache is built once per process by TokenCache.
+	tokenCache      tokencache.Store
+	tokenCacheBuilt bool
 }
 
 // Warnf prints "warning: ..." to stderr, once per distinct message, so a
@@ -83,6 +88,9 @@ func (f *Factory) Close() {
 	if f.sandboxClose != nil {
 		_ = f.sandboxClose()
 		f.sandboxClose = nil
+	}
+	if c, ok := f.tokenCache.(interface{ Close() error }); ok {
+		_ = c.Close() // the Redis cache's connections
 	}
 }
 

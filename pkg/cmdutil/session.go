@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +24,7 @@ type Session struct {
 	Client  *wecom.Client
 	// cache is nil with --no-cache and in sandbox mode (the in-process
 	// sandbox is new every run, so its tokens must never reach the disk).
-	cache *tokencache.Cache
+	cache tokencache.Store
 	// memory keeps the tokens of this process when there is no cache, so
 	// one run fetches each token once (WeCom limits gettoken).
 	memory *memoryTokens
@@ -84,15 +83,11 @@ func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) 
 	}
 	s := &Session{Creds: creds, BaseURL: base, Client: client, now: f.Now, memory: f.memoryTokens()}
 	if !noCache && !f.Global.Sandbox {
-		dir, err := f.CacheDir()
+		c, err := f.TokenCache() // the file cache, or Redis (WWCLI_CACHE_URL)
 		if err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "warning: %v; continuing without the token cache\n", err)
-		} else {
-			c := tokencache.New(filepath.Join(dir, "tokens"))
-			c.Now = f.Now
-			c.Warn = func(msg string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+msg) }
-			s.cache = c
+			return nil, err
 		}
+		s.cache = c
 	}
 	return s, nil
 }

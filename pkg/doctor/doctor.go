@@ -110,6 +110,9 @@ type Env struct {
 	// probed through the same proxy settings.
 	HTTPClient *http.Client
 	Timeout    time.Duration // --timeout: bounds each probe
+	// SharedCache is the Redis token cache of WWCLI_CACHE_URL; nil when
+	// the cache is the file cache only.
+	SharedCache SharedCache
 
 	Domain   string         // --domain: the trusted domain to check
 	Resolver *net.Resolver  // nil: the system's
@@ -174,6 +177,7 @@ func (d *doctor) runAll(ctx context.Context) {
 	prof := d.checkConfig()
 	creds, credsOK := d.checkCredentials(ctx)
 	d.checkKeyring(ctx, creds, credsOK, prof)
+	d.checkSharedCache(ctx)
 
 	baseOK := d.checkHost(ctx, creds)
 	// The host probe only informs: gettoken is tried even when it failed,

@@ -22,7 +22,7 @@ type Env struct {
 	// (config.StorageKeyring or config.StorageFile).
 	Store func(storage string) (credstore.Store, error)
 	// Cache is the shared token cache; nil when there is none.
-	Cache *tokencache.Cache
+	Cache tokencache.Store
 	// BaseURL is the API base URL commands use for a profile whose stored
 	// base URL is stored; it is part of the cache key. "" means no cached
 	// token can belong to the profile (the in-process sandbox never caches).

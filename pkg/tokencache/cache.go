@@ -276,13 +276,17 @@ func (c *Cache) Find(m Match) ([]Entry, error) {
 			out = append(out, e)
 		}
 	}
+	sortEntries(out)
+	return out, nil
+}
+
+func sortEntries(out []Entry) {
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
 			return out[i].Kind < out[j].Kind
 		}
 		return out[i].AgentID < out[j].AgentID
 	})
-	return out, nil
 }
 
 // Purge removes the entries m matches (for `auth logout`, and the old
