@@ -84,7 +84,9 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 		Example: `  wwcli --sandbox ticket              # offline, against the demo corp
   wwcli sign --url https://example.com/page --ticket TICKET
   wwcli errcode 60020`,
-		Version:       build.Current().Version,
+		// cobra prints "wwcli version " + Version; a version template
+		// instead would cost megabytes of binary (see writeUsage)
+		Version:       strings.TrimPrefix(build.Current().String(), "wwcli version "),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -92,8 +94,7 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 			return applyGlobalEnv(cmd, f)
 		},
 	}
-	root.SetVersionTemplate(build.Current().String() + "\n")
-	root.SetUsageTemplate(usageTemplate)
+	root.SetUsageFunc(writeUsage)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
