@@ -114,7 +114,16 @@ func envFrom(f *cmdutil.Factory, in cmdutil.CredInput) doctor.Env {
 		HTTPClient:  f.HTTPClient(),
 		Timeout:     f.Global.Timeout,
 		SharedCache: sharedCache(f),
+		Relay:       relayURL(f),
 	}
+}
+
+// relayURL is WWCLI_RELAY in relay client mode, else "".
+func relayURL(f *cmdutil.Factory) string {
+	if !f.RelayMode() {
+		return ""
+	}
+	return f.Getenv("WWCLI_RELAY")
 }
 
 // sharedCache is the Redis token cache when WWCLI_CACHE_URL names one
