@@ -45,6 +45,10 @@ type ServeOptions struct {
 	// the suite ticket; SuiteID goes into the printed snippet.
 	Suite   signserve.TicketSource
 	SuiteID string
+	// SuiteTicket is --suite-ticket: WeCom's docs name no endpoint that
+	// issues the ticket getSuiteConfigSignature signs with (DOC 100328),
+	// so it is given, like 'wwcli sign --suite --ticket'.
+	SuiteTicket string
 
 	// Ready, when set, is called with the base URL (tests).
 	Ready    func(base string)
@@ -69,8 +73,9 @@ so the jsapi_ticket never reaches the browser.
 The first stdout line is the base URL. GET /signature?url=URL answers
 {"timestamp","nonceStr","signature"}, exactly what getConfigSignature
 returns; &type=agent signs with the app ticket (getAgentConfigSignature),
-&type=suite with a suite ticket (getSuiteConfigSignature). Tickets are
-fetched with the usual credentials (CORPID SECRET, WWCLI_CORP_ID +
+&type=suite with the ticket of --suite-ticket (getSuiteConfigSignature;
+DOC 100328 names no endpoint that issues it, so give it with --suite-id).
+Tickets are fetched with the usual credentials (CORPID SECRET, WWCLI_CORP_ID +
 WWCLI_SECRET, a profile, --sandbox), cached, and refreshed ahead of expiry:
 one fetch serves any number of signatures.
 
@@ -85,7 +90,8 @@ At start a ready ww.register snippet is printed on stderr.
 It listens on loopback; --insecure-listen allows another address.
 SIGTERM stops it with exit 0; Ctrl-C exits 130.`,
 		Example: `  wwcli --sandbox sign serve
-  wwcli sign serve --addr 127.0.0.1:8085 --allow-origin https://dev.example.com`,
+  wwcli sign serve --addr 127.0.0.1:8085 --allow-origin https://dev.example.com
+  wwcli --sandbox sign serve --suite-id ww9c3e7b1a5d2f8e60 --suite-ticket TICKET`,
 		Args: shared.CredArgs(0),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Creds.Args = args
@@ -102,6 +108,8 @@ SIGTERM stops it with exit 0; Ctrl-C exits 130.`,
 	fl.BoolVar(&opts.InsecureListen, "insecure-listen", false, "allow --addr other than loopback (others can get signatures)")
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id for type=agent and the snippet")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "keep tickets in memory only, not in the cache dir")
+	fl.StringVar(&opts.SuiteID, "suite-id", "", "sign type=suite for the suite `ID` (with --suite-ticket)")
+	fl.StringVar(&opts.SuiteTicket, "suite-ticket", "", "the login-authorization `TICKET` type=suite signs with")
 	return cmd
 }
 
@@ -122,6 +130,12 @@ func (o *ServeOptions) validate() ([]signserve.Origin, error) {
 		if d == "" || strings.ContainsAny(d, "/:*? ") {
 			return nil, cmdutil.FlagErrorf("--trusted-domain %q: give the bare domain as the admin console lists it, e.g. app.example.com", d)
 		}
+	}
+	if o.Suite == nil && (o.SuiteID == "") != (o.SuiteTicket == "") {
+		return nil, cmdutil.FlagErrorf("--suite-id and --suite-ticket go together: type=suite signs with that ticket for that suite")
+	}
+	if strings.ContainsAny(o.SuiteTicket, " \t\r\n") {
+		return nil, cmdutil.FlagErrorf("--suite-ticket: a ticket has no spaces or line breaks; copy it again")
 	}
 	var origins []signserve.Origin
 	for _, s := range o.AllowOrigins {
@@ -183,6 +197,13 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		signserve.KindAgent: sessionTickets(&sessionMu, s, wecom.AgentTicket),
 	}
 	kinds := []signserve.Kind{signserve.KindCorp, signserve.KindAgent}
+	if o.Suite == nil && o.SuiteTicket != "" {
+		// A given ticket has no known lifetime: it is used for as long
+		// as the server runs (each copy "lasts" a jsapi ticket's 7200 s).
+		o.Suite = signserve.TicketFunc(func(context.Context) (signserve.Ticket, error) {
+			return signserve.Ticket{Value: o.SuiteTicket, ExpiresAt: o.Now().Add(7200 * time.Second)}, nil
+		})
+	}
 	if o.Suite != nil {
 		sources[signserve.KindSuite] = o.Suite
 		kinds = append(kinds, signserve.KindSuite)

@@ -70,6 +70,9 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--allow-origin", "localhost:5173"}, "scheme://host[:port]"},
 		{[]string{"one"}, "expected CORPID SECRET"},
 		{[]string{"--trusted-domain", "https://app.example.com/"}, "give the bare domain"},
+		{[]string{"--suite-ticket", "T"}, "--suite-id and --suite-ticket go together"},
+		{[]string{"--suite-id", "ww9c3e7b1a5d2f8e60"}, "--suite-id and --suite-ticket go together"},
+		{[]string{"--suite-id", "ww9c3e7b1a5d2f8e60", "--suite-ticket", "a b"}, "no spaces"},
 	} {
 		r := runSign(t, append([]string{"serve"}, c.args...)...)
 		if r.code != cmdutil.ExitUsage || !strings.Contains(r.errorString, c.want) {
@@ -275,6 +278,21 @@ func TestServeSuiteSourceIsWiredThrough(t *testing.T) {
 		t.Fatalf("type=suite: %d %v", status, body)
 	}
 	if log := s.errOut.String(); !strings.Contains(log, `suiteId: "wwsuite0001"`) || !strings.Contains(log, "getSuiteConfigSignature") {
+		t.Fatalf("snippet without the suite:\n%s", log)
+	}
+}
+
+func TestServeSuiteTicketFlagSignsTypeSuite(t *testing.T) {
+	s, _ := startServe(t, func(o *ServeOptions) {
+		o.SuiteID, o.SuiteTicket = "ww9c3e7b1a5d2f8e60", "given-suite-ticket"
+	}, nil, nil)
+	for i := 0; i < 2; i++ { // the given ticket serves every request
+		status, body := getSignature(t, s.base, "suite", "https://app.example.com/login")
+		if status != 200 || body["signature"] != jssdk.Signature("given-suite-ticket", body["nonceStr"].(string), jsonInt(body["timestamp"]), "https://app.example.com/login") {
+			t.Fatalf("type=suite with --suite-ticket: %d %v", status, body)
+		}
+	}
+	if log := s.errOut.String(); !strings.Contains(log, `suiteId: "ww9c3e7b1a5d2f8e60"`) {
 		t.Fatalf("snippet without the suite:\n%s", log)
 	}
 }
