@@ -1,17 +1,8 @@
-// Package suite holds the flows of a WeCom third-party app (第三方应用) or
-// 代开发 template that go beyond fetching tokens: the install link
-// (get_pre_auth_code, set_session_info), exchanging the temporary auth_code
-// for the permanent code (get_permanent_code v1/v2, get_auth_info), and the
-// identity of a user from a third-party OAuth code (getuserinfo3rd,
-// getuserdetail3rd). It knows nothing about terminals, keyrings or cobra:
-// the caller hands in a Caller that adds the suite_access_token.
 package suite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -19,55 +10,9 @@ import (
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
-// Caller sends one WeCom request with ?suite_access_token= added (and may
-// retry once with a fresh suite token when WeCom says it went stale).
-type Caller interface {
-	Call(ctx context.Context, req wecom.Request, out any) (json.RawMessage, error)
-}
-
-// CallerFunc adapts a function to Caller.
-type CallerFunc func(ctx context.Context, req wecom.Request, out any) (json.RawMessage, error)
-
-// Call implements Caller.
-func (f CallerFunc) Call(ctx context.Context, req wecom.Request, out any) (json.RawMessage, error) {
-	return f(ctx, req, out)
-}
-
 // InstallEndpoint is the page that asks an admin to install the app
 // (DOC 90597, https://developer.work.weixin.qq.com/document/path/90597).
 const InstallEndpoint = "https://open.work.weixin.qq.com/3rdapp/install"
-
-// Authorization types of set_session_info (DOC 90602).
-const (
-	AuthTypeFormal = 0 // a released app
-	AuthTypeTest   = 1 // 测试授权: an unreleased app installed by a test corp
-)
-
-// PreAuthCode is the answer of get_pre_auth_code: 20 minutes, ≤ 512 bytes
-// (DOC 90601, https://developer.work.weixin.qq.com/document/path/90601).
-type PreAuthCode struct {
-	PreAuthCode string `json:"pre_auth_code"`
-	ExpiresIn   int    `json:"expires_in"`
-}
-
-// GetPreAuthCode asks for a pre_auth_code (GET, so it may be retried).
-func GetPreAuthCode(ctx context.Context, c Caller) (PreAuthCode, error) {
-	var p PreAuthCode
-	_, err := c.Call(ctx, wecom.Request{Method: http.MethodGet, Path: "/cgi-bin/service/get_pre_auth_code"}, &p)
-	if err == nil && p.PreAuthCode == "" {
-		err = fmt.Errorf("WeCom answered get_pre_auth_code without a pre_auth_code")
-	}
-	return p, err
-}
-
-// SetSessionInfo sets the authorization type of a pre_auth_code; only
-// auth_type is sent (appid is for old multi-app suites) (DOC 90602,
-// https://developer.work.weixin.qq.com/document/path/90602).
-func SetSessionInfo(ctx context.Context, c Caller, preAuthCode string, authType int) error {
-	body := map[string]any{"pre_auth_code": preAuthCode, "session_info": map[string]any{"auth_type": authType}}
-	_, err := c.Call(ctx, wecom.Request{Method: http.MethodPost, Path: "/cgi-bin/service/set_session_info", Body: body}, nil)
-	return err
-}
 
 // InstallParams are the inputs of an install link.
 type InstallParams struct {
@@ -139,28 +84,35 @@ func InstallURL(suiteID, preAuthCode, redirectURI, state string) string {
 	return b.String()
 }
 
-// NewInstall gets a pre_auth_code, marks it a test authorization when
-// p.Test (set_session_info auth_type 1; a formal one needs no call, 0 is
-// the default) and builds the install link.
-func NewInstall(ctx context.Context, c Caller, p InstallParams) (Install, error) {
+// NewInstall gets a pre_auth_code (DOC 90601), marks it a test
+// authorization when p.Test (set_session_info auth_type 1, DOC 90602; a
+// formal one needs no call, 0 is the default) and builds the install link.
+func (s *Suite) NewInstall(ctx context.Context, p InstallParams) (Install, error) {
+	p.SuiteID = s.ID
 	warnings, err := ValidateInstall(p)
 	if err != nil {
 		return Install{}, err
 	}
-	pre, err := GetPreAuthCode(ctx, c)
+	var pre wecom.PreAuthCode
+	err = s.withToken(ctx, func(tok string) error {
+		if pre, err = s.API.GetPreAuthCode(ctx, tok); err != nil {
+			return err
+		}
+		if p.Test {
+			return s.API.SetSessionInfo(ctx, tok, pre.PreAuthCode, wecom.SessionInfo{AuthType: wecom.AuthTypeTest})
+		}
+		return nil
+	})
 	if err != nil {
 		return Install{}, err
 	}
-	in := Install{SuiteID: p.SuiteID, PreAuthCode: pre.PreAuthCode, ExpiresIn: pre.ExpiresIn, AuthType: AuthTypeFormal,
+	in := Install{SuiteID: p.SuiteID, PreAuthCode: pre.PreAuthCode, ExpiresIn: pre.ExpiresIn, AuthType: wecom.AuthTypeFormal,
 		RedirectURI: p.RedirectURI, State: p.State, Warnings: warnings}
 	if in.Warnings == nil {
 		in.Warnings = []string{}
 	}
 	if p.Test {
-		in.AuthType = AuthTypeTest
-		if err := SetSessionInfo(ctx, c, pre.PreAuthCode, AuthTypeTest); err != nil {
-			return Install{}, err
-		}
+		in.AuthType = wecom.AuthTypeTest
 	}
 	in.URL = InstallURL(p.SuiteID, pre.PreAuthCode, p.RedirectURI, p.State)
 	return in, nil

@@ -3,7 +3,6 @@ package suite
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -30,101 +29,92 @@ func CheckAuthCode(code string) error {
 
 // Agent is one app of the suite as the authorized corp granted it.
 type Agent struct {
-	AgentID         int    `json:"agentid"`
+	AgentID         int64  `json:"agentid"`
 	Name            string `json:"name"`
 	AuthMode        int    `json:"auth_mode"` // 0 admin, 1 member authorization
 	IsCustomizedApp bool   `json:"is_customized_app"`
 }
 
-// CorpInfo is the authorized corp (auth_corp_info).
-type CorpInfo struct {
-	CorpID       string `json:"corpid"`
-	CorpName     string `json:"corp_name"`
-	CorpFullName string `json:"corp_full_name,omitempty"`
-	CorpType     string `json:"corp_type,omitempty"`
-}
-
-// AuthUser is the admin or member who installed (auth_user_info).
-type AuthUser struct {
-	UserID     string `json:"userid,omitempty"`
-	OpenUserID string `json:"open_userid,omitempty"`
-	Name       string `json:"name,omitempty"`
-}
-
-// Authorization is what get_permanent_code (v1 or v2, and get_auth_info
-// for v2's agents) tells about one install. PermanentCode and the corp
-// AccessToken are secrets.
+// Authorization is what one install tells: the corp, its agents, the
+// installing user. PermanentCode and the corp AccessToken are secrets.
 type Authorization struct {
 	PermanentCode string
 	AccessToken   string // v1 only, and never for 代开发 (DOC 90603)
 	ExpiresIn     int
-	Corp          CorpInfo
+	CorpID        string
+	CorpName      string
+	CorpFullName  string
 	Agents        []Agent
-	AuthUser      AuthUser
-	State         string // v2: the state of the install link / QR code
+	AuthUser      wecom.AuthUserInfo
+	State         string // v2: the state of the install link or QR code
 	V2            bool
 }
 
-// wire shapes of get_permanent_code and get_auth_info.
-type permanentCodeAnswer struct {
-	AccessToken   string   `json:"access_token"`
-	ExpiresIn     int      `json:"expires_in"`
-	PermanentCode string   `json:"permanent_code"`
-	AuthCorpInfo  CorpInfo `json:"auth_corp_info"`
-	AuthInfo      authInfo `json:"auth_info"`
-	AuthUserInfo  AuthUser `json:"auth_user_info"`
-	State         string   `json:"state"`
-}
-
-type authInfo struct {
-	Agent []Agent `json:"agent"`
-}
-
-// ExchangeAuthCode turns a temporary auth_code (10 minutes, single use)
-// into the corp's permanent code: POST service/get_permanent_code (DOC
-// 90603, https://developer.work.weixin.qq.com/document/path/90603), or
-// service/v2/get_permanent_code with v2 (DOC 100776,
-// https://developer.work.weixin.qq.com/document/path/100776), which
-// returns no agents: those come from one get_auth_info call after it.
+// Exchange turns a temporary auth_code (10 minutes, single use) into the
+// corp's permanent code: service/get_permanent_code (DOC 90603,
+// https://developer.work.weixin.qq.com/document/path/90603), or with v2
+// service/v2/get_permanent_code (DOC 100776,
+// https://developer.work.weixin.qq.com/document/path/100776), which returns
+// no agents: one get_auth_info call (developer.work.weixin.qq.com/document/14943)
+// follows for them.
 //
-// The POST is never repeated after it may have reached WeCom (pkg/wecom):
-// a second try would meet a spent code.
-func ExchangeAuthCode(ctx context.Context, c Caller, authCode string, v2 bool) (Authorization, error) {
+// The exchange is sent again only when WeCom refused the suite token (it
+// did not act then); pkg/wecom never repeats it after it may have reached
+// WeCom, since a second try would meet a spent code.
+func (s *Suite) Exchange(ctx context.Context, authCode string, v2 bool) (Authorization, error) {
 	if err := CheckAuthCode(authCode); err != nil {
 		return Authorization{}, err
 	}
-	path := "/cgi-bin/service/get_permanent_code"
-	if v2 {
-		path = "/cgi-bin/service/v2/get_permanent_code"
-	}
-	var ans permanentCodeAnswer
-	if _, err := c.Call(ctx, wecom.Request{Method: http.MethodPost, Path: path, Body: map[string]string{"auth_code": authCode}}, &ans); err != nil {
+	var pc wecom.PermanentCode
+	err := s.withToken(ctx, func(tok string) error {
+		var err error
+		pc, err = s.API.GetPermanentCode(ctx, tok, authCode, v2)
+		return err
+	})
+	if err != nil {
 		return Authorization{}, err
 	}
-	if ans.PermanentCode == "" || ans.AuthCorpInfo.CorpID == "" {
-		return Authorization{}, fmt.Errorf("WeCom answered %s without permanent_code or auth_corp_info.corpid", path)
+	if pc.AuthCorpInfo.CorpID == "" {
+		return Authorization{}, fmt.Errorf("WeCom answered get_permanent_code without auth_corp_info.corpid")
 	}
-	a := Authorization{PermanentCode: ans.PermanentCode, AccessToken: ans.AccessToken, ExpiresIn: ans.ExpiresIn,
-		Corp: ans.AuthCorpInfo, Agents: ans.AuthInfo.Agent, AuthUser: ans.AuthUserInfo, State: ans.State, V2: v2}
+	a := Authorization{PermanentCode: pc.PermanentCode, AccessToken: pc.AccessToken, ExpiresIn: pc.ExpiresIn,
+		CorpID: pc.AuthCorpInfo.CorpID, CorpName: pc.AuthCorpInfo.CorpName, CorpFullName: pc.AuthCorpInfo.CorpFullName,
+		State: pc.State, V2: v2, Agents: []Agent{}}
+	if pc.AuthUserInfo != nil {
+		a.AuthUser = *pc.AuthUserInfo
+	}
+	if pc.AuthInfo != nil {
+		a.Agents = agents(pc.AuthInfo.Agent)
+	}
 	if v2 {
-		info, err := GetAuthInfo(ctx, c, a.Corp.CorpID, a.PermanentCode)
+		var info wecom.AuthInfoResult
+		err := s.withToken(ctx, func(tok string) error {
+			var err error
+			info, err = s.API.GetAuthInfo(ctx, tok, a.CorpID, a.PermanentCode)
+			return err
+		})
 		if err != nil {
-			// The permanent code is ours already: hand it back with the error
-			// so the caller still stores it.
+			// The permanent code is ours already: hand it back with the
+			// error, so the caller still stores it.
 			return a, &AgentsError{Err: err}
 		}
-		a.Agents = info.Agents
-		if info.Corp.CorpName != "" {
-			a.Corp = info.Corp
+		a.Agents = agents(info.AuthInfo.Agent)
+		if info.AuthCorpInfo.CorpName != "" {
+			a.CorpName, a.CorpFullName = info.AuthCorpInfo.CorpName, info.AuthCorpInfo.CorpFullName
 		}
-	}
-	if a.Agents == nil {
-		a.Agents = []Agent{}
 	}
 	return a, nil
 }
 
-// AgentsError says the permanent code was obtained but the agents could
+func agents(in []wecom.AuthAgent) []Agent {
+	out := make([]Agent, 0, len(in))
+	for _, ag := range in {
+		out = append(out, Agent{AgentID: ag.AgentID, Name: ag.Name, AuthMode: ag.AuthMode, IsCustomizedApp: ag.IsCustomizedApp})
+	}
+	return out
+}
+
+// AgentsError says the permanent code was obtained but its agents could
 // not be read (get_auth_info failed after v2/get_permanent_code).
 type AgentsError struct{ Err error }
 
@@ -134,25 +124,28 @@ func (e *AgentsError) Error() string {
 
 func (e *AgentsError) Unwrap() error { return e.Err }
 
-// AuthInfo is the answer of get_auth_info.
-type AuthInfo struct {
-	Corp   CorpInfo
-	Agents []Agent
+// UserInfo exchanges a third-party OAuth code (single use, 5 minutes) with
+// service/auth/getuserinfo3rd (DOC 91121): a member comes back with
+// corpid, userid, open_userid and maybe user_ticket, a non-member with
+// openid only. 代开发 apps may not use it (they call auth/getuserinfo).
+func (s *Suite) UserInfo(ctx context.Context, code string) (wecom.Identity, error) {
+	var id wecom.Identity
+	err := s.withToken(ctx, func(tok string) error {
+		var err error
+		id, err = s.API.GetUserInfo3rd(ctx, tok, code)
+		return err
+	})
+	return id, err
 }
 
-// GetAuthInfo reads the authorization of a corp: POST
-// service/get_auth_info {auth_corpid, permanent_code} (page
-// https://developer.work.weixin.qq.com/document/14943). It only reads, but
-// as a POST it is repeated only when it never left.
-func GetAuthInfo(ctx context.Context, c Caller, corpID, permanentCode string) (AuthInfo, error) {
-	var ans permanentCodeAnswer
-	body := map[string]string{"auth_corpid": corpID, "permanent_code": permanentCode}
-	if _, err := c.Call(ctx, wecom.Request{Method: http.MethodPost, Path: "/cgi-bin/service/get_auth_info", Body: body}, &ans); err != nil {
-		return AuthInfo{}, err
-	}
-	agents := ans.AuthInfo.Agent
-	if agents == nil {
-		agents = []Agent{}
-	}
-	return AuthInfo{Corp: ans.AuthCorpInfo, Agents: agents}, nil
+// UserDetail reads a member's details with the user_ticket of UserInfo
+// (service/auth/getuserdetail3rd, DOC 91122).
+func (s *Suite) UserDetail(ctx context.Context, userTicket string) (wecom.Identity, error) {
+	var id wecom.Identity
+	err := s.withToken(ctx, func(tok string) error {
+		var err error
+		id, err = s.API.GetUserDetail3rd(ctx, tok, userTicket)
+		return err
+	})
+	return id, err
 }

@@ -1,0 +1,76 @@
+package callback
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	cb "github.com/wwcli/wwcli/pkg/callback"
+	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/safetext"
+	"github.com/wwcli/wwcli/pkg/suiteticket"
+)
+
+// suiteEventLine is one stdout line of `callback serve --suite`: what
+// happened, never a ticket or a code.
+type suiteEventLine struct {
+	ReceivedAt string `json:"received_at"`
+	InfoType   string `json:"info_type"`
+	SuiteID    string `json:"suite_id"`
+	AuthCorpID string `json:"auth_corp_id,omitempty"`
+	State      string `json:"state,omitempty"`
+	Stored     bool   `json:"stored"`
+}
+
+func checkSuiteOptions(opts *ServeOptions) error {
+	switch {
+	case strings.ContainsAny(opts.Suite, " \t\r\n"):
+		return cmdutil.FlagErrorf("--suite %q contains whitespace: pass the SuiteID from the app's detail page", opts.Suite)
+	case opts.ReceiveIDSet && opts.ReceiveID != opts.Suite:
+		return cmdutil.FlagErrorf("--receive-id %q and --suite %q disagree: an instruction callback's receive id is the suite id; drop --receive-id", opts.ReceiveID, opts.Suite)
+	case opts.ForwardTo != "":
+		return cmdutil.FlagErrorf("--forward-to does not go with --suite: WeCom expects the literal \"success\" from an instruction callback, not your app's reply")
+	}
+	return nil
+}
+
+// suiteHandler handles each decrypted instruction callback: store
+// suite_tickets, log every event in one line, queue its stdout line.
+func suiteHandler(opts *ServeOptions, tickets *suiteticket.Store, logf func(string, ...any), out *lineQueue) func(context.Context, *cb.Message) ([]byte, error) {
+	return func(_ context.Context, m *cb.Message) ([]byte, error) {
+		ev, err := cb.ParseSuiteEvent(m.Plaintext)
+		if err != nil {
+			return nil, err
+		}
+		line := suiteEventLine{ReceivedAt: m.Received.UTC().Format(time.RFC3339), InfoType: string(ev.InfoType),
+			SuiteID: ev.SuiteID, AuthCorpID: ev.AuthCorpID, State: ev.State}
+		note := ""
+		switch {
+		case ev.InfoType == cb.InfoSuiteTicket && ev.SuiteID != opts.Suite:
+			note = fmt.Sprintf(" — not stored: this server is for suite %s", opts.Suite)
+		case ev.InfoType == cb.InfoSuiteTicket:
+			// Received now: WeCom's TimeStamp is its own clock (the
+			// sandbox's may run fast), the 30-minute life starts at the push.
+			t := suiteticket.Ticket{SuiteID: ev.SuiteID, Value: ev.SuiteTicket, ReceivedAt: m.Received}
+			if err := tickets.Save(t); err != nil {
+				return nil, fmt.Errorf("cannot store the suite_ticket: %w", err)
+			}
+			line.Stored = true
+			note = " — stored for 'wwcli suite token'"
+		case !knownSuiteEvent(ev.InfoType):
+			note = " — not handled by wwcli"
+		}
+		logf("%s%s", safetext.Escape(ev.Summary()), note)
+		out.push(func() error { return opts.Exporter.Write(context.Background(), opts.IO, line) })
+		return nil, nil
+	}
+}
+
+func knownSuiteEvent(t cb.InfoType) bool {
+	switch t {
+	case cb.InfoSuiteTicket, cb.InfoCreateAuth, cb.InfoChangeAuth, cb.InfoCancelAuth, cb.InfoResetPermanentCode:
+		return true
+	}
+	return false
+}
