@@ -26,7 +26,9 @@ import (
 )
 
 // Differential test against the official @wecom/crypto, run with
-//   go test -tags oracle ./cmd/callback/
+//
+//	go test -tags oracle ./cmd/callback/
+//
 // (needs node and test/oracle/node_modules): suite_ticket pushes encrypted
 // and signed by @wecom/crypto, with the suite id as receive id, are
 // decrypted by `callback serve --suite`, answered "success", and stored.

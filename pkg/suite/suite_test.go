@@ -2,7 +2,7 @@ package suite
 
 import (
 	"context"
-		"errors"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
