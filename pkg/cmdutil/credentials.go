@@ -20,6 +20,9 @@ type CredInput struct {
 	AgentID     string   // --agent-id
 	SecretStdin bool     // --secret-stdin
 	SecretFile  string   // --secret-file
+	// AuthCorp is --auth-corp: a corp that authorized the suite; its token
+	// comes through the suite with the corp's permanent code.
+	AuthCorp string
 }
 
 // Credentials are a resolved corp id + app secret and where they came from.
@@ -30,6 +33,10 @@ type Credentials struct {
 	Source  string // for humans: "arguments", "WWCLI_SECRET", "profile \"default\" (OS keyring)"
 	Profile string // set when the secret came from a profile
 	BaseURL string // the profile's base URL, if any
+	// Suite is set for a corp that authorized a third-party suite
+	// (--auth-corp): Secret is then the corp's permanent code and the
+	// access token comes from get_corp_token with the suite's token.
+	Suite *SuiteCredentials
 }
 
 // ResolveCredentials applies the documented precedence: positional
@@ -47,6 +54,9 @@ func (f *Factory) ResolveCredentials(ctx context.Context, command string, in Cre
 }
 
 func (f *Factory) resolveCredentials(ctx context.Context, command string, in CredInput) (Credentials, error) {
+	if in.AuthCorp != "" {
+		return f.resolveAuthCorp(ctx, command, in)
+	}
 	agentID := firstNonEmpty(in.AgentID, f.Getenv("WWCLI_AGENT_ID"))
 	if err := ValidateAgentID(agentID); err != nil {
 		return Credentials{}, err

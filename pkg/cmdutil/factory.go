@@ -53,6 +53,9 @@ type Factory struct {
 	warned       map[string]bool
 	httpClient   *http.Client
 	memory       *memoryTokens // tokens of this run without the disk cache
+	// sandboxPermanentCodes are the permanent codes of this run's
+	// in-process sandbox installs (never stored: the sandbox is new each run).
+	sandboxPermanentCodes map[string]string
 }
 
 // Warnf prints "warning: ..." to stderr, once per distinct message, so a

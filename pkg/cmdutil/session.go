@@ -33,6 +33,9 @@ type Session struct {
 	// tokenFromCache remembers whether the token in use came from the
 	// cache: then 40001 may mean "secret rotated", worth one refetch.
 	tokenFromCache bool
+	// suite is set for an authorized corp (Creds.Suite): the access token
+	// is then the corp token from get_corp_token.
+	suite *SuiteSession
 }
 
 // Result is a token or ticket with its lifetime.
@@ -48,6 +51,13 @@ func (f *Factory) Session(ctx context.Context, command string, in CredInput, noC
 	creds, err := f.ResolveCredentials(ctx, command, in)
 	if err != nil {
 		return nil, err
+	}
+	if creds.Suite != nil {
+		ss, err := f.SuiteSessionFor(*creds.Suite, noCache)
+		if err != nil {
+			return nil, err
+		}
+		return ss.corpSessionFor(creds, noCache)
 	}
 	return f.SessionFor(creds, noCache)
 }
@@ -161,6 +171,10 @@ func (f *Factory) warnDebug() {
 
 func (s *Session) key(kind string) tokencache.Key {
 	k := tokencache.Key{BaseURL: s.BaseURL, CorpID: s.Creds.CorpID, Secret: s.Creds.Secret, Kind: kind}
+	if s.Creds.Suite != nil {
+		// One corp's permanent codes differ per suite; fold the suite in anyway.
+		k.Secret = s.Creds.Suite.SuiteID + "\x00" + s.Creds.Secret
+	}
 	if kind == "ticket:agent" {
 		k.AgentID = s.Creds.AgentID
 	}
@@ -194,7 +208,7 @@ func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch toke
 
 // Token returns an access_token, from the cache when fresh.
 func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
-	r, err := s.get(ctx, "token", refresh, func(ctx context.Context) (string, time.Duration, error) {
+	kind, fetch := "token", tokencache.Fetcher(func(ctx context.Context) (string, time.Duration, error) {
 		t, err := s.Client.GetToken(ctx, s.Creds.CorpID, s.Creds.Secret)
 		if err != nil {
 			return "", 0, err
@@ -204,6 +218,10 @@ func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
 		}
 		return t.AccessToken, time.Duration(t.ExpiresIn) * time.Second, nil
 	})
+	if s.suite != nil { // an authorized corp: the corp token
+		kind, fetch = KindCorpToken, s.corpToken
+	}
+	r, err := s.get(ctx, kind, refresh, fetch)
 	if err == nil {
 		s.tokenFromCache = r.Cached
 	}

@@ -39,6 +39,12 @@ type Profile struct {
 	// CallbackReceiveID is the receive id the callback secrets were given
 	// with (a suite id, or another corp's); empty means the corp id.
 	CallbackReceiveID string `json:"callback_receive_id,omitempty"`
+	// SuiteID is set when the profile holds a suite's secret (a third-party
+	// app, ww…, or a 代开发 template, dk…) under SuiteSecretAccount.
+	SuiteID string `json:"suite_id,omitempty"`
+	// Provider is true when the provider secret of corp CorpID (the
+	// service provider's own corp) is stored under ProviderSecretAccount.
+	Provider bool `json:"provider,omitempty"`
 }
 
 // Config is the whole config file.
@@ -293,3 +299,17 @@ func SecretAccount(profile string) string { return profile }
 // CallbackTokenAccount and CallbackKeyAccount hold the callback secrets.
 func CallbackTokenAccount(profile string) string { return profile + "/callback-token" }
 func CallbackKeyAccount(profile string) string   { return profile + "/callback-aes-key" }
+
+// SuiteSecretAccount holds the suite secret of a profile with a SuiteID
+// (a third-party app or a 代开发 template).
+func SuiteSecretAccount(profile string) string { return profile + "/suite-secret" }
+
+// ProviderSecretAccount holds the provider secret (服务商 provider_secret)
+// of a profile with Provider set.
+func ProviderSecretAccount(profile string) string { return profile + "/provider-secret" }
+
+// PermanentCodeAccount holds the permanent code an authorized corp gave a
+// suite (`wwcli suite permanent-code`): one per suite and corp.
+func PermanentCodeAccount(suiteID, corpID string) string {
+	return "permanent-code/" + suiteID + "/" + corpID
+}

@@ -1,0 +1,320 @@
+package cmdutil
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credstore"
+	"github.com/wwcli/wwcli/pkg/sandbox"
+	"github.com/wwcli/wwcli/pkg/suiteticket"
+)
+
+// Third-party credentials (服务商): a suite (third-party app or 代开发
+// template), the provider itself, and corps that authorized a suite.
+// They follow the rules of app credentials: a secret is never a flag
+// value; env for CI, the keyring (or the opt-in file) for profiles, and
+// under --sandbox the sandbox's demo world.
+
+// SuiteCredentials are a suite id and its secret.
+type SuiteCredentials struct {
+	SuiteID string
+	Secret  string
+	Source  string // for humans: "WWCLI_SUITE_SECRET", "profile \"default\" (keyring)", "sandbox demo suite"
+	Profile string
+	BaseURL string // the profile's base URL, if any
+}
+
+// IsTemplate reports whether the suite is a 代开发 template (dk…): its
+// permanent code is then the corp app's secret for plain gettoken
+// (DOC 97164), not a key to get_corp_token.
+func (s SuiteCredentials) IsTemplate() bool { return strings.HasPrefix(s.SuiteID, "dk") }
+
+// ResolveSuite finds the suite credentials: WWCLI_SUITE_ID with
+// WWCLI_SUITE_SECRET, else (under --sandbox) the demo suite, else the
+// profile's suite (`wwcli auth login --suite ID`). WWCLI_SUITE_ID alone
+// selects the sandbox's template or must name the profile's suite.
+func (f *Factory) ResolveSuite(ctx context.Context, command string) (SuiteCredentials, error) {
+	id, secret := strings.TrimSpace(f.Getenv("WWCLI_SUITE_ID")), f.Getenv("WWCLI_SUITE_SECRET")
+	switch {
+	case secret != "" && id == "":
+		return SuiteCredentials{}, Errorf(ExitCredentials, "WWCLI_SUITE_SECRET is set but WWCLI_SUITE_ID is not: set both")
+	case strings.ContainsAny(id, " \t\r\n"):
+		return SuiteCredentials{}, FlagErrorf("suite id %q contains whitespace; copy SuiteID again from 服务商管理后台 → 应用管理 → the app", id)
+	}
+	if f.Global.Sandbox {
+		demo := SuiteCredentials{SuiteID: sandbox.DemoSuiteID, Secret: sandbox.DemoSuiteSecret, Source: "sandbox demo suite"}
+		if id == sandbox.DemoTemplateID {
+			demo = SuiteCredentials{SuiteID: sandbox.DemoTemplateID, Secret: sandbox.DemoTemplateSecret, Source: "sandbox demo 代开发 template"}
+		}
+		if id != "" && id != demo.SuiteID {
+			return SuiteCredentials{}, Errorf(ExitCredentials, "--sandbox knows only the demo suite %s and the demo 代开发 template %s, not WWCLI_SUITE_ID=%s: unset WWCLI_SUITE_ID, or drop --sandbox to call WeCom",
+				sandbox.DemoSuiteID, sandbox.DemoTemplateID, id)
+		}
+		if secret != "" && secret != demo.Secret {
+			return SuiteCredentials{}, Errorf(ExitCredentials, "--sandbox uses the demo suite's secret, not WWCLI_SUITE_SECRET: unset WWCLI_SUITE_SECRET, or drop --sandbox to call WeCom")
+		}
+		return demo, nil
+	}
+	if secret != "" {
+		return SuiteCredentials{SuiteID: id, Secret: secret, Source: "WWCLI_SUITE_SECRET"}, nil
+	}
+	name := f.ProfileName()
+	p, err := f.profile()
+	if err != nil {
+		return SuiteCredentials{}, err
+	}
+	if p == nil || p.SuiteID == "" {
+		return SuiteCredentials{}, Errorf(ExitCredentials, "%s needs a suite: set WWCLI_SUITE_ID and WWCLI_SUITE_SECRET (CI), or store one with 'wwcli auth login --suite SUITE_ID' (profile %q has none); try it offline with 'wwcli --sandbox %s'",
+			command, name, command)
+	}
+	if id != "" && id != p.SuiteID {
+		return SuiteCredentials{}, Errorf(ExitCredentials, "WWCLI_SUITE_ID is %s but profile %q holds suite %s: set WWCLI_SUITE_SECRET too, or unset WWCLI_SUITE_ID", id, name, p.SuiteID)
+	}
+	secret, err = f.profileSecret(ctx, p, name, config.SuiteSecretAccount(name), "suite secret", "--suite "+p.SuiteID)
+	if err != nil {
+		return SuiteCredentials{}, err
+	}
+	store, _ := f.SecretStore(p.SecretStorage)
+	return SuiteCredentials{SuiteID: p.SuiteID, Secret: secret, Source: fmt.Sprintf("profile %q (%s)", name, store.Kind()),
+		Profile: name, BaseURL: p.BaseURL}, nil
+}
+
+// ProviderCredentials are the provider's corp id and provider_secret.
+type ProviderCredentials struct {
+	CorpID  string
+	Secret  string
+	Source  string
+	Profile string
+	BaseURL string
+}
+
+// ResolveProvider finds the provider credentials: WWCLI_PROVIDER_SECRET
+// with the corp id (corpID, else WWCLI_CORP_ID, else the profile's), else
+// (under --sandbox) the demo provider, else the profile's provider secret
+// (`wwcli auth login --provider`).
+func (f *Factory) ResolveProvider(ctx context.Context, command, corpID string) (ProviderCredentials, error) {
+	secret := f.Getenv("WWCLI_PROVIDER_SECRET")
+	corp := firstNonEmpty(corpID, f.Getenv("WWCLI_CORP_ID"))
+	if f.Global.Sandbox {
+		if corp != "" && corp != sandbox.DemoProviderCorpID {
+			return ProviderCredentials{}, Errorf(ExitCredentials, "--sandbox knows only the demo provider corp %s, not %s: drop the corp id, or drop --sandbox to call WeCom",
+				sandbox.DemoProviderCorpID, corp)
+		}
+		if secret != "" && secret != sandbox.DemoProviderSecret {
+			return ProviderCredentials{}, Errorf(ExitCredentials, "--sandbox uses the demo provider's secret, not WWCLI_PROVIDER_SECRET: unset it, or drop --sandbox to call WeCom")
+		}
+		return ProviderCredentials{CorpID: sandbox.DemoProviderCorpID, Secret: sandbox.DemoProviderSecret, Source: "sandbox demo provider"}, nil
+	}
+	name := f.ProfileName()
+	p, err := f.profile()
+	if err != nil {
+		return ProviderCredentials{}, err
+	}
+	if secret != "" {
+		if corp == "" && p != nil && p.Provider {
+			corp = p.CorpID
+		}
+		if corp == "" {
+			return ProviderCredentials{}, FlagErrorf("WWCLI_PROVIDER_SECRET needs the provider's corp id: add --corp-id ww... or set WWCLI_CORP_ID")
+		}
+		return ProviderCredentials{CorpID: corp, Secret: secret, Source: "WWCLI_PROVIDER_SECRET"}, checkCreds(corp, secret)
+	}
+	if p == nil || !p.Provider {
+		return ProviderCredentials{}, Errorf(ExitCredentials, "%s needs the provider secret (服务商管理后台 → 应用管理 → 通用开发参数): set WWCLI_CORP_ID and WWCLI_PROVIDER_SECRET (CI), or store it with 'wwcli auth login --provider --corp-id CORPID' (profile %q has none); try it offline with 'wwcli --sandbox %s'",
+			command, name, command)
+	}
+	if corp != "" && corp != p.CorpID {
+		return ProviderCredentials{}, Errorf(ExitCredentials, "the corp id is %s but profile %q is the provider %s: set WWCLI_PROVIDER_SECRET too, or drop the corp id", corp, name, p.CorpID)
+	}
+	secret, err = f.profileSecret(ctx, p, name, config.ProviderSecretAccount(name), "provider secret", "--provider --corp-id "+p.CorpID)
+	if err != nil {
+		return ProviderCredentials{}, err
+	}
+	store, _ := f.SecretStore(p.SecretStorage)
+	return ProviderCredentials{CorpID: p.CorpID, Secret: secret, Source: fmt.Sprintf("profile %q (%s)", name, store.Kind()),
+		Profile: name, BaseURL: p.BaseURL}, nil
+}
+
+// profileSecret reads one secret of profile p; what names it in messages
+// ("suite secret") and loginArgs how `auth login` stores it.
+func (f *Factory) profileSecret(ctx context.Context, p *config.Profile, name, account, what, loginArgs string) (string, error) {
+	store, err := f.SecretStore(p.SecretStorage)
+	if err != nil {
+		return "", WithCode(ExitCredentials, err)
+	}
+	secret, err := store.Get(ctx, account)
+	switch {
+	case errors.Is(err, credstore.ErrNotFound):
+		return "", Errorf(ExitCredentials, "profile %q has no %s in %s: run 'wwcli auth login --profile %s %s'", name, what, store.Location(), name, loginArgs)
+	case credstore.IsUnavailable(err):
+		return "", WithCode(ExitCredentials, fmt.Errorf("cannot read the %s of profile %q: %w", what, name, err))
+	case err != nil:
+		return "", WithCode(ExitCredentials, err)
+	}
+	return secret, nil
+}
+
+// permanentCodeStore is where permanent codes live: the store of the
+// selected profile (so --insecure-storage profiles keep them in their
+// file), else the keyring.
+func (f *Factory) permanentCodeStore() (credstore.Store, error) {
+	p, err := f.profile()
+	if err != nil {
+		return nil, err
+	}
+	storage := config.StorageKeyring
+	if p != nil {
+		storage = p.SecretStorage
+	}
+	return f.SecretStore(storage)
+}
+
+// StorePermanentCode keeps the permanent code corpID gave suiteID. Under
+// --sandbox it is kept for this run only: the in-process sandbox is new
+// every run, and the sandbox never writes to the keyring.
+func (f *Factory) StorePermanentCode(ctx context.Context, suiteID, corpID, code string) error {
+	if suiteID == "" || corpID == "" || code == "" {
+		return errors.New("a permanent code needs a suite id, a corp id and the code")
+	}
+	if f.Global.Sandbox {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.sandboxPermanentCodes == nil {
+			f.sandboxPermanentCodes = map[string]string{}
+		}
+		f.sandboxPermanentCodes[config.PermanentCodeAccount(suiteID, corpID)] = code
+		return nil
+	}
+	store, err := f.permanentCodeStore()
+	if err != nil {
+		return WithCode(ExitCredentials, err)
+	}
+	if err := store.Set(ctx, config.PermanentCodeAccount(suiteID, corpID), code); err != nil {
+		return WithCode(ExitCredentials, fmt.Errorf("storing the permanent code of %s in %s: %w", corpID, store.Location(), err))
+	}
+	return nil
+}
+
+// PermanentCode returns the permanent code corpID gave suiteID and where
+// it came from: WWCLI_PERMANENT_CODE (CI), else the one `wwcli suite
+// permanent-code` stored. Under --sandbox, without either, it installs the
+// suite in the demo corp through the sandbox's control API.
+func (f *Factory) PermanentCode(ctx context.Context, suiteID, corpID string) (code, source string, err error) {
+	if v := strings.TrimSpace(f.Getenv("WWCLI_PERMANENT_CODE")); v != "" {
+		return v, "WWCLI_PERMANENT_CODE", nil
+	}
+	account := config.PermanentCodeAccount(suiteID, corpID)
+	if f.Global.Sandbox {
+		f.mu.Lock()
+		code := f.sandboxPermanentCodes[account]
+		f.mu.Unlock()
+		if code != "" {
+			return code, "sandbox install of this run", nil
+		}
+		return "", "", nil // the caller installs (sandboxInstall)
+	}
+	store, err := f.permanentCodeStore()
+	if err != nil {
+		return "", "", WithCode(ExitCredentials, err)
+	}
+	code, err = store.Get(ctx, account)
+	switch {
+	case errors.Is(err, credstore.ErrNotFound):
+		return "", "", Errorf(ExitCredentials, "no permanent code of corp %s for suite %s in %s: exchange the install's auth_code with 'wwcli suite permanent-code AUTH_CODE', or set WWCLI_PERMANENT_CODE (CI)",
+			corpID, suiteID, store.Location())
+	case credstore.IsUnavailable(err):
+		return "", "", WithCode(ExitCredentials, fmt.Errorf("cannot read the permanent code of corp %s: %w", corpID, err))
+	case err != nil:
+		return "", "", WithCode(ExitCredentials, err)
+	}
+	return code, fmt.Sprintf("permanent code stored for %s (%s)", corpID, store.Kind()), nil
+}
+
+// SuiteTicketInfo is the suite_ticket a suite token fetch would use.
+type SuiteTicketInfo struct {
+	SuiteID    string
+	Value      string
+	Source     string    // "WWCLI_SUITE_TICKET", "store", "sandbox push"
+	ReceivedAt time.Time // zero when unknown (from the environment)
+}
+
+// CurrentSuiteTicket finds the suite_ticket for suiteID: WWCLI_SUITE_TICKET
+// (CI), else under --sandbox a fresh one pushed by the sandbox, else the
+// latest stored one (`callback serve --suite`, `suite ticket set`). An
+// expired one is returned too, with a warning: WeCom decides (40085).
+func (f *Factory) CurrentSuiteTicket(ctx context.Context, suiteID string) (SuiteTicketInfo, error) {
+	if v := strings.TrimSpace(f.Getenv("WWCLI_SUITE_TICKET")); v != "" {
+		return SuiteTicketInfo{SuiteID: suiteID, Value: v, Source: "WWCLI_SUITE_TICKET"}, nil
+	}
+	if f.Global.Sandbox {
+		base, err := f.SandboxURL()
+		if err != nil {
+			return SuiteTicketInfo{}, err
+		}
+		var out struct {
+			SuiteTicket string `json:"suite_ticket"`
+		}
+		if err := f.sandboxControl(ctx, base, "/_sandbox/suite/push_ticket", map[string]string{"suite_id": suiteID}, &out); err != nil {
+			return SuiteTicketInfo{}, err
+		}
+		return SuiteTicketInfo{SuiteID: suiteID, Value: out.SuiteTicket, Source: "sandbox push", ReceivedAt: f.Now()}, nil
+	}
+	store, err := f.SuiteTickets()
+	if err != nil {
+		return SuiteTicketInfo{}, WithCode(ExitCredentials, err)
+	}
+	t, err := store.Load(suiteID)
+	if errors.Is(err, suiteticket.ErrNotFound) {
+		return SuiteTicketInfo{}, Errorf(ExitCredentials, "no suite_ticket for suite %s: WeCom pushes one every 10 minutes to the app's 指令回调 URL; "+
+			"receive it with 'wwcli callback serve --suite %s', or store one with 'wwcli suite ticket set -' (or set WWCLI_SUITE_TICKET in CI)", suiteID, suiteID)
+	}
+	if err != nil {
+		return SuiteTicketInfo{}, WithCode(ExitCredentials, err)
+	}
+	if t.Expired(f.Now()) {
+		f.Warnf("the stored suite_ticket of %s was received %s ago; WeCom accepts one for %s (DOC 90628) — is the instruction callback still receiving pushes?",
+			suiteID, t.Age(f.Now()).Round(time.Second), suiteticket.Lifetime)
+	}
+	return SuiteTicketInfo{SuiteID: suiteID, Value: t.Value, Source: "store", ReceivedAt: t.ReceivedAt}, nil
+}
+
+// maxControlAnswer bounds a sandbox control answer.
+const maxControlAnswer = 1 << 20
+
+// sandboxControl posts body to the sandbox control API at base+path and
+// decodes the JSON answer into out.
+func (f *Factory) sandboxControl(ctx context.Context, base, path string, body, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := f.HTTPClient().Do(req)
+	if err != nil {
+		return fmt.Errorf("sandbox %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxControlAnswer))
+	if err != nil {
+		return fmt.Errorf("sandbox %s: %v", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("sandbox %s answered HTTP %d: %s", path, resp.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("sandbox %s answered with JSON that does not fit: %v", path, err)
+	}
+	return nil
+}
