@@ -63,14 +63,22 @@ func startWithToken(t *testing.T, answers map[string]string, firstToken string) 
 	t.Cleanup(srv.Close)
 	c := wecom.New(srv.URL, srv.Client())
 	c.Sleep = func(context.Context, time.Duration) error { return nil }
-	return f, &Suite{ID: "ww9c3e7b1a5d2f8e60", API: c, Token: func(_ context.Context, refresh bool) (string, error) {
+	token := func(refresh bool) string {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.calls = append(f.calls, fmt.Sprintf("token refresh=%v", refresh))
 		if refresh {
-			return "SUITE_TOKEN", nil
+			return "SUITE_TOKEN"
 		}
-		return firstToken, nil
+		return firstToken
+	}
+	// As cmdutil.SuiteSession.WithToken: once more with a fresh token on 40082.
+	return f, &Suite{ID: "ww9c3e7b1a5d2f8e60", API: c, WithToken: func(_ context.Context, fn func(string) error) error {
+		err := fn(token(false))
+		if wecom.IsCode(err, 40082) {
+			err = fn(token(true))
+		}
+		return err
 	}}
 }
 
@@ -259,8 +267,9 @@ func TestUserInfo3rd(t *testing.T) {
 	}
 }
 
-// A stale suite token (40082) is refreshed once and the call sent again:
-// WeCom refused it, so even the auth_code exchange did not happen.
+// Every call runs inside WithToken, so a stale suite token (40082) is
+// refreshed and the call sent again: WeCom refused it, so even the
+// auth_code exchange did not happen.
 func TestStaleSuiteTokenRetriedOnce(t *testing.T) {
 	f, su := startWithToken(t, map[string]string{"/cgi-bin/service/get_permanent_code": permanentV1}, "OLD")
 	a, err := su.Exchange(context.Background(), "AUTHCODE", false)
