@@ -11,8 +11,10 @@ import (
 	"github.com/wwcli/wwcli/cmd/errcode"
 	"github.com/wwcli/wwcli/cmd/media"
 	"github.com/wwcli/wwcli/cmd/message"
+	"github.com/wwcli/wwcli/cmd/provider"
 	"github.com/wwcli/wwcli/cmd/sandbox"
 	"github.com/wwcli/wwcli/cmd/sign"
+	"github.com/wwcli/wwcli/cmd/suite"
 	"github.com/wwcli/wwcli/cmd/ticket"
 	"github.com/wwcli/wwcli/cmd/token"
 	"github.com/wwcli/wwcli/cmd/userinfo"
@@ -40,4 +42,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(webhook.NewCmd(f))
 	root.AddCommand(message.NewCmd(f))
 	root.AddCommand(media.NewCmd(f))
+	root.AddCommand(suite.NewCmd(f))
+	root.AddCommand(provider.NewCmd(f))
 }

@@ -92,6 +92,7 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 		},
 	}
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) of the secret; unused by the call")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default GET, or POST with a body)")
 	fl.StringArrayVarP(&opts.Fields, "field", "f", nil, "add `key=value` to the JSON body (POST) or the query (GET)")

@@ -135,6 +135,7 @@ as "delivery unknown" and never repeated.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the JSON body (and what would be uploaded); send nothing")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
 	shared.AddCredFlags(cmd, &opts.Creds, "the sending app's AgentId")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	shared.AddJSONFlags(cmd, &opts.Exporter, "WeCom's answer {msgid, invaliduser, ...}")
 	return cmd
 }
@@ -223,6 +224,7 @@ not the WeChat plugin's.`,
 	}
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
 	shared.AddCredFlags(cmd, &opts.Creds, "the app that sent the message")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	shared.AddJSONFlags(cmd, &opts.Exporter, "WeCom's answer")
 	return cmd
 }

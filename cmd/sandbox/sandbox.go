@@ -33,6 +33,8 @@ type Options struct {
 	Fixtures   string
 	TokenTTL   time.Duration
 	TrustedIPs []string
+	// SuiteCallbacks: --suite-callback values, "URL" or "SUITE_ID=URL".
+	SuiteCallbacks []string
 }
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
@@ -64,14 +66,22 @@ Control API (JSON) under /_sandbox/: issue OAuth / mini-program codes
 (/_sandbox/clock), read counters, the request log and sent messages, reset.
 See docs/sandbox.md.
 
+Third-party apps (docs/sandbox.md): provider corp %s,
+suite %s, 代开发 template %s; the demo corp
+installs them through /_sandbox/suite/authorize. With --suite-callback the
+sandbox pushes an encrypted suite_ticket there every 10 sandbox minutes, and
+auth events as they happen (receive id = suite id).
+
 'wwcli --sandbox <command>' runs any command against an in-process sandbox
 with the demo corp instead.`,
 			wwsandbox.DemoCorpID, wwsandbox.DemoAgentID, wwsandbox.DemoAppSecret,
 			wwsandbox.DemoApp2AgentID, wwsandbox.DemoApp2Secret,
-			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
+			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey,
+			wwsandbox.DemoProviderCorpID, wwsandbox.DemoSuiteID, wwsandbox.DemoTemplateID),
 		Example: `  wwcli sandbox
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
+  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite
   code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
@@ -87,6 +97,7 @@ with the demo corp instead.`,
 	fl.StringVar(&opts.Fixtures, "fixtures", "", "JSON file with your own corps, apps, departments and members")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
+	fl.StringArrayVar(&opts.SuiteCallbacks, "suite-callback", nil, "push suite_ticket and auth events to this URL ([SUITE_ID=]URL)")
 	cmd.AddCommand(NewCodeCmd(f, nil))
 	return cmd
 }
@@ -132,6 +143,11 @@ func (o *Options) validate() (*wwsandbox.Fixtures, error) {
 			}
 		}
 	}
+	for _, arg := range o.SuiteCallbacks {
+		if _, _, err := wwsandbox.ParseSuiteCallback(arg); err != nil {
+			return nil, cmdutil.FlagErrorf("--suite-callback %v; e.g. --suite-callback http://127.0.0.1:8080/suite", err)
+		}
+	}
 	if o.Fixtures == "" {
 		return nil, nil
 	}
@@ -171,10 +187,11 @@ func run(ctx context.Context, o *Options) error {
 			theme.WarnIcon(), host)
 	}
 	srv := wwsandbox.New(wwsandbox.Options{
-		Fixtures:   fx,
-		TokenTTL:   o.TokenTTL,
-		TrustedIPs: o.TrustedIPs,
-		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
+		Fixtures:       fx,
+		TokenTTL:       o.TokenTTL,
+		TrustedIPs:     o.TrustedIPs,
+		Log:            streams.ErrOut, // the sandbox writes one whole line at a time
+		SuiteCallbacks: suiteCallbacks(o.SuiteCallbacks),
 	})
 	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
@@ -206,6 +223,21 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fmt.Fprintln(streams.ErrOut, "sandbox stopped")
 	return nil
+}
+
+// suiteCallbacks maps the checked --suite-callback values by suite id
+// (the last one for a suite wins).
+func suiteCallbacks(args []string) map[string]string {
+	if len(args) == 0 {
+		return nil
+	}
+	m := map[string]string{}
+	for _, arg := range args {
+		if id, u, err := wwsandbox.ParseSuiteCallback(arg); err == nil {
+			m[id] = u
+		}
+	}
+	return m
 }
 
 // listenError names the fix for the usual reasons a listen fails.

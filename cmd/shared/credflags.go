@@ -19,6 +19,15 @@ func AddCredFlags(cmd *cobra.Command, in *cmdutil.CredInput, agentHelp string) {
 	fl.StringVar(&in.SecretFile, "secret-file", "", "read the app secret from `FILE` (mode 0600)")
 }
 
+// AddAuthCorpFlag binds --auth-corp into in, for commands that call WeCom
+// as an app: with it they act for a corp that authorized the suite
+// (WWCLI_SUITE_ID/WWCLI_SUITE_SECRET or the profile's suite), with the
+// corp token from service/get_corp_token.
+func AddAuthCorpFlag(cmd *cobra.Command, in *cmdutil.CredInput) {
+	cmd.Flags().StringVar(&in.AuthCorp, "auth-corp", "",
+		"act for `CORPID`, a corp that authorized the suite (its corp token)")
+}
+
 // AddJSONFlags binds --json and --jq into e. fields says what --json prints,
 // e.g. "{access_token, expires_in, expires_at, cached}".
 func AddJSONFlags(cmd *cobra.Command, e *cmdutil.Exporter, fields string) {

@@ -135,6 +135,7 @@ and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 	fl.StringVar(&opts.Verify, "verify", "", "check SIG instead of printing: exit 0 match, 1 mismatch")
 	fl.BoolVar(&opts.Explain, "explain", false, "print the exact string that was hashed on stderr")
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) for --agent; checked with agent/get")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	fl.BoolVar(&opts.Refresh, "refresh", false, "fetch a new ticket even if the cached one is fresh")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token and ticket cache")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{timestamp, nonceStr, signature, url}")

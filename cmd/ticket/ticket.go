@@ -64,6 +64,7 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 		},
 	}
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) for --agent; checked with agent/get")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	cmd.Flags().BoolVar(&opts.Agent, "agent", false, "the app ticket (agent_config) instead of the corp ticket")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new ticket even if the cached one is fresh")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token and ticket cache")

@@ -53,6 +53,7 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 		},
 	}
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) of the secret; unused by gettoken")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new token even if the cached one is fresh")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{access_token, expires_in, expires_at, cached}")

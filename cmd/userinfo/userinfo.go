@@ -150,6 +150,7 @@ from 'wwcli auth login'.`,
 		return cmdutil.FlagErrorf("%v (if that is the code, put -- before it: wwcli userinfo [flags] -- CODE)", err)
 	})
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) the code was issued for")
+	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Detail, "detail", false, "also fetch the member's details with the user_ticket (needs scope snsapi_privateinfo)")
 	fl.BoolVar(&opts.Legacy, "legacy", false, "use the legacy /cgi-bin/user/getuserinfo")

@@ -318,3 +318,27 @@ func (f *Factory) sandboxControl(ctx context.Context, base, path string, body, o
 	}
 	return nil
 }
+
+// SuiteID names the suite a command without its secret works on (`suite
+// ticket`): flag (--suite-id), else WWCLI_SUITE_ID, else under --sandbox
+// the demo suite, else the profile's suite.
+func (f *Factory) SuiteID(flag string) (string, error) {
+	id := strings.TrimSpace(firstNonEmpty(flag, f.Getenv("WWCLI_SUITE_ID")))
+	if strings.ContainsAny(id, " \t\r\n") {
+		return "", FlagErrorf("suite id %q contains whitespace; copy SuiteID again from 服务商管理后台 → 应用管理 → the app", id)
+	}
+	if id != "" {
+		return id, nil
+	}
+	if f.Global.Sandbox {
+		return sandbox.DemoSuiteID, nil
+	}
+	p, err := f.profile()
+	if err != nil {
+		return "", err
+	}
+	if p == nil || p.SuiteID == "" {
+		return "", FlagErrorf("which suite? add --suite-id ww... (or set WWCLI_SUITE_ID), or store one with 'wwcli auth login --suite SUITE_ID'")
+	}
+	return p.SuiteID, nil
+}

@@ -151,6 +151,7 @@ func (s *Server) ClearFaults() {
 // Advance moves the sandbox clock forward (tokens, codes, tickets and the
 // debug=1 window all follow it) and returns the new time.
 func (s *Server) Advance(d time.Duration) time.Time {
+	defer s.wakeSuitePusher() // due suite_ticket pushes go out (after the unlock below)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if d > 0 {
@@ -363,6 +364,22 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		default:
 			method(http.MethodGet, http.MethodPost)
 		}
+	case "/_sandbox/suite":
+		s.controlSuiteInfo(w, r)
+	case "/_sandbox/suite/callback":
+		s.controlSuiteCallback(w, r)
+	case "/_sandbox/suite/push_ticket":
+		s.controlSuitePushTicket(w, r)
+	case "/_sandbox/suite/authorize":
+		s.controlSuiteAuthorize(w, r)
+	case "/_sandbox/suite/code":
+		s.controlSuiteCode(w, r)
+	case "/_sandbox/suite/change_auth":
+		s.controlSuiteChange(w, r)
+	case "/_sandbox/suite/cancel_auth":
+		s.controlSuiteCancel(w, r)
+	case "/_sandbox/suite/reset_permanent_code":
+		s.controlSuiteResetSecret(w, r)
 	case "/_sandbox/reset":
 		if method(http.MethodPost) {
 			s.Reset()

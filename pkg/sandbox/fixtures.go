@@ -54,6 +54,11 @@ const (
 
 	DemoTemplateID     = "dk3b7e1f9a2c5d8e40" // 代开发 templates start with dk
 	DemoTemplateSecret = "DemoTemplateSecret-wwcli-sandbox-0123456789"
+
+	// The agentids the suite and the template get in a corp that installs
+	// them (the next free one if the fixtures already use it).
+	DemoSuiteAgentID    = 1000010
+	DemoTemplateAgentID = 1000011
 )
 
 // Fixtures is the sandbox's world: corps with their apps, departments and

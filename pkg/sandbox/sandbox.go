@@ -27,6 +27,10 @@ type Options struct {
 	Now        func() time.Time // nil = time.Now; the control API moves the sandbox clock forward from it
 	Log        io.Writer        // one line per request (nil = none); secrets and tokens are never logged in clear
 	Codes      CodeStore        // nil = codes live in memory; else issued codes go there and unknown codes come from there
+	// SuiteCallbacks maps a suite or 代开发 template id to its instruction
+	// callback URL: suite_ticket and auth events are pushed there.
+	SuiteCallbacks map[string]string
+	PushClient     *http.Client // posts those pushes; nil = a client with a 5 s timeout
 }
 
 const (
@@ -64,6 +68,7 @@ type Server struct {
 	robotState
 	mediaState
 	expiryState
+	suiteState
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -142,6 +147,7 @@ func New(opts Options) *Server {
 		}
 	}
 	s.routes = s.apiRoutes()
+	s.initSuites()
 	s.resetState()
 	return s
 }
@@ -161,6 +167,7 @@ func (s *Server) resetState() {
 	s.msgSeq = 0
 	s.resetRobots()
 	s.resetMedia()
+	s.resetSuites()
 }
 
 // Handler serves /cgi-bin/... (the WeCom API) and /_sandbox/... (control).
