@@ -58,7 +58,7 @@ func (f *fakeWeCom) called() []string {
 	return append([]string(nil), f.paths...)
 }
 
-type result struct {
+type flowResult struct {
 	code           int
 	stdout, stderr string
 }
@@ -76,7 +76,7 @@ func harness(t *testing.T, answers map[string]string) (*cmdutiltest.Harness, *fa
 	return h, fake
 }
 
-func run(t *testing.T, h *cmdutiltest.Harness, cmd *cobra.Command, args ...string) result {
+func runFlow(t *testing.T, h *cmdutiltest.Harness, cmd *cobra.Command, args ...string) flowResult {
 	t.Helper()
 	h.Out.Reset()
 	h.ErrOut.Reset()
@@ -90,14 +90,14 @@ func run(t *testing.T, h *cmdutiltest.Harness, cmd *cobra.Command, args ...strin
 	if err != nil {
 		h.ErrOut.WriteString(err.Error() + "\n")
 	}
-	return result{cmdutil.ExitCode(err), h.Out.String(), h.ErrOut.String()}
+	return flowResult{cmdutil.ExitCode(err), h.Out.String(), h.ErrOut.String()}
 }
 
 func TestInstallURLParsesFlags(t *testing.T) {
 	h := cmdutiltest.NewFactory(t)
 	var got *InstallURLOptions
 	cmd := NewInstallURLCmd(h.F, func(_ context.Context, o *InstallURLOptions) error { got = o; return nil })
-	if r := run(t, h, cmd, "--redirect-uri", "https://a.example.com/i", "--state", "s1", "--test", "--qr", "--no-cache", "--jq", ".url"); r.code != 0 {
+	if r := runFlow(t, h, cmd, "--redirect-uri", "https://a.example.com/i", "--state", "s1", "--test", "--qr", "--no-cache", "--jq", ".url"); r.code != 0 {
 		t.Fatalf("exit %d %s", r.code, r.stderr)
 	}
 	if got.RedirectURI != "https://a.example.com/i" || got.State != "s1" || !got.Test || !got.QR || !got.NoCache || got.Exporter.JQ != ".url" || got.SuiteSession == nil {
@@ -110,7 +110,7 @@ func TestInstallURL(t *testing.T) {
 		"/cgi-bin/service/get_pre_auth_code": `{"errcode":0,"errmsg":"ok","pre_auth_code":"PRE123","expires_in":1200}`,
 		"/cgi-bin/service/set_session_info":  `{"errcode":0,"errmsg":"ok"}`,
 	})
-	r := run(t, h, NewInstallURLCmd(h.F, nil), "--redirect-uri", "https://app.example.com/installed", "--state", "s1", "--test")
+	r := runFlow(t, h, NewInstallURLCmd(h.F, nil), "--redirect-uri", "https://app.example.com/installed", "--state", "s1", "--test")
 	want := "https://open.work.weixin.qq.com/3rdapp/install?suite_id=" + testSuiteID + "&pre_auth_code=PRE123" +
 		"&redirect_uri=https%3A%2F%2Fapp.example.com%2Finstalled&state=s1\n"
 	if r.code != 0 || r.stdout != want || !strings.Contains(r.stderr, "test install link for suite "+testSuiteID) {
@@ -120,7 +120,7 @@ func TestInstallURL(t *testing.T) {
 	if !strings.Contains(calls, `/cgi-bin/service/set_session_info {"pre_auth_code":"PRE123","session_info":{"auth_type":1}}`) {
 		t.Fatalf("calls:\n%s", calls)
 	}
-	r = run(t, h, NewInstallURLCmd(h.F, nil), "--json")
+	r = runFlow(t, h, NewInstallURLCmd(h.F, nil), "--json")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc["auth_type"] != float64(0) || doc["pre_auth_code"] != "PRE123" ||
 		!strings.Contains(r.stderr, "warning: no --redirect-uri") {
@@ -131,26 +131,26 @@ func TestInstallURL(t *testing.T) {
 func TestInstallURLErrors(t *testing.T) {
 	h, fake := harness(t, map[string]string{"/cgi-bin/service/get_pre_auth_code": `{"errcode":40082,"errmsg":"invalid suite_token"}`})
 	for _, args := range [][]string{{"--state", "a-b"}, {"--redirect-uri", "/relative"}, {"https://app.example.com/i"}} {
-		if r := run(t, h, NewInstallURLCmd(h.F, nil), args...); r.code != 2 || r.stdout != "" {
+		if r := runFlow(t, h, NewInstallURLCmd(h.F, nil), args...); r.code != 2 || r.stdout != "" {
 			t.Errorf("%q: exit %d %s", args, r.code, r.stderr)
 		}
 	}
 	if n := len(fake.called()); n != 0 {
 		t.Fatalf("bad input reached WeCom (%d calls)", n)
 	}
-	if r := run(t, h, NewInstallURLCmd(h.F, nil)); r.code != 3 || !strings.Contains(r.stderr, "40082") {
+	if r := runFlow(t, h, NewInstallURLCmd(h.F, nil)); r.code != 3 || !strings.Contains(r.stderr, "40082") {
 		t.Fatalf("WeCom error: exit %d %s", r.code, r.stderr)
 	}
 	delete(h.Env, "WWCLI_SUITE_SECRET")
 	delete(h.Env, "WWCLI_SUITE_ID")
-	if r := run(t, h, NewInstallURLCmd(h.F, nil)); r.code != 4 || !strings.Contains(r.stderr, "needs a suite") {
+	if r := runFlow(t, h, NewInstallURLCmd(h.F, nil)); r.code != 4 || !strings.Contains(r.stderr, "needs a suite") {
 		t.Fatalf("no suite: exit %d %s", r.code, r.stderr)
 	}
 }
 
 func TestPermanentCodeStoresAndPrints(t *testing.T) {
 	h, fake := harness(t, map[string]string{"/cgi-bin/service/get_permanent_code": permanentAnswer})
-	r := run(t, h, NewPermanentCodeCmd(h.F, nil), testAuthCode)
+	r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), testAuthCode)
 	if r.code != 0 || r.stdout != "corp_id\t"+testCorpID+"\ncorp_name\tDemo Corp\nagent\t1000012\tDemo App\n" {
 		t.Fatalf("exit %d\nstdout %q\nstderr %s", r.code, r.stdout, r.stderr)
 	}
@@ -168,16 +168,16 @@ func TestPermanentCodeStoresAndPrints(t *testing.T) {
 
 func TestPermanentCodeJSONAndSecret(t *testing.T) {
 	h, _ := harness(t, map[string]string{"/cgi-bin/service/get_permanent_code": permanentAnswer})
-	r := run(t, h, NewPermanentCodeCmd(h.F, nil), "--json", testAuthCode)
+	r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), "--json", testAuthCode)
 	if r.code != 0 || strings.Contains(r.stdout, testPermanent) || !strings.Contains(r.stdout, `"auth_corp_id":"`+testCorpID+`"`) ||
 		!strings.Contains(r.stdout, `"stored":true`) || !strings.Contains(r.stdout, `"endpoint":"v1"`) {
 		t.Fatalf("--json: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	r = run(t, h, NewPermanentCodeCmd(h.F, nil), "--json", "--show-secret", testAuthCode)
+	r = runFlow(t, h, NewPermanentCodeCmd(h.F, nil), "--json", "--show-secret", testAuthCode)
 	if r.code != 0 || !strings.Contains(r.stdout, `"permanent_code":"`+testPermanent+`"`) {
 		t.Fatalf("--show-secret: exit %d %s", r.code, r.stdout)
 	}
-	if r := run(t, h, NewPermanentCodeCmd(h.F, nil), "--show-secret", testAuthCode); r.code != 2 || !strings.Contains(r.stderr, "--show-secret goes with --json") {
+	if r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), "--show-secret", testAuthCode); r.code != 2 || !strings.Contains(r.stderr, "--show-secret goes with --json") {
 		t.Fatalf("--show-secret alone: exit %d %s", r.code, r.stderr)
 	}
 }
@@ -188,7 +188,7 @@ func TestPermanentCodeFromStdinAndV2(t *testing.T) {
 		"/cgi-bin/service/get_auth_info":         `{"errcode":0,"errmsg":"ok","auth_corp_info":{"corpid":"` + testCorpID + `","corp_name":"Demo Corp"},"auth_info":{"agent":[{"agentid":1000012,"name":"Demo App"}]}}`,
 	})
 	h.In.WriteString(testAuthCode + "\n")
-	r := run(t, h, NewPermanentCodeCmd(h.F, nil), "--v2", "-")
+	r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), "--v2", "-")
 	if r.code != 0 || r.stdout != "corp_id\t"+testCorpID+"\ncorp_name\tDemo Corp\nagent\t1000012\tDemo App\n" {
 		t.Fatalf("exit %d\nstdout %q\nstderr %s", r.code, r.stdout, r.stderr)
 	}
@@ -209,11 +209,11 @@ func TestPermanentCodeStoreFailure(t *testing.T) {
 			return runPermanentCode(ctx, o)
 		})
 	}
-	r := run(t, h, newCmd(), testAuthCode)
+	r := runFlow(t, h, newCmd(), testAuthCode)
 	if r.code != 4 || !strings.Contains(r.stderr, "the auth_code is spent") || r.stdout != "" || strings.Contains(r.stderr, testPermanent) {
 		t.Fatalf("exit %d\nstdout %q\nstderr %s", r.code, r.stdout, r.stderr)
 	}
-	r = run(t, h, newCmd(), "--json", "--show-secret", testAuthCode)
+	r = runFlow(t, h, newCmd(), "--json", "--show-secret", testAuthCode)
 	if r.code != 0 || !strings.Contains(r.stdout, testPermanent) || !strings.Contains(r.stdout, `"stored":false`) || !strings.Contains(r.stderr, "could not be stored") {
 		t.Fatalf("--show-secret: exit %d\nstdout %q\nstderr %s", r.code, r.stdout, r.stderr)
 	}
@@ -222,14 +222,14 @@ func TestPermanentCodeStoreFailure(t *testing.T) {
 func TestPermanentCodeErrors(t *testing.T) {
 	h, fake := harness(t, map[string]string{"/cgi-bin/service/get_permanent_code": `{"errcode":40078,"errmsg":"invalid auth_code"}`})
 	for _, args := range [][]string{{}, {"a", "b"}, {"with space"}, {strings.Repeat("x", 513)}} {
-		if r := run(t, h, NewPermanentCodeCmd(h.F, nil), args...); r.code != 2 {
+		if r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), args...); r.code != 2 {
 			t.Errorf("%q: exit %d %s", args, r.code, r.stderr)
 		}
 	}
 	if n := len(fake.called()); n != 0 {
 		t.Fatalf("bad input reached WeCom (%d calls)", n)
 	}
-	if r := run(t, h, NewPermanentCodeCmd(h.F, nil), testAuthCode); r.code != 3 || !strings.Contains(r.stderr, "40078") || r.stdout != "" {
+	if r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), testAuthCode); r.code != 3 || !strings.Contains(r.stderr, "40078") || r.stdout != "" {
 		t.Fatalf("WeCom error: exit %d %s", r.code, r.stderr)
 	}
 }
