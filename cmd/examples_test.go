@@ -422,7 +422,7 @@ var (
 	secretEllipsis  = regexp.MustCompile(`\bWWCLI_SECRET=(\.\.\.|…)`)
 	loopbackURL     = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	addrFlag        = regexp.MustCompile(`--addr[ =]127\.0\.0\.1:\d+`)
-	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve)( +[^c]| *$)`)
+	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve)( +[^cs]| *$)`)
 	// trailingComment is a "# ..." at the end of a line, outside quotes.
 	trailingComment = regexp.MustCompile(`\s+#[^'"]*$`)
 )

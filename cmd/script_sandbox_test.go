@@ -40,6 +40,24 @@ import (
 //	    move the sandbox clock forward (expire tokens with 2h, codes with 301s).
 //	sandbox-messages N
 //	    assert message/send accepted exactly N messages; their JSON goes to stdout.
+//	sandbox-suite ACTION [--suite ID] [--corpid C] [--env NAME]  (third-party apps; the
+//	    default suite is the demo suite; SANDBOX_SUITE_ID, SANDBOX_SUITE_SECRET,
+//	    SANDBOX_TEMPLATE_ID, SANDBOX_TEMPLATE_SECRET, SANDBOX_PROVIDER_CORPID and
+//	    SANDBOX_PROVIDER_SECRET are set by sandbox-start). A push's result goes to
+//	    stdout as JSON; an error (to stderr) or a failed push fails the command, and
+//	    `!` asserts one of them.
+//	  sandbox-suite ticket                  a new suite_ticket into $SUITE_TICKET, pushed
+//	                                        when a callback URL is set
+//	  sandbox-suite token                   a suite_access_token into $SUITE_TOKEN
+//	  sandbox-suite install                 the whole install: $PERMANENT_CODE, $AUTH_CORPID
+//	  sandbox-suite callback URL            set the instruction callback URL (a push at once)
+//	  sandbox-suite authorize [INSTALL_URL] [--pre-auth-code C] [--state S]
+//	                                        the admin finishes the install page: auth_code
+//	                                        into $AUTH_CODE, the redirect URI to stdout
+//	  sandbox-suite code USERID [--scope S] a getuserinfo3rd code into $SUITE_CODE
+//	  sandbox-suite change | cancel         push change_auth / uninstall (cancel_auth)
+//	  sandbox-suite reset-code              代开发 "重新获取secret": reset_permanent_code's
+//	                                        auth code into $AUTH_CODE
 func sandboxScriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"sandbox-start":    sandboxStart,
@@ -51,6 +69,7 @@ func sandboxScriptCommands() map[string]func(ts *testscript.TestScript, neg bool
 		"sandbox-fault":    sandboxFault,
 		"sandbox-clock":    sandboxClock,
 		"sandbox-messages": sandboxMessages,
+		"sandbox-suite":    sandboxSuite,
 	}
 }
 
@@ -145,6 +164,12 @@ func sandboxStart(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("SANDBOX_SECRET2", sandbox.DemoApp2Secret)
 		ts.Setenv("SANDBOX_CONTACT_SECRET", sandbox.DemoContactSecret)
 		ts.Setenv("SANDBOX_MP_SECRET", sandbox.DemoMiniProgramSecret)
+		ts.Setenv("SANDBOX_SUITE_ID", sandbox.DemoSuiteID)
+		ts.Setenv("SANDBOX_SUITE_SECRET", sandbox.DemoSuiteSecret)
+		ts.Setenv("SANDBOX_TEMPLATE_ID", sandbox.DemoTemplateID)
+		ts.Setenv("SANDBOX_TEMPLATE_SECRET", sandbox.DemoTemplateSecret)
+		ts.Setenv("SANDBOX_PROVIDER_CORPID", sandbox.DemoProviderCorpID)
+		ts.Setenv("SANDBOX_PROVIDER_SECRET", sandbox.DemoProviderSecret)
 	} else {
 		ts.Setenv("SANDBOX_CORPID", opts.Fixtures.Corps[0].CorpID)
 	}

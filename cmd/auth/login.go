@@ -48,6 +48,13 @@ type LoginOptions struct {
 	// WWCLI_CALLBACK_AES_KEY, or prompts.
 	Callback            bool
 	CallbackSecretsFile string
+
+	// Suite (--suite ID) or Provider (--provider) stores that secret
+	// instead of an app secret (login_thirdparty.go).
+	Suite          string
+	Provider       bool
+	VerifySuite    func(ctx context.Context, suite cmdutil.SuiteCredentials) error
+	VerifyProvider func(ctx context.Context, p cmdutil.ProviderCredentials) error
 }
 
 func newCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
@@ -79,6 +86,12 @@ stores the callback Token and EncodingAESKey for 'wwcli callback'; without
 the file they come from WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY, or
 are asked for. receive_id is optional (default: the corp id).
 
+--suite ID stores a suite secret (third-party app ww…, 代开发 template
+dk…) and --provider --corp-id ID the provider secret, in the same store,
+keeping the rest of the profile; they are checked with get_suite_token
+(once a suite_ticket has arrived) and get_provider_token. A 代开发 app's
+permanent code is its app secret: log it in as an app (--corp-id).
+
 Where no keyring is available (headless Linux, containers), either run
 inside 'dbus-run-session' with gnome-keyring, use WWCLI_CORP_ID and
 WWCLI_SECRET instead of a profile, or pass --insecure-storage to keep the
@@ -87,7 +100,11 @@ secret in a 0600 file (auth status says so).`,
   pass show wecom/app | wwcli auth login --corp-id ww... --secret-stdin
   wwcli auth login --profile staging --corp-id ww... --secret-file ./secret.txt
   wwcli auth login --secret-file ./new-secret.txt   # rotate: keeps the rest
-  wwcli auth login --callback-secrets-file cb.json --secret-file ./secret.txt`,
+  wwcli auth login --callback-secrets-file cb.json --secret-file ./secret.txt
+  wwcli auth login --profile isv --suite ww... --secret-file ./secret.txt \
+    --insecure-storage
+  wwcli auth login --profile isv --provider --corp-id ww... \
+    --secret-file ./secret.txt --insecure-storage --no-verify`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Creds.SecretStdin && opts.Creds.SecretFile != "" {
@@ -110,8 +127,14 @@ secret in a 0600 file (auth status says so).`,
 			}
 			opts.Callback = opts.Callback || opts.CallbackSecretsFile != ""
 			opts.Profile = f.ProfileName()
+			if err := checkThirdPartyFlags(opts); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Suite != "" || opts.Provider {
+				return runLoginThirdParty(cmd.Context(), opts)
 			}
 			return runLogin(cmd.Context(), opts)
 		},
@@ -126,6 +149,7 @@ secret in a 0600 file (auth status says so).`,
 	fl.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "store the secret in a 0600 file instead of the OS keyring")
 	fl.BoolVar(&opts.Callback, "callback", false, "also store the callback Token and EncodingAESKey")
 	fl.StringVar(&opts.CallbackSecretsFile, "callback-secrets-file", "", "callback secrets `FILE`; implies --callback")
+	addThirdPartyFlags(f, cmd, opts)
 	return cmd
 }
 

@@ -36,6 +36,12 @@ type envStatus struct {
 	CorpID  string `json:"corp_id,omitempty"`
 	AgentID string `json:"agent_id,omitempty"`
 	Secret  bool   `json:"secret_set"`
+	// Third-party credentials in the environment (never their values).
+	SuiteID        string `json:"suite_id,omitempty"`
+	SuiteSecret    bool   `json:"suite_secret_set,omitempty"`
+	SuiteTicket    bool   `json:"suite_ticket_set,omitempty"`
+	ProviderSecret bool   `json:"provider_secret_set,omitempty"`
+	PermanentCode  bool   `json:"permanent_code_set,omitempty"`
 }
 
 func newCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
@@ -89,6 +95,7 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 	if envCorp != "" || envSecret {
 		out.Env = &envStatus{CorpID: envCorp, Secret: envSecret, AgentID: opts.Getenv("WWCLI_AGENT_ID")}
 	}
+	addThirdPartyEnv(&out, opts.Getenv)
 	if opts.Exporter.Enabled() {
 		if err := opts.Exporter.Write(ctx, opts.IO, out); err != nil {
 			return err
@@ -118,11 +125,16 @@ func printStatus(io *iostreams.IOStreams, out statusJSON) {
 		if st.BaseURL != "" {
 			fields = append(fields, [2]string{"base url", st.BaseURL})
 		}
+		third := thirdPartyFields(th, st)
 		switch st.SecretState {
+		case profile.StateMissing:
+			if len(third) > 0 { // a suite or provider profile need not hold an app secret
+				fields = append(fields, [2]string{"secret", "none (no app secret)"})
+				break
+			}
+			fields = append(fields, [2]string{"secret", fmt.Sprintf("%s missing from %s: run 'wwcli auth login --profile %s'", th.FailIcon(), st.SecretLocation, st.Profile)})
 		case profile.StateStored:
 			fields = append(fields, [2]string{"secret", th.SuccessIcon() + " stored in " + st.SecretLocation})
-		case profile.StateMissing:
-			fields = append(fields, [2]string{"secret", fmt.Sprintf("%s missing from %s: run 'wwcli auth login --profile %s'", th.FailIcon(), st.SecretLocation, st.Profile)})
 		default:
 			fields = append(fields, [2]string{"secret", fmt.Sprintf("%s cannot check (%s): %s", th.WarnIcon(), st.SecretLocation, st.SecretProblem)})
 		}
@@ -136,6 +148,7 @@ func printStatus(io *iostreams.IOStreams, out statusJSON) {
 		default:
 			fields = append(fields, [2]string{"callback", th.WarnIcon() + " cannot check"})
 		}
+		fields = append(fields, third...)
 		for _, c := range st.CachedTokens {
 			state := "expires " + c.ExpiresAt
 			if c.Expired {
@@ -153,7 +166,11 @@ func printStatus(io *iostreams.IOStreams, out statusJSON) {
 		}
 	}
 	if e := out.Env; e != nil {
-		fmt.Fprintf(w, "%s\n  WWCLI_CORP_ID=%s, WWCLI_SECRET %s (environment credentials win over profiles)\n",
-			th.Bold("environment"), e.CorpID, map[bool]string{true: "set", false: "not set"}[e.Secret])
+		fmt.Fprintln(w, th.Bold("environment"))
+		if e.CorpID != "" || e.Secret {
+			fmt.Fprintf(w, "  WWCLI_CORP_ID=%s, WWCLI_SECRET %s (environment credentials win over profiles)\n",
+				e.CorpID, map[bool]string{true: "set", false: "not set"}[e.Secret])
+		}
+		printThirdPartyEnv(w, e)
 	}
 }

@@ -25,7 +25,8 @@ calls such as login and register codes. It is not a suite token and not a
 corp token: each kind works only on its own endpoints (40082 otherwise).
 
 Credentials (the secret is never a flag value), highest first:
-  WWCLI_CORP_ID (or --corp-id) + WWCLI_PROVIDER_SECRET   (CI)
+  --corp-id, WWCLI_PROVIDER_CORP_ID or WWCLI_CORP_ID
+    + WWCLI_PROVIDER_SECRET                               (CI)
   a profile from 'wwcli auth login --provider --corp-id CORPID'
   --sandbox: the sandbox's demo provider
 The provider secret is in 服务商管理后台 → 应用管理 → 通用开发参数.`,
@@ -67,7 +68,7 @@ and cached on disk (0600) until shortly before it expires (2 hours).`,
 			return runToken(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.CorpID, "corp-id", "", "the provider's corp id (`CORPID`); default WWCLI_CORP_ID")
+	cmd.Flags().StringVar(&opts.CorpID, "corp-id", "", "the provider's corp id (`CORPID`); default WWCLI_PROVIDER_CORP_ID")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new token even if the cached one is fresh")
 	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{corp_id, provider_access_token, expires_in, expires_at, cached}")

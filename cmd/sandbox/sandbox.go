@@ -99,6 +99,7 @@ with the demo corp instead.`,
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
 	fl.StringArrayVar(&opts.SuiteCallbacks, "suite-callback", nil, "push suite_ticket and auth events to this URL ([SUITE_ID=]URL)")
 	cmd.AddCommand(NewCodeCmd(f, nil))
+	cmd.AddCommand(NewSuiteCmd(f, nil))
 	return cmd
 }
 

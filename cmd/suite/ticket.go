@@ -126,7 +126,7 @@ later (by 'wwcli callback serve --suite') always wins.`,
 		Example: `  echo "$TICKET" | wwcli suite ticket set - --suite-id ww...`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 || args[0] != "-" {
-				return cmdutil.FlagErrorf("give - and pipe the ticket in: echo \"$TICKET\" | wwcli suite ticket set -")
+				return cmdutil.FlagErrorf("give - and pipe the ticket in: %s", cmdutil.SuiteTicketSetLine)
 			}
 			return nil
 		},

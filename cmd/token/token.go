@@ -35,11 +35,18 @@ on disk (0600) until shortly before it expires, so scripts can call this
 as often as they like without hitting WeCom's rate limits.
 
 Credentials: CORPID SECRET, --corp-id with --secret-stdin/--secret-file,
-WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
+WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.
+
+With --auth-corp CORPID the token is that corp's, for a suite it
+installed: service/get_corp_token with the suite token and the corp's
+permanent code (DOC 90605; see 'wwcli suite --help'). A 代开发 app's
+permanent code is its secret: CORPID + permanent code as SECRET works
+with plain gettoken (DOC 97164).`,
 		Example: `  wwcli token
   curl "$API/cgi-bin/agent/get?agentid=1000002&access_token=$(wwcli token)"
   WWCLI_CORP_ID=ww... WWCLI_SECRET=... wwcli token --json
-  wwcli --sandbox token --jq .expires_in`,
+  wwcli --sandbox token --jq .expires_in
+  wwcli --sandbox token --auth-corp ww5a8f2c1d9e0b3a47`,
 		Args: shared.CredArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Creds.Args = args

@@ -303,6 +303,9 @@ func (s *Session) staleToken(err error) bool {
 type memoryTokens struct {
 	mu      sync.Mutex
 	entries map[string]tokencache.Entry
+	// keyLocks serialise fetches per key; a corp token's fetch needs the
+	// suite token, so one lock for all keys would deadlock.
+	keyLocks map[string]*sync.Mutex
 }
 
 func (f *Factory) memoryTokens() *memoryTokens {
@@ -318,17 +321,32 @@ func (f *Factory) memoryTokens() *memoryTokens {
 // held across the fetch so concurrent checks of one run fetch once. With
 // refresh it fetches anyway, and a failed fetch keeps the old entry.
 func (m *memoryTokens) getOrFetch(ctx context.Context, k tokencache.Key, refresh bool, now func() time.Time, fetch tokencache.Fetcher) (tokencache.Entry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	id := k.ID()
-	if e, ok := m.entries[id]; ok && !refresh && e.FreshAt(now()) {
+	m.mu.Lock()
+	if m.keyLocks == nil {
+		m.keyLocks = map[string]*sync.Mutex{}
+	}
+	kl := m.keyLocks[id]
+	if kl == nil {
+		kl = &sync.Mutex{}
+		m.keyLocks[id] = kl
+	}
+	m.mu.Unlock()
+	kl.Lock()
+	defer kl.Unlock()
+	m.mu.Lock()
+	e, ok := m.entries[id]
+	m.mu.Unlock()
+	if ok && !refresh && e.FreshAt(now()) {
 		return e, nil
 	}
 	e, err := tokencache.NewEntry(ctx, k, now(), fetch)
 	if err != nil {
 		return tokencache.Entry{}, err
 	}
+	m.mu.Lock()
 	m.entries[id] = e
+	m.mu.Unlock()
 	return e, nil
 }
 

@@ -64,8 +64,9 @@ var realEnv = map[string]string{"WWCLI_CORP_ID": "ww0123456789abcdef", "WWCLI_SE
 // FixedSuggestions are the suggestions that do not depend on a command's
 // usage line.
 func FixedSuggestions() []Suggestion {
-	return []Suggestion{{Message: "api: missing PATH", Lines: []string{APIPathExample},
-		Env: map[string]string{"WWCLI_CORP_ID": sandbox.DemoCorpID, "WWCLI_SECRET": sandbox.DemoAppSecret}}}
+	return append([]Suggestion{{Message: "api: missing PATH", Lines: []string{APIPathExample},
+		Env: map[string]string{"WWCLI_CORP_ID": sandbox.DemoCorpID, "WWCLI_SECRET": sandbox.DemoAppSecret}}},
+		thirdPartySuggestions()...)
 }
 
 // CredentialSuggestions are the suggestions the credential messages of

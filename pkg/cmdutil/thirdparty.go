@@ -42,6 +42,12 @@ func (s SuiteCredentials) IsTemplate() bool { return strings.HasPrefix(s.SuiteID
 // profile's suite (`wwcli auth login --suite ID`). WWCLI_SUITE_ID alone
 // selects the sandbox's template or must name the profile's suite.
 func (f *Factory) ResolveSuite(ctx context.Context, command string) (SuiteCredentials, error) {
+	return f.resolveSuite(ctx, command, SuiteTokenTry)
+}
+
+// resolveSuite is ResolveSuite; try is the offline line its "no suite"
+// message suggests.
+func (f *Factory) resolveSuite(ctx context.Context, command, try string) (SuiteCredentials, error) {
 	id, secret := strings.TrimSpace(f.Getenv("WWCLI_SUITE_ID")), f.Getenv("WWCLI_SUITE_SECRET")
 	switch {
 	case secret != "" && id == "":
@@ -72,8 +78,8 @@ func (f *Factory) ResolveSuite(ctx context.Context, command string) (SuiteCreden
 		return SuiteCredentials{}, err
 	}
 	if p == nil || p.SuiteID == "" {
-		return SuiteCredentials{}, Errorf(ExitCredentials, "%s needs a suite: set WWCLI_SUITE_ID and WWCLI_SUITE_SECRET (CI), or store one with 'wwcli auth login --suite SUITE_ID' (profile %q has none); try it offline with 'wwcli --sandbox %s'",
-			command, name, command)
+		return SuiteCredentials{}, Errorf(ExitCredentials, "%s needs a suite: set WWCLI_SUITE_ID and WWCLI_SUITE_SECRET (CI), or store one with 'wwcli auth login --suite SUITE_ID' (profile %q has none); try it offline with '%s'",
+			command, name, try)
 	}
 	if id != "" && id != p.SuiteID {
 		return SuiteCredentials{}, Errorf(ExitCredentials, "WWCLI_SUITE_ID is %s but profile %q holds suite %s: set WWCLI_SUITE_SECRET too, or unset WWCLI_SUITE_ID", id, name, p.SuiteID)
@@ -97,12 +103,14 @@ type ProviderCredentials struct {
 }
 
 // ResolveProvider finds the provider credentials: WWCLI_PROVIDER_SECRET
-// with the corp id (corpID, else WWCLI_CORP_ID, else the profile's), else
+// with the corp id (corpID, else WWCLI_PROVIDER_CORP_ID, else
+// WWCLI_CORP_ID, else the profile's), else
 // (under --sandbox) the demo provider, else the profile's provider secret
 // (`wwcli auth login --provider`).
 func (f *Factory) ResolveProvider(ctx context.Context, command, corpID string) (ProviderCredentials, error) {
 	secret := f.Getenv("WWCLI_PROVIDER_SECRET")
-	corp := firstNonEmpty(corpID, f.Getenv("WWCLI_CORP_ID"))
+	// WWCLI_PROVIDER_CORP_ID first: a job may hold an app's WWCLI_CORP_ID too.
+	corp := firstNonEmpty(corpID, f.Getenv("WWCLI_PROVIDER_CORP_ID"), f.Getenv("WWCLI_CORP_ID"))
 	if f.Global.Sandbox {
 		if corp != "" && corp != sandbox.DemoProviderCorpID {
 			return ProviderCredentials{}, Errorf(ExitCredentials, "--sandbox knows only the demo provider corp %s, not %s: drop the corp id, or drop --sandbox to call WeCom",
@@ -123,13 +131,13 @@ func (f *Factory) ResolveProvider(ctx context.Context, command, corpID string) (
 			corp = p.CorpID
 		}
 		if corp == "" {
-			return ProviderCredentials{}, FlagErrorf("WWCLI_PROVIDER_SECRET needs the provider's corp id: add --corp-id ww... or set WWCLI_CORP_ID")
+			return ProviderCredentials{}, FlagErrorf("WWCLI_PROVIDER_SECRET needs the provider's corp id: add --corp-id ww... or set WWCLI_PROVIDER_CORP_ID")
 		}
 		return ProviderCredentials{CorpID: corp, Secret: secret, Source: "WWCLI_PROVIDER_SECRET"}, checkCreds(corp, secret)
 	}
 	if p == nil || !p.Provider {
-		return ProviderCredentials{}, Errorf(ExitCredentials, "%s needs the provider secret (服务商管理后台 → 应用管理 → 通用开发参数): set WWCLI_CORP_ID and WWCLI_PROVIDER_SECRET (CI), or store it with 'wwcli auth login --provider --corp-id CORPID' (profile %q has none); try it offline with 'wwcli --sandbox %s'",
-			command, name, command)
+		return ProviderCredentials{}, Errorf(ExitCredentials, "%s needs the provider secret (服务商管理后台 → 应用管理 → 通用开发参数): set WWCLI_CORP_ID and WWCLI_PROVIDER_SECRET (CI), or store it with 'wwcli auth login --provider --corp-id CORPID' (profile %q has none); try it offline with '%s'",
+			command, name, ProviderTokenTry)
 	}
 	if corp != "" && corp != p.CorpID {
 		return ProviderCredentials{}, Errorf(ExitCredentials, "the corp id is %s but profile %q is the provider %s: set WWCLI_PROVIDER_SECRET too, or drop the corp id", corp, name, p.CorpID)
@@ -231,7 +239,11 @@ func (f *Factory) PermanentCode(ctx context.Context, suiteID, corpID string) (co
 		return "", "", Errorf(ExitCredentials, "no permanent code of corp %s for suite %s in %s: exchange the install's auth_code with 'wwcli suite permanent-code AUTH_CODE', or set WWCLI_PERMANENT_CODE (CI)",
 			corpID, suiteID, store.Location())
 	case credstore.IsUnavailable(err):
-		return "", "", WithCode(ExitCredentials, fmt.Errorf("cannot read the permanent code of corp %s: %w", corpID, err))
+		var u *credstore.UnavailableError
+		errors.As(err, &u)
+		return "", "", Errorf(ExitCredentials, "cannot read the permanent code of corp %s for suite %s: OS keyring unavailable: %s\n"+
+			"  CI and scripts: set WWCLI_PERMANENT_CODE; or, after the install, run 'wwcli suite permanent-code AUTH_CODE' where a keyring works",
+			corpID, suiteID, u.Reason)
 	case err != nil:
 		return "", "", WithCode(ExitCredentials, err)
 	}
@@ -274,7 +286,7 @@ func (f *Factory) CurrentSuiteTicket(ctx context.Context, suiteID string) (Suite
 	t, err := store.Load(suiteID)
 	if errors.Is(err, suiteticket.ErrNotFound) {
 		return SuiteTicketInfo{}, Errorf(ExitCredentials, "no suite_ticket for suite %s: WeCom pushes one every 10 minutes to the app's 指令回调 URL; "+
-			"receive it with 'wwcli callback serve --suite %s', or store one with 'wwcli suite ticket set -' (or set WWCLI_SUITE_TICKET in CI)", suiteID, suiteID)
+			"receive it with 'wwcli callback serve --suite %s', or store one with '%s' (or set WWCLI_SUITE_TICKET in CI)", suiteID, suiteID, SuiteTicketSetLine)
 	}
 	if err != nil {
 		return SuiteTicketInfo{}, WithCode(ExitCredentials, err)
@@ -341,4 +353,24 @@ func (f *Factory) SuiteID(flag string) (string, error) {
 		return "", FlagErrorf("which suite? add --suite-id ww... (or set WWCLI_SUITE_ID), or store one with 'wwcli auth login --suite SUITE_ID'")
 	}
 	return p.SuiteID, nil
+}
+
+// Lines the third-party messages suggest; TestSuggestions runs each
+// (thirdPartySuggestions).
+const (
+	SuiteTokenTry      = "wwcli --sandbox suite token"
+	ProviderTokenTry   = "wwcli --sandbox provider token"
+	AuthCorpTry        = "wwcli --sandbox token --auth-corp " + sandbox.DemoCorpID
+	SuiteTicketSetLine = `echo "$SUITE_TICKET" | wwcli suite ticket set -`
+)
+
+// thirdPartySuggestions are the runnable suggestions of the messages above.
+func thirdPartySuggestions() []Suggestion {
+	return []Suggestion{
+		{Message: "suite: no suite", Lines: []string{SuiteTokenTry}},
+		{Message: "suite: no suite (--auth-corp)", Lines: []string{AuthCorpTry}},
+		{Message: "provider: no provider secret", Lines: []string{ProviderTokenTry}},
+		{Message: "suite: no suite_ticket", Lines: []string{SuiteTicketSetLine},
+			Env: map[string]string{"WWCLI_SUITE_ID": sandbox.DemoSuiteID, "SUITE_TICKET": "ticket-pushed-to-the-callback"}},
+	}
 }

@@ -152,7 +152,7 @@ func explainSuiteTicket(err error, t SuiteTicketInfo, now time.Time) error {
 		age = "received " + now.Sub(t.ReceivedAt).Round(time.Second).String() + " ago"
 	}
 	return &AdviceError{Err: err, Advice: fmt.Sprintf("the suite_ticket sent (from %s, %s) was refused; WeCom pushes a new one every 10 minutes and each lasts 30 (DOC 90628): "+
-		"keep the app's 指令回调 URL served ('wwcli callback serve --suite %s'), or press 刷新Ticket in 服务商管理后台 and store the new one with 'wwcli suite ticket set -'",
+		"keep the app's 指令回调 URL served ('wwcli callback serve --suite %s'), or press 刷新Ticket in 服务商管理后台 and store the new one with '"+SuiteTicketSetLine+"'",
 		t.Source, age, t.SuiteID)}
 }
 
@@ -207,6 +207,11 @@ func (f *Factory) ProviderSession(ctx context.Context, command, corpID string, n
 	if err != nil {
 		return nil, err
 	}
+	return f.ProviderSessionFor(p, noCache)
+}
+
+// ProviderSessionFor builds a session for resolved provider credentials.
+func (f *Factory) ProviderSessionFor(p ProviderCredentials, noCache bool) (*ProviderSession, error) {
 	base, err := f.SessionFor(Credentials{CorpID: p.CorpID, Secret: p.Secret, Source: p.Source, Profile: p.Profile, BaseURL: p.BaseURL}, noCache)
 	if err != nil {
 		return nil, err
@@ -269,7 +274,7 @@ func (f *Factory) resolveAuthCorp(ctx context.Context, command string, in CredIn
 	if f.Global.Sandbox && corp != sandbox.DemoCorpID {
 		return Credentials{}, Errorf(ExitCredentials, "--sandbox installs the demo suite only in the demo corp: use --auth-corp %s, or drop --sandbox to call WeCom", sandbox.DemoCorpID)
 	}
-	suite, err := f.ResolveSuite(ctx, command)
+	suite, err := f.resolveSuite(ctx, command, AuthCorpTry)
 	if err != nil {
 		return Credentials{}, err
 	}

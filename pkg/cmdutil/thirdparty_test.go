@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -200,6 +201,21 @@ func TestAuthCorpSessionUsesCorpToken(t *testing.T) {
 	}
 	if fk.count("/cgi-bin/service/get_suite_token") != 1 {
 		t.Fatalf("the suite token was not shared across corps: %v", fk.calls)
+	}
+	// Another suite, same corp and (even) the same permanent code string:
+	// its own suite token and its own corp token.
+	env = suiteEnv(fk.srv.URL)
+	env["WWCLI_SUITE_ID"] = "wwsuite0000000002"
+	env["WWCLI_CACHE_DIR"] = mustGetenv(t, f, "WWCLI_CACHE_DIR")
+	s3, err := suiteFactory(t, env).Session(ctx, "token", CredInput{AuthCorp: "wwcorp00000000001"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s3.Token(ctx, false); err != nil || r.Cached {
+		t.Fatalf("another suite shared the corp token: %+v %v", r, err)
+	}
+	if a, b := fk.count("/cgi-bin/service/get_suite_token"), fk.count("/cgi-bin/service/get_corp_token"); a != 2 || b != 3 {
+		t.Fatalf("get_suite_token %d, get_corp_token %d", a, b)
 	}
 }
 
@@ -403,6 +419,11 @@ func TestProviderToken(t *testing.T) {
 	if fk.count("/cgi-bin/service/get_provider_token") != 1 {
 		t.Fatalf("calls %v", fk.calls)
 	}
+	// WWCLI_PROVIDER_CORP_ID wins over an app's WWCLI_CORP_ID.
+	f = testFactory(t, map[string]string{"WWCLI_PROVIDER_SECRET": "ps", "WWCLI_CORP_ID": "wwapp", "WWCLI_PROVIDER_CORP_ID": "wwprov"})
+	if p, err := f.ResolveProvider(ctx, "provider token", ""); err != nil || p.CorpID != "wwprov" {
+		t.Fatalf("%+v %v", p, err)
+	}
 	f = testFactory(t, map[string]string{"WWCLI_PROVIDER_SECRET": "ps"})
 	if _, err := f.ResolveProvider(ctx, "provider token", ""); ExitCode(err) != ExitUsage {
 		t.Fatalf("no corp id: %v", err)
@@ -417,5 +438,64 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Under --sandbox, --auth-corp installs the demo suite in the demo corp
+// and the corp token works; no cache on disk, so the run's memory holds
+// the corp token while its fetch needs the suite token (no deadlock).
+func TestSandboxAuthCorpInstallsTheDemoSuite(t *testing.T) {
+	f := testFactory(t, nil)
+	f.Global.Sandbox = true
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := f.Session(ctx, "ticket", CredInput{AuthCorp: sandbox.DemoCorpID}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Creds.IsAuthCorp() || s.Creds.AgentID == "" || !strings.Contains(s.Creds.Source, "sandbox install") {
+		t.Fatalf("%+v", s.Creds)
+	}
+	if _, err := s.Ticket(ctx, wecom.AgentTicket, false); err != nil {
+		t.Fatal(err)
+	}
+	// The permanent code of this run is reused, not installed again.
+	code, source, err := f.PermanentCode(ctx, sandbox.DemoSuiteID, sandbox.DemoCorpID)
+	if err != nil || code != s.Creds.Secret || !strings.Contains(source, "sandbox") {
+		t.Fatalf("%q %q %v", code, source, err)
+	}
+	if _, err := f.ResolveCredentials(ctx, "token", CredInput{AuthCorp: "wwother0000000001"}); ExitCode(err) != ExitCredentials {
+		t.Fatalf("another corp under --sandbox: %v", err)
+	}
+}
+
+// Suite and corp tokens are refreshed ahead of expiry, like app tokens:
+// inside the last 5 minutes of their 2 hours a run fetches new ones.
+func TestSuiteAndCorpTokensRefreshAheadOfExpiry(t *testing.T) {
+	fk := newFakeThirdParty(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	f := suiteFactory(t, suiteEnv(fk.srv.URL))
+	f.Now = func() time.Time { return now }
+	token := func() {
+		t.Helper()
+		s, err := f.Session(ctx, "token", CredInput{AuthCorp: "wwcorp00000000001"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Token(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	token()
+	now = now.Add(7200*time.Second - 6*time.Minute) // still fresh
+	token()
+	if a, b := fk.count("/cgi-bin/service/get_suite_token"), fk.count("/cgi-bin/service/get_corp_token"); a != 1 || b != 1 {
+		t.Fatalf("fresh: get_suite_token %d, get_corp_token %d", a, b)
+	}
+	now = now.Add(2 * time.Minute) // 4 minutes left: inside the margin
+	token()
+	if a, b := fk.count("/cgi-bin/service/get_suite_token"), fk.count("/cgi-bin/service/get_corp_token"); a != 2 || b != 2 {
+		t.Fatalf("near expiry: get_suite_token %d, get_corp_token %d", a, b)
 	}
 }

@@ -62,6 +62,7 @@ func Logout(ctx context.Context, env Env, name string, force bool) (*LogoutResul
 	res := &LogoutResult{}
 	var store credstore.Store
 	var secret string
+	var thirdParty []thirdPartySecret // suite / provider secrets, to match their cached tokens
 	reachable := false
 	err := config.Update(env.ConfigDir, func(cfg *config.Config) error {
 		p := cfg.Profiles[name]
@@ -76,6 +77,9 @@ func Logout(ctx context.Context, env Env, name string, force bool) (*LogoutResul
 			secret, err = s.Get(ctx, config.SecretAccount(name))
 			if errors.Is(err, credstore.ErrNotFound) {
 				err = nil
+			}
+			if err == nil {
+				thirdParty = readThirdParty(ctx, s, name, p)
 			}
 		}
 		if err != nil && !force {
@@ -93,21 +97,23 @@ func Logout(ctx context.Context, env Env, name string, force bool) (*LogoutResul
 		return nil, err
 	}
 	if reachable {
-		for _, account := range accounts(name) {
+		for _, account := range append(accounts(name), thirdPartyAccounts(name)...) {
 			if err := store.Delete(ctx, account); err != nil && !errors.Is(err, credstore.ErrNotFound) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf(
 					"%q may remain in %s: %v", account, store.Location(), reason(err)))
 			}
 		}
 	}
+	res.Purged += purgeThirdParty(env, res.Profile, thirdParty)
 	switch {
 	case env.Cache == nil:
+	case secret == "" && len(thirdParty) > 0: // a suite or provider profile
 	case secret == "":
 		res.CacheUnmatched = true
 	default:
 		if base := env.baseURL(res.Profile.BaseURL); base != "" {
 			n, err := env.Cache.Purge(tokencache.MatchSecret(base, res.Profile.CorpID, secret, ""))
-			res.Purged = n
+			res.Purged += n
 			if err != nil {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("cached tokens could not all be removed (%v); they expire within 2 hours", err))
 			}

@@ -31,6 +31,8 @@ type Status struct {
 	SecretState    string          `json:"secret_state"` // stored | missing | unavailable
 	SecretProblem  string          `json:"secret_problem,omitempty"`
 	Callback       *CallbackStatus `json:"callback,omitempty"`
+	Suite          *SecretStatus   `json:"suite,omitempty"`    // auth login --suite
+	Provider       *SecretStatus   `json:"provider,omitempty"` // auth login --provider
 	CachedTokens   []CachedToken   `json:"cached"`
 }
 
@@ -73,6 +75,7 @@ func Describe(ctx context.Context, env Env, name string, p *config.Profile, now 
 		}
 		st.Callback.State, _ = state(err)
 	}
+	describeThirdParty(ctx, env, store, name, p, &st, now)
 	base := env.baseURL(p.BaseURL)
 	if secret == "" || base == "" || env.Cache == nil {
 		return st

@@ -229,9 +229,16 @@ func (s *Server) redeem(ic *installCode) *install {
 	return in
 }
 
-// corpToken issues an access_token of the installed app, usable on every
-// /cgi-bin endpoint like a self-built app's (DOC 90605). Called with s.mu held.
+// corpToken returns the install's live access_token, or issues one, usable
+// on every /cgi-bin endpoint like a self-built app's (DOC 90605). Like
+// gettoken for 代开发 apps (DOC 97164: "the same result while valid"), a
+// repeated call gets the same token. Called with s.mu held.
 func (s *Server) corpToken(in *install, now time.Time) (string, int) {
+	if n := len(in.tokens); n > 0 {
+		if t := s.tokens[in.tokens[n-1]]; t != nil && now.Before(t.expires) {
+			return in.tokens[n-1], ttlSeconds(now, t.expires)
+		}
+	}
 	s.pruneTokens(now)
 	at := randomString(96)
 	s.storeToken(at, &token{corp: in.corp, app: in.app, expires: now.Add(s.opts.TokenTTL)})

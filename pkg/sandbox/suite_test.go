@@ -274,22 +274,32 @@ func TestSuiteInstallCorpTokenWorksEverywhere(t *testing.T) {
 
 	ct := e.post("/cgi-bin/service/get_corp_token", jsonBody(map[string]string{"auth_corpid": DemoCorpID, "permanent_code": perm}), "suite_access_token", st)
 	wantCode(t, ct, 0)
-	for name, at := range map[string]string{"get_permanent_code": pc.str("access_token"), "get_corp_token": ct.str("access_token")} {
-		t.Run(name, func(t *testing.T) {
-			u := e.get("/cgi-bin/user/get", "access_token", at, "userid", "zhaoliu")
-			wantCode(t, u, 0)
-			if u.str("name") != "赵六" {
-				t.Fatalf("user/get %s", u.raw)
-			}
-			wantCode(t, e.get("/cgi-bin/get_jsapi_ticket", "access_token", at), 0)
-			wantCode(t, e.get("/cgi-bin/ticket/get", "access_token", at, "type", "agent_config"), 0)
-			ag := e.get("/cgi-bin/agent/get", "access_token", at, "agentid", fmt.Sprint(DemoSuiteAgentID))
-			wantCode(t, ag, 0)
-			wantCode(t, e.get("/cgi-bin/agent/get", "access_token", at, "agentid", fmt.Sprint(DemoAgentID)), 301002)
-			wantCode(t, e.post("/cgi-bin/message/send", jsonBody(map[string]any{"touser": "@all", "msgtype": "text",
-				"agentid": DemoSuiteAgentID, "text": map[string]string{"content": "hi from the suite"}}), "access_token", at), 0)
-		})
+	if ct.str("access_token") != pc.str("access_token") {
+		t.Fatalf("get_corp_token %s: want the live corp token of get_permanent_code %s", ct.raw, pc.raw)
 	}
+	e.s.Advance(2 * time.Hour)
+	st = e.suiteToken(DemoSuiteID, DemoSuiteSecret)
+	wantCode(t, e.get("/cgi-bin/user/get", "access_token", ct.str("access_token"), "userid", "zhaoliu"), 42001)
+	ct = e.post("/cgi-bin/service/get_corp_token", jsonBody(map[string]string{"auth_corpid": DemoCorpID, "permanent_code": perm}), "suite_access_token", st)
+	wantCode(t, ct, 0)
+	if ct.str("access_token") == pc.str("access_token") {
+		t.Fatal("an expired corp token was handed out again")
+	}
+	pc.m["access_token"] = ct.str("access_token") // the live one, for the log check below
+	// the corp token works on the endpoints of self-built apps, as agent 1000010
+	at := ct.str("access_token")
+	u := e.get("/cgi-bin/user/get", "access_token", at, "userid", "zhaoliu")
+	wantCode(t, u, 0)
+	if u.str("name") != "赵六" {
+		t.Fatalf("user/get %s", u.raw)
+	}
+	wantCode(t, e.get("/cgi-bin/get_jsapi_ticket", "access_token", at), 0)
+	wantCode(t, e.get("/cgi-bin/ticket/get", "access_token", at, "type", "agent_config"), 0)
+	ag := e.get("/cgi-bin/agent/get", "access_token", at, "agentid", fmt.Sprint(DemoSuiteAgentID))
+	wantCode(t, ag, 0)
+	wantCode(t, e.get("/cgi-bin/agent/get", "access_token", at, "agentid", fmt.Sprint(DemoAgentID)), 301002)
+	wantCode(t, e.post("/cgi-bin/message/send", jsonBody(map[string]any{"touser": "@all", "msgtype": "text",
+		"agentid": DemoSuiteAgentID, "text": map[string]string{"content": "hi from the suite"}}), "access_token", at), 0)
 
 	ai := e.post("/cgi-bin/service/get_auth_info", jsonBody(map[string]string{"auth_corpid": DemoCorpID, "permanent_code": perm}), "suite_access_token", st)
 	wantCode(t, ai, 0)
@@ -327,6 +337,16 @@ func TestSuiteInstallCorpTokenWorksEverywhere(t *testing.T) {
 	wantCode(t, pc2, 0)
 	if pc2.str("permanent_code") != perm || pc2.str("access_token") != "" || pc2.m["auth_info"] != nil || !strings.Contains(pc2.raw, `"state":""`) {
 		t.Fatalf("v2/get_permanent_code %s", pc2.raw)
+	}
+	// the request log names the calls but none of the secrets, tokens and codes
+	log := e.log.String()
+	for _, secret := range []string{st, perm, code, pa, pc.str("access_token"), DemoSuiteSecret} {
+		if strings.Contains(log, secret) {
+			t.Fatalf("the request log shows %q:\n%s", secret, log)
+		}
+	}
+	if !strings.Contains(log, "GET /cgi-bin/service/get_pre_auth_code?suite_access_token=*** -> 200 errcode=0") {
+		t.Fatalf("request log:\n%s", log)
 	}
 }
 
