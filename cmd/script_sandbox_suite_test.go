@@ -11,7 +11,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
-const sandboxSuiteUsage = `usage: sandbox-suite ticket|token|install|callback URL|authorize [INSTALL_URL]|code USERID|change|cancel|reset-code [--suite ID] [--corpid C] [--env NAME] [--pre-auth-code C] [--state S] [--scope S]`
+const sandboxSuiteUsage = `usage: sandbox-suite ticket|token|install|callback URL [--verify]|authorize [INSTALL_URL]|code USERID|change|cancel|reset-code [--suite ID] [--corpid C] [--env NAME] [--pre-auth-code C] [--state S] [--scope S]`
 
 // sandboxSuite drives the third-party world of the script's sandbox (what
 // the provider console, the install page and a member's login do); see
@@ -21,6 +21,7 @@ func sandboxSuite(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s", sandboxSuiteUsage)
 	}
 	var suiteID, corpID, envName, preAuth, state, scope string
+	var verify bool
 	rest := parseFlags(ts, "sandbox-suite", args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&suiteID, "suite", "", "")
 		fs.StringVar(&corpID, "corpid", "", "")
@@ -28,6 +29,7 @@ func sandboxSuite(ts *testscript.TestScript, neg bool, args []string) {
 		fs.StringVar(&preAuth, "pre-auth-code", "", "")
 		fs.StringVar(&state, "state", "", "")
 		fs.StringVar(&scope, "scope", "", "")
+		fs.BoolVar(&verify, "verify", false, "")
 	})
 	srv := scriptSandbox(ts)
 	setEnv := func(def, value string) {
@@ -69,7 +71,11 @@ func sandboxSuite(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("AUTH_CORPID", pc["auth_corp_info"].(map[string]any)["corpid"].(string))
 	case "callback":
 		wantArgs(1)
-		err = srv.SetSuiteCallback(suiteID, rest[0])
+		if verify {
+			err = srv.VerifySuiteCallback(suiteID, rest[0])
+		} else {
+			err = srv.SetSuiteCallback(suiteID, rest[0])
+		}
 	case "authorize":
 		if len(rest) > 1 {
 			ts.Fatalf("%s", sandboxSuiteUsage)

@@ -50,7 +50,9 @@ import (
 //	                                        when a callback URL is set
 //	  sandbox-suite token                   a suite_access_token into $SUITE_TOKEN
 //	  sandbox-suite install                 the whole install: $PERMANENT_CODE, $AUTH_CORPID
-//	  sandbox-suite callback URL            set the instruction callback URL (a push at once)
+//	  sandbox-suite callback URL [--verify] set the instruction callback URL (a push at once);
+//	                                        --verify first checks it like the console (GET
+//	                                        echostr for receive id = the provider corp id)
 //	  sandbox-suite authorize [INSTALL_URL] [--pre-auth-code C] [--state S]
 //	                                        the admin finishes the install page: auth_code
 //	                                        into $AUTH_CODE, the redirect URI to stdout

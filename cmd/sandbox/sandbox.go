@@ -68,7 +68,7 @@ See docs/sandbox.md.
 
 Third-party apps (docs/sandbox.md): provider corp %s,
 suite %s, 代开发 template %s; the demo corp
-installs them through /_sandbox/suite/authorize. With --suite-callback the
+installs them with 'wwcli sandbox suite authorize'. With --suite-callback the
 sandbox pushes an encrypted suite_ticket there every 10 sandbox minutes, and
 auth events as they happen (receive id = suite id).
 

@@ -31,6 +31,7 @@ type SuiteOptions struct {
 	UserID     string // code
 	Scope      string // code
 	NonMember  bool   // code
+	Web        bool   // code
 	Exporter   cmdutil.Exporter
 }
 
@@ -91,6 +92,7 @@ third-party state lives in that server (docs/sandbox.md, "Third-party apps").`,
 		case "code":
 			fl.StringVar(&opts.Scope, "scope", "snsapi_base", "snsapi_base, snsapi_userinfo or snsapi_privateinfo (a user_ticket)")
 			fl.BoolVar(&opts.NonMember, "non-member", false, "USERID is the openid of a visitor who is not a member")
+			fl.BoolVar(&opts.Web, "web", false, "a code of the web login page (login_type=ServiceApp): no user_ticket")
 			shared.AddJSONFlags(c, &opts.Exporter, "{code, expires_in}")
 		}
 		return c
@@ -181,7 +183,7 @@ func runSuite(ctx context.Context, o *SuiteOptions) error {
 			SuiteID: o.SuiteID, PreAuthCode: o.PreAuth, CorpID: o.CorpID, UserID: o.Admin, State: o.State, InstallURL: o.InstallURL})
 		value, out, push, note = a.AuthCode, a, a.Push, "redirect: "+a.RedirectURI
 	case "code":
-		req := wwsandbox.SuiteCodeRequest{SuiteID: o.SuiteID, CorpID: o.CorpID, UserID: o.UserID, Scope: o.Scope}
+		req := wwsandbox.SuiteCodeRequest{SuiteID: o.SuiteID, CorpID: o.CorpID, UserID: o.UserID, Scope: o.Scope, Web: o.Web}
 		if o.NonMember {
 			req.UserID, req.OpenID = "", o.UserID
 		}

@@ -206,6 +206,13 @@ func TestSandboxSuiteParsesFlags(t *testing.T) {
 		}
 	}
 	cmd.AddCommand(NewSuiteCmd(f, func(_ context.Context, o *SuiteOptions) error { got = o; return nil }))
+	cmd.SetArgs([]string{"suite", "code", "--web", "--scope", "snsapi_privateinfo", "lisi"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Action != "code" || !got.Web || got.Scope != "snsapi_privateinfo" || got.UserID != "lisi" {
+		t.Fatalf("code options %+v", got)
+	}
 	cmd.SetArgs([]string{"suite", "authorize", "https://open.work.weixin.qq.com/3rdapp/install?suite_id=x&pre_auth_code=y",
 		"--suite-id", wwsandbox.DemoTemplateID, "--corp-id", "wwc", "--state", "s1", "--admin", "lisi"})
 	if err := cmd.Execute(); err != nil {

@@ -73,6 +73,8 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/service/get_corp_token":        {postOnly: true, handle: s.getCorpToken},
 		"/cgi-bin/service/auth/getuserinfo3rd":   {handle: s.getUserInfo3rd},
 		"/cgi-bin/service/auth/getuserdetail3rd": {postOnly: true, handle: s.getUserDetail3rd},
+		"/cgi-bin/service/getuserinfo3rd":        {handle: s.legacyGetUserInfo3rd},
+		"/cgi-bin/service/getuserdetail3rd":      {postOnly: true, handle: s.getUserDetail3rd},
 	}
 }
 

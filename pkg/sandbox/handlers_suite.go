@@ -26,6 +26,7 @@ var (
 	errPreAuthExpired    = errf(42007, "pre_auth_code expired")          // sandbox wording
 	errSuiteTokenExpired = errf(42009, "suite_access_token expired")     // sandbox wording
 	errAuthCodeShort     = errf(40058, "auth_code exceed min length 64") // observed (community 00066aedd50e100f3b3b8526c51400)
+	errSuiteIDMismatch   = errf(48003, "invalid suite_id")               // sandbox wording
 )
 
 // ttlSeconds is expires_in for something that expires at exp.
@@ -186,10 +187,14 @@ func (s *Server) setSessionInfo(c *call) (object, *apiError) {
 // DOC 90597). Called with s.mu held.
 func (s *Server) takeAuthCode(c *call, def *suiteDef) (*installCode, *apiError) {
 	var req struct {
+		SuiteID  string `json:"suite_id"` // older clients still send it
 		AuthCode string `json:"auth_code"`
 	}
 	if e := c.decodeBody(&req); e != nil {
 		return nil, e
+	}
+	if req.SuiteID != "" && req.SuiteID != def.id {
+		return nil, errSuiteIDMismatch
 	}
 	if req.AuthCode == "" {
 		return nil, errInvalidAuthCode
@@ -292,16 +297,21 @@ func (s *Server) getPermanentCodeV2(c *call) (object, *apiError) {
 }
 
 // installOf checks {auth_corpid, permanent_code} against the caller's
-// suite: 41025 missing code, 41002 missing corp, 40084 for a code that is
-// unknown, cancelled, of another suite or of another corp (DOC 90605 /
-// errcodes 40084).
+// suite: 48003 for a suite_id in the body that is not the token's
+// (errcodes 48003), 41025 missing code, 41002 missing corp, 40084 for a
+// code that is unknown, cancelled, of another suite or of another corp
+// (DOC 90605 / errcodes 40084).
 func (s *Server) installOf(c *call, def *suiteDef) (*install, *apiError) {
 	var req struct {
+		SuiteID       string `json:"suite_id"` // older clients still send it
 		AuthCorpID    string `json:"auth_corpid"`
 		PermanentCode string `json:"permanent_code"`
 	}
 	if e := c.decodeBody(&req); e != nil {
 		return nil, e
+	}
+	if req.SuiteID != "" && req.SuiteID != def.id {
+		return nil, errSuiteIDMismatch
 	}
 	if req.PermanentCode == "" {
 		return nil, errMissingPermCode
@@ -390,11 +400,17 @@ func (s *Server) authUserInfo(in *install) object {
 		{"name", u.Name}, {"avatar", u.Avatar}}
 }
 
-// getUserInfo3rd: GET service/auth/getuserinfo3rd?suite_access_token=&code=
-// (DOC 91121): a member gets corpid, userid, open_userid and, with scope
-// snsapi_privateinfo / snsapi_userinfo inside the visible range (the corp
-// installed the app), a user_ticket; a non-member gets openid.
-func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
+// userInfo3rd is what a third-party login code says.
+type userInfo3rd struct {
+	corpID, userID, openUserID, openID string
+	ticket                             string // "" = none
+}
+
+// useCode3rd consumes a third-party OAuth code (DOC 91121): a member gets
+// corpid, userid, open_userid and, with scope snsapi_privateinfo /
+// snsapi_userinfo inside the visible range (the corp installed the app),
+// a user_ticket; a non-member gets openid. Called with s.mu held.
+func (s *Server) useCode3rd(c *call) (*userInfo3rd, *apiError) {
 	def, e := s.suiteOf(c)
 	if e != nil {
 		return nil, e
@@ -412,23 +428,56 @@ func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
 		return nil, errInvalidCode
 	}
 	if sc.userID == "" {
-		return object{{"openid", sc.openID}}, nil
+		return &userInfo3rd{openID: sc.openID}, nil
 	}
 	installed := s.installs[installKey(def.id, sc.corp.CorpID)] != nil
-	userID := sc.userID
+	info := &userInfo3rd{corpID: sc.corp.CorpID, userID: sc.userID, openUserID: openUserID(sc.corp.CorpID, sc.userID)}
 	if !installed {
 		// "userid is encrypted when the corp has not authorized the app"
-		userID = deviceID(sc.corp.CorpID+"/"+def.id, sc.userID)
+		info.userID = deviceID(sc.corp.CorpID+"/"+def.id, sc.userID)
 	}
-	resp := object{{"corpid", sc.corp.CorpID}, {"userid", userID}}
-	if installed && sc.scope != "snsapi_base" {
-		t := randomString(72)
+	if installed && sc.scope != "snsapi_base" && !sc.web {
+		info.ticket = randomString(72)
 		ut := &suiteUserTicket{suite: def, corp: sc.corp, userID: sc.userID, expires: c.now.Add(suiteUserTicketTTL)}
-		s.sTickets[t] = ut
-		s.storeSuite(c.now, kindSuiteTicket+t, ut.expires.Add(time.Hour))
-		resp = append(resp, field{"user_ticket", t}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
+		s.sTickets[info.ticket] = ut
+		s.storeSuite(c.now, kindSuiteTicket+info.ticket, ut.expires.Add(time.Hour))
 	}
-	return append(resp, field{"open_userid", openUserID(sc.corp.CorpID, sc.userID)}), nil
+	return info, nil
+}
+
+// getUserInfo3rd: GET service/auth/getuserinfo3rd?suite_access_token=&code=
+// (DOC 91121).
+func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
+	info, e := s.useCode3rd(c)
+	if e != nil {
+		return nil, e
+	}
+	if info.openID != "" {
+		return object{{"openid", info.openID}}, nil
+	}
+	resp := object{{"corpid", info.corpID}, {"userid", info.userID}}
+	if info.ticket != "" {
+		resp = append(resp, field{"user_ticket", info.ticket}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
+	}
+	return append(resp, field{"open_userid", info.openUserID}), nil
+}
+
+// legacyGetUserInfo3rd: the older path service/getuserinfo3rd with
+// capitalised CorpId / UserId / DeviceId / OpenId, still documented (DOC
+// 91711) and still called by SDKs (e.g. WxJava's GET_USERINFO3RD).
+func (s *Server) legacyGetUserInfo3rd(c *call) (object, *apiError) {
+	info, e := s.useCode3rd(c)
+	if e != nil {
+		return nil, e
+	}
+	if info.openID != "" {
+		return object{{"OpenId", info.openID}, {"DeviceId", deviceID(DemoProviderCorpID, info.openID)}}, nil
+	}
+	resp := object{{"CorpId", info.corpID}, {"UserId", info.userID}, {"DeviceId", deviceID(info.corpID, info.openUserID)}}
+	if info.ticket != "" {
+		resp = append(resp, field{"user_ticket", info.ticket}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
+	}
+	return append(resp, field{"open_userid", info.openUserID}), nil
 }
 
 // getUserDetail3rd: POST service/auth/getuserdetail3rd {user_ticket}

@@ -96,6 +96,7 @@ type suiteCode struct {
 	userID  string
 	openID  string
 	scope   string
+	web     bool // web login: no user_ticket
 	expires time.Time
 }
 
@@ -169,8 +170,12 @@ func (s *Server) addSuiteAgent(ci *corpIndex, def *suiteDef, want int64) {
 			roots = append(roots, d.ID)
 		}
 	}
-	app := &App{AgentID: id, Name: def.name, Secret: "", AllowParties: roots,
-		Description:   "installed from the sandbox's demo " + map[bool]string{false: "suite", true: "代开发 template"}[def.customized],
+	kind := "suite"
+	if def.customized {
+		kind = "代开发 template"
+	}
+	// No Secret: the agent's tokens come only through the install.
+	app := &App{AgentID: id, Name: def.name, AllowParties: roots, Description: "installed from the sandbox's demo " + kind,
 		SquareLogoURL: "https://wwcli.example.com/suite-logo.png", RedirectDomain: "wwcli.example.com",
 		HomeURL: "https://wwcli.example.com/"}
 	ci.apps[id] = app
@@ -189,6 +194,7 @@ func (s *Server) resetSuites() {
 			run.url = u
 			run.nextPush = s.nowLocked()
 			s.startPusherLocked()
+			s.wakeSuitePusher()
 		}
 	}
 	s.svcTokens = map[string]*svcToken{}

@@ -49,7 +49,8 @@ func checkCallbackURL(u string) error {
 
 // SetSuiteCallback sets the instruction callback URL of a suite ("" = the
 // demo suite); an empty url stops its pushes. The first suite_ticket push
-// is due at once, then every 10 sandbox minutes.
+// is due at once, then every 10 sandbox minutes. See also
+// VerifySuiteCallback.
 func (s *Server) SetSuiteCallback(suiteID, u string) error {
 	def, err := s.suiteDef(suiteID)
 	if err != nil {
@@ -69,6 +70,22 @@ func (s *Server) SetSuiteCallback(suiteID, u string) error {
 	s.mu.Unlock()
 	s.wakeSuitePusher()
 	return nil
+}
+
+// VerifySuiteCallback checks url as the provider console does before it
+// saves it (a GET with an encrypted echostr to answer decrypted), then
+// sets it like SetSuiteCallback. A URL that fails is not set.
+func (s *Server) VerifySuiteCallback(suiteID, u string) error {
+	if _, err := s.suiteDef(suiteID); err != nil {
+		return err
+	}
+	if err := checkCallbackURL(u); err != nil {
+		return err
+	}
+	if err := s.verifyCallback(u); err != nil {
+		return err
+	}
+	return s.SetSuiteCallback(suiteID, u)
 }
 
 // PushSuiteTicket issues a new suite_ticket now (the console's "refresh
@@ -126,7 +143,7 @@ func (r *SuiteAuthorizeRequest) fromInstallURL() error {
 	}
 	u, err := url.Parse(r.InstallURL)
 	if err != nil || !strings.HasSuffix(u.Path, "/3rdapp/install") {
-		return fmt.Errorf("install_url %q: expected https://open.work.weixin.qq.com/3rdapp/install?suite_id=...&pre_auth_code=...", r.InstallURL)
+		return fmt.Errorf("install_url %q: expected an install link, https://open.work.weixin.qq.com/3rdapp/install?suite_id=SUITE_ID&pre_auth_code=CODE", r.InstallURL)
 	}
 	q := u.Query()
 	for _, f := range []struct {
@@ -221,6 +238,9 @@ type SuiteCodeRequest struct {
 	OpenID  string `json:"openid,omitempty"` // a non-member: getuserinfo3rd answers openid
 	CorpID  string `json:"corpid,omitempty"` // default: the first corp of the fixtures
 	Scope   string `json:"scope,omitempty"`  // snsapi_base (default), snsapi_userinfo or snsapi_privateinfo
+	// Web: the code comes from the web login page (login_type=ServiceApp),
+	// whose getuserinfo3rd answer has no user_ticket (DOC 98179).
+	Web bool `json:"web,omitempty"`
 }
 
 // IssueSuiteCode returns a single-use code for getuserinfo3rd, valid 5
@@ -259,7 +279,7 @@ func (s *Server) IssueSuiteCode(req SuiteCodeRequest) (string, error) {
 	defer s.mu.Unlock()
 	now := s.nowLocked()
 	s.sCodes[code] = &suiteCode{suite: def, corp: ci, userID: req.UserID, openID: req.OpenID, scope: req.Scope,
-		expires: now.Add(suiteCodeTTL)}
+		web: req.Web, expires: now.Add(suiteCodeTTL)}
 	s.storeSuite(now, kindSuiteCode+code, now.Add(suiteCodeTTL))
 	return code, nil
 }
@@ -421,8 +441,12 @@ func (s *Server) controlSuiteCallback(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		SuiteID string `json:"suite_id,omitempty"`
 		URL     string `json:"url"`
+		Verify  bool   `json:"verify,omitempty"` // check the URL first, as the console does
 	}
 	suiteControl(w, r, &req, func() (any, error) {
+		if req.Verify {
+			return object{{"ok", true}, {"verified", true}}, s.VerifySuiteCallback(req.SuiteID, req.URL)
+		}
 		return object{{"ok", true}}, s.SetSuiteCallback(req.SuiteID, req.URL)
 	})
 }

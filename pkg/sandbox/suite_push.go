@@ -231,3 +231,48 @@ func (s *Server) pushDueTickets() {
 		s.deliver(p)
 	}
 }
+
+// verifyCallback is what the provider console does when an instruction
+// callback URL is saved: a GET with msg_signature, timestamp, nonce and an
+// encrypted echostr, which the URL must answer decrypted. The echostr is
+// framed for receive id = the provider's corp id, not the suite id of the
+// pushes (WeCom staff, community 00080cc0190730ac050bde0fc5b800; several
+// providers report the same trap).
+func (s *Server) verifyCallback(u string) error {
+	cr, err := callback.New(DemoSuiteToken, DemoSuiteEncodingAESKey, DemoProviderCorpID)
+	if err != nil {
+		return err
+	}
+	echo := callback.NewNonce() + callback.NewNonce() // WeCom's echostr is a random number
+	sealed, err := cr.Seal([]byte(echo), DemoProviderCorpID, nil, "", "", s.Now())
+	if err != nil {
+		return err
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return err
+	}
+	q := p.Query()
+	q.Set("msg_signature", sealed.MsgSignature)
+	q.Set("timestamp", sealed.Timestamp)
+	q.Set("nonce", sealed.Nonce)
+	q.Set("echostr", sealed.Encrypt)
+	p.RawQuery = q.Encode()
+	ctx, cancel := context.WithTimeout(context.Background(), suitePushTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.pushClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("URL verification failed: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != echo {
+		return fmt.Errorf("URL verification failed: the URL answered HTTP %d %q, want HTTP 200 with the decrypted echostr; "+
+			"decrypt the GET's echostr for receive id %s (the provider's corp id), the POSTs for the suite id", resp.StatusCode, body, DemoProviderCorpID)
+	}
+	return nil
+}

@@ -259,6 +259,7 @@ func TestSuiteInstallCorpTokenWorksEverywhere(t *testing.T) {
 
 	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", `{"auth_code":"short"}`, "suite_access_token", st), 40058)
 	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", `{}`, "suite_access_token", st), 40078)
+	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", jsonBody(map[string]string{"suite_id": DemoTemplateID, "auth_code": code}), "suite_access_token", st), 48003)
 	pc := e.post("/cgi-bin/service/get_permanent_code", jsonBody(map[string]string{"auth_code": code}), "suite_access_token", st)
 	wantCode(t, pc, 0)
 	wantCode(t, e.post("/cgi-bin/service/get_permanent_code", jsonBody(map[string]string{"auth_code": code}), "suite_access_token", st), 40078) // single use
@@ -330,6 +331,11 @@ func TestSuiteInstallCorpTokenWorksEverywhere(t *testing.T) {
 			wantCode(t, e.post("/cgi-bin/service/get_auth_info", body, "suite_access_token", tc.token), tc.code)
 		})
 	}
+
+	wantCode(t, e.post("/cgi-bin/service/get_corp_token", jsonBody(map[string]string{"suite_id": DemoTemplateID,
+		"auth_corpid": DemoCorpID, "permanent_code": perm}), "suite_access_token", st), 48003)
+	wantCode(t, e.post("/cgi-bin/service/get_corp_token", jsonBody(map[string]string{"suite_id": DemoSuiteID,
+		"auth_corpid": DemoCorpID, "permanent_code": perm}), "suite_access_token", st), 0)
 
 	// re-authorizing keeps the permanent code
 	auth2 := e.control("/_sandbox/suite/authorize", map[string]string{}, 200) // market install: no pre_auth_code
@@ -434,10 +440,31 @@ func TestUserInfo3rd(t *testing.T) {
 	}
 	wantCode(t, info(c), 40029) // single use
 	wantCode(t, e.get("/cgi-bin/service/auth/getuserinfo3rd", "suite_access_token", st), 41008)
+	webCode, err := e.s.IssueSuiteCode(SuiteCodeRequest{UserID: "lisi", Scope: "snsapi_privateinfo", Web: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := info(webCode)
+	wantCode(t, web, 0)
+	if web.str("userid") != "lisi" || web.str("user_ticket") != "" {
+		t.Fatalf("a web-login code gave %s: no user_ticket (DOC 98179)", web.raw)
+	}
 	base := info(code(map[string]string{"userid": "lisi"}))
 	wantCode(t, base, 0)
 	if base.str("user_ticket") != "" {
 		t.Fatalf("snsapi_base gave a user_ticket: %s", base.raw)
+	}
+	// the legacy path (DOC 91711) answers with capitalised names
+	legacy := e.get("/cgi-bin/service/getuserinfo3rd", "suite_access_token", st, "code", code(map[string]string{"userid": "lisi", "scope": "snsapi_privateinfo"}))
+	wantCode(t, legacy, 0)
+	if legacy.str("UserId") != "lisi" || legacy.str("CorpId") != DemoCorpID || legacy.str("DeviceId") == "" ||
+		legacy.str("user_ticket") == "" || legacy.str("open_userid") != openID || legacy.str("userid") != "" {
+		t.Fatalf("legacy getuserinfo3rd %s", legacy.raw)
+	}
+	wantCode(t, e.post("/cgi-bin/service/getuserdetail3rd", jsonBody(map[string]string{"user_ticket": legacy.str("user_ticket")}), "suite_access_token", st), 0)
+	legacyNon := e.get("/cgi-bin/service/getuserinfo3rd", "suite_access_token", st, "code", code(map[string]string{"openid": "oVisitor2"}))
+	if legacyNon.str("OpenId") != "oVisitor2" || legacyNon.str("DeviceId") == "" {
+		t.Fatalf("legacy non-member %s", legacyNon.raw)
 	}
 	non := info(code(map[string]string{"openid": "oVisitor1"}))
 	wantCode(t, non, 0)
@@ -697,4 +724,69 @@ func TestSuiteConcurrency(t *testing.T) {
 	for msg := range errs {
 		t.Error(msg)
 	}
+}
+
+// verifySink answers URL verification GETs, decrypting for receiveID.
+func verifySink(t *testing.T, receiveID string) string {
+	t.Helper()
+	cr, err := callback.New(DemoSuiteToken, DemoSuiteEncodingAESKey, receiveID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			fmt.Fprint(w, "success")
+			return
+		}
+		q := r.URL.Query()
+		plain, err := cr.VerifyURL(q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), q.Get("echostr"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, _ = w.Write(plain)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/suite"
+}
+
+func TestSuiteCallbackVerification(t *testing.T) {
+	e := newEnv(t, Options{})
+	// decrypting the GET for the suite id is the classic mistake: refused, not set
+	wrong := verifySink(t, DemoSuiteID)
+	m := e.control("/_sandbox/suite/callback", map[string]any{"url": wrong, "verify": true}, 400)
+	if msg := fmt.Sprint(m["error"]); !strings.Contains(msg, "URL verification failed") || !strings.Contains(msg, DemoProviderCorpID) {
+		t.Fatalf("wrong receive id: %v", m)
+	}
+	if info := e.get("/_sandbox/suite"); strings.Contains(info.raw, wrong) {
+		t.Fatalf("a URL that failed verification was set: %s", info.raw)
+	}
+	right := verifySink(t, DemoProviderCorpID)
+	m = e.control("/_sandbox/suite/callback", map[string]any{"url": right, "verify": true}, 200)
+	if m["verified"] != true {
+		t.Fatalf("verification %v", m)
+	}
+	if info := e.get("/_sandbox/suite"); !strings.Contains(info.raw, right) {
+		t.Fatalf("the verified URL is not set: %s", info.raw)
+	}
+	if err := e.s.VerifySuiteCallback("", "http://127.0.0.1:1/x"); err == nil || !strings.Contains(err.Error(), "URL verification failed") {
+		t.Fatalf("unreachable URL: %v", err)
+	}
+}
+
+// The pusher stops with the server: after Close nothing is pushed, even
+// when a push falls due.
+func TestSuitePusherStopsWithServer(t *testing.T) {
+	sink := newPushSink(t, DemoSuiteID)
+	s := New(Options{Now: func() time.Time { return testEpoch }, SuiteCallbacks: map[string]string{DemoSuiteID: sink.url}})
+	if _, err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	sink.next() // the push at start
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(time.Hour)
+	time.Sleep(3 * suitePollEvery / 2) // longer than the pusher's poll
+	sink.none()
 }
