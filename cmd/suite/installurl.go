@@ -35,7 +35,7 @@ type InstallURLOptions struct {
 func NewInstallURLCmd(f *cmdutil.Factory, runF func(context.Context, *InstallURLOptions) error) *cobra.Command {
 	opts := &InstallURLOptions{IO: f.IO, Warnf: f.Warnf, SuiteSession: f.SuiteSession}
 	cmd := &cobra.Command{
-		Use:   "install-url [--redirect-uri URL] [--state S] [--test] [--qr]",
+		Use:   "install-url [--redirect-uri URL] [--state S] [--test]",
 		Short: "Build the link that installs the suite in a corp",
 		Long: `Get a pre_auth_code (get_pre_auth_code, 20 minutes; DOC 90601) and print
 the install link on stdout (DOC 90597):
@@ -60,9 +60,11 @@ suite_ticket ('wwcli callback serve --suite', 'wwcli suite ticket set').
 --qr also draws the link as a QR code (stdout when it is a terminal,
 else stderr). --json prints {url, suite_id, pre_auth_code, expires_in,
 auth_type, redirect_uri, state, warnings}.`,
-		Example: `  wwcli --sandbox suite install-url --redirect-uri https://app.example.com/installed
+		Example: `  wwcli --sandbox suite install-url \
+    --redirect-uri https://app.example.com/installed
   wwcli --sandbox suite install-url --test --state s1 --json
-  wwcli suite install-url --redirect-uri https://app.example.com/installed --qr`,
+  wwcli suite install-url --redirect-uri https://app.example.com/installed \
+    --qr`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return cmdutil.FlagErrorf("install-url takes no arguments; pass the callback as --redirect-uri %s", args[0])

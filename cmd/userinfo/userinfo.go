@@ -118,7 +118,8 @@ from 'wwcli auth login'.`,
 		Example: `  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
   wwcli --sandbox userinfo --jq .userid "$(wwcli sandbox code wangwu)"
   wwcli --sandbox userinfo --json "$(wwcli sandbox code lisi)"
-  wwcli userinfo --json -- "$CODE" CORPID SECRET`,
+  wwcli userinfo --json -- "$CODE" CORPID SECRET
+  code=$(wwcli sandbox suite code zhangsan) && wwcli userinfo --suite "$code"`,
 		Args: codeAndCredArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Code = args[0]
