@@ -16,6 +16,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/qrterm/qrtermtest"
 )
 
 const (
@@ -231,5 +232,31 @@ func TestPermanentCodeErrors(t *testing.T) {
 	}
 	if r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), testAuthCode); r.code != 3 || !strings.Contains(r.stderr, "40078") || r.stdout != "" {
 		t.Fatalf("WeCom error: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// --qr: the link alone on a piped stdout, the QR code on stderr, and it
+// scans back to the link; on a terminal stdout it follows the link there.
+func TestInstallURLQR(t *testing.T) {
+	h, _ := harness(t, map[string]string{
+		"/cgi-bin/service/get_pre_auth_code": `{"errcode":0,"errmsg":"ok","pre_auth_code":"PRE123","expires_in":1200}`,
+	})
+	r := runFlow(t, h, NewInstallURLCmd(h.F, nil), "--redirect-uri", "https://app.example.com/installed", "--qr")
+	link := strings.TrimSuffix(r.stdout, "\n")
+	if r.code != 0 || strings.Contains(link, "\n") || !strings.HasPrefix(link, "https://open.work.weixin.qq.com/3rdapp/install?") {
+		t.Fatalf("exit %d stdout %q", r.code, r.stdout)
+	}
+	_, qrText, ok := strings.Cut(r.stderr, "admin:\n")
+	if !ok {
+		t.Fatalf("no QR on stderr:\n%s", r.stderr)
+	}
+	if got, err := qrtermtest.Decode(qrText, qrtermtest.Dark); err != nil || got != link {
+		t.Fatalf("QR holds %q (%v), want %q", got, err, link)
+	}
+	h.F.IO.SetStdoutTTY(true)
+	r = runFlow(t, h, NewInstallURLCmd(h.F, nil), "--redirect-uri", "https://app.example.com/installed", "--qr")
+	link, qrText, _ = strings.Cut(r.stdout, "\n")
+	if got, err := qrtermtest.Decode(qrText, qrtermtest.Dark); r.code != 0 || err != nil || got != link {
+		t.Fatalf("tty: exit %d, QR holds %q (%v), want %q", r.code, got, err, link)
 	}
 }

@@ -93,7 +93,7 @@ auth_type, redirect_uri, state, warnings}.`,
 
 func runInstallURL(ctx context.Context, opts *InstallURLOptions) error {
 	// Bad input is refused before a token is fetched.
-	if _, err := suitepkg.ValidateInstall(suitepkg.InstallParams{SuiteID: "x", RedirectURI: opts.RedirectURI, State: opts.State}); err != nil {
+	if _, err := suitepkg.CheckInstallInput(suitepkg.InstallParams{RedirectURI: opts.RedirectURI, State: opts.State}); err != nil {
 		return asUsage(err)
 	}
 	ss, err := opts.SuiteSession(ctx, "suite install-url", opts.NoCache)

@@ -42,6 +42,12 @@ func ValidateInstall(p InstallParams) ([]string, error) {
 	if strings.ContainsFunc(p.SuiteID, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return nil, &InputError{Field: "suite-id", Msg: fmt.Sprintf("%q contains spaces or control characters", p.SuiteID)}
 	}
+	return CheckInstallInput(p)
+}
+
+// CheckInstallInput checks what the user typed (redirect URI, state), so
+// a CLI can refuse it before it resolves the suite and fetches a token.
+func CheckInstallInput(p InstallParams) ([]string, error) {
 	if len(p.State) > oauth.MaxStateLen {
 		return nil, &InputError{Field: "state", Msg: fmt.Sprintf("is %d bytes; WeCom allows at most %d (DOC 90597)", len(p.State), oauth.MaxStateLen)}
 	}
