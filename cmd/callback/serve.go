@@ -79,8 +79,9 @@ SIGTERM (docker stop, kill) stops the server cleanly with exit 0; Ctrl-C
 exits 130.
 
 --suite SUITE_ID serves a third-party app's (or 代开发 template's)
-instruction callback (指令回调, DOC 90628): the receive id is the suite id,
-every POST is answered with the literal "success" (DOC 97172), and each
+instruction callback (指令回调, DOC 90628): the receive id of every POST is
+the suite id (URL verification uses the provider's corp id, so GET checks
+only the signature), each POST is answered "success" (DOC 97172), and each
 pushed suite_ticket is stored for 'wwcli suite token' (the latest push
 wins). create_auth, change_auth, cancel_auth and reset_permanent_code
 (DOC 90642, DOC 97175) are logged on stderr, one line each, auth codes
@@ -218,7 +219,9 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	var handler http.Handler = h
 	if opts.Suite != "" {
 		h.OnMessage = suiteHandler(opts, tickets, logf, out)
-		handler = cb.SuccessReply(h)
+		if handler, err = suiteHTTPHandler(ctx, opts, h); err != nil {
+			return err
+		}
 	}
 	mux := http.NewServeMux()
 	mux.Handle(opts.Path, handler)

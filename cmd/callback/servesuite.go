@@ -3,6 +3,7 @@ package callback
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -65,6 +66,30 @@ func suiteHandler(opts *ServeOptions, tickets *suiteticket.Store, logf func(stri
 		out.push(func() error { return opts.Exporter.Write(context.Background(), opts.IO, line) })
 		return nil, nil
 	}
+}
+
+// suiteHTTPHandler answers POSTs (events) with h, which checks that the
+// receive id is the suite id, and "success". GET URL verification skips
+// the receive-id check: WeCom verifies a provider's callback URLs with the
+// provider's own corp id, not the suite id (WeCom staff, developers.weixin.qq.com
+// community 00004ed44303b0da47e95085e5bc00); the Token signature is still checked.
+func suiteHTTPHandler(ctx context.Context, opts *ServeOptions, h *cb.Handler) (http.Handler, error) {
+	verify := *h
+	so := opts.SecretOptions
+	so.ReceiveID, so.ReceiveIDSet = "", true
+	c, err := newCrypter(ctx, opts.Secrets, so)
+	if err != nil {
+		return nil, err
+	}
+	verify.Crypter = c
+	events := cb.SuccessReply(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			verify.ServeHTTP(w, r)
+			return
+		}
+		events.ServeHTTP(w, r)
+	}), nil
 }
 
 func knownSuiteEvent(t cb.InfoType) bool {

@@ -134,3 +134,43 @@ func TestServeSuiteUsageErrors(t *testing.T) {
 	execute(t, nil, env, "", "serve", "--suite", "ww 1").expect(t, 2, "", "contains whitespace")
 	execute(t, nil, map[string]string{}, "", "serve", "--suite", sandbox.DemoSuiteID).expect(t, 4, "", "no callback Token")
 }
+
+// URL verification of an instruction callback: WeCom signs and encrypts
+// the echostr for the provider's corp id, not the suite id; the receive
+// id is not checked on GET, the signature is.
+func TestServeSuiteVerifiesURLWithProviderCorpID(t *testing.T) {
+	env, _ := suiteEnv(t)
+	base, _, errOut := startServe(t, env, "--suite", sandbox.DemoSuiteID)
+	for _, rid := range []string{sandbox.DemoProviderCorpID, sandbox.DemoSuiteID} {
+		c, err := cb.New(sandbox.DemoSuiteToken, sandbox.DemoSuiteEncodingAESKey, rid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		echo, err := c.Seal([]byte("echo-"+rid), rid, nil, "", "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := url.Values{"msg_signature": {echo.MsgSignature}, "timestamp": {echo.Timestamp}, "nonce": {echo.Nonce}, "echostr": {echo.Encrypt}}
+		res, err := http.Get(base + "/?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || string(body) != "echo-"+rid {
+			t.Fatalf("receive id %s: %d %q\n%s", rid, res.StatusCode, body, errOut.String())
+		}
+	}
+	// A wrong Token still fails.
+	c, _ := cb.New("wrong-token", sandbox.DemoSuiteEncodingAESKey, sandbox.DemoProviderCorpID)
+	echo, _ := c.Seal([]byte("x"), sandbox.DemoProviderCorpID, nil, "", "", time.Now())
+	q := url.Values{"msg_signature": {echo.MsgSignature}, "timestamp": {echo.Timestamp}, "nonce": {echo.Nonce}, "echostr": {echo.Encrypt}}
+	res, err := http.Get(base + "/?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 400 {
+		t.Fatalf("wrong token: %d", res.StatusCode)
+	}
+}
