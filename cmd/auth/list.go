@@ -31,6 +31,8 @@ type listEntry struct {
 	BaseURL       string `json:"base_url,omitempty"`
 	SecretStorage string `json:"secret_storage"`
 	Callback      bool   `json:"callback"`
+	SuiteID       string `json:"suite_id,omitempty"` // auth login --suite
+	Provider      bool   `json:"provider,omitempty"` // auth login --provider
 }
 
 func newCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
@@ -55,7 +57,7 @@ terminal. With no profiles the output is empty and the exit status 0.`,
 			return runList(cmd.Context(), opts)
 		},
 	}
-	shared.AddJSONFlags(cmd, &opts.Exporter, "[{profile, active, corp_id, agent_id, base_url, secret_storage, callback}]")
+	shared.AddJSONFlags(cmd, &opts.Exporter, "[{profile, active, corp_id, agent_id, base_url, secret_storage, callback, suite_id, provider}]")
 	return cmd
 }
 
@@ -68,7 +70,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	for _, n := range cfg.Names() {
 		p := cfg.Profiles[n]
 		entries = append(entries, listEntry{Profile: n, Active: n == opts.Profile, CorpID: p.CorpID, AgentID: p.AgentID,
-			BaseURL: p.BaseURL, SecretStorage: p.SecretStorage, Callback: p.Callback})
+			BaseURL: p.BaseURL, SecretStorage: p.SecretStorage, Callback: p.Callback, SuiteID: p.SuiteID, Provider: p.Provider})
 	}
 	io := opts.IO
 	switch {

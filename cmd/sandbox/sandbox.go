@@ -29,12 +29,12 @@ type Options struct {
 	// Terminated delivers SIGTERM (tests send their own); stop releases it.
 	Terminated func() (sig <-chan os.Signal, stop func())
 
+	SuiteCallbacks []string // --suite-callback values, "URL" or "SUITE_ID=URL"
+
 	Addr       string
 	Fixtures   string
 	TokenTTL   time.Duration
 	TrustedIPs []string
-	// SuiteCallbacks: --suite-callback values, "URL" or "SUITE_ID=URL".
-	SuiteCallbacks []string
 }
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
@@ -66,23 +66,21 @@ Control API (JSON) under /_sandbox/: issue OAuth / mini-program codes
 (/_sandbox/clock), read counters, the request log and sent messages, reset.
 See docs/sandbox.md.
 
-Third-party apps (docs/sandbox.md): provider corp %s,
-suite %s, 代开发 template %s; the demo corp
-installs them with 'wwcli sandbox suite authorize'. With --suite-callback the
-sandbox pushes an encrypted suite_ticket there every 10 sandbox minutes, and
-auth events as they happen (receive id = suite id).
+Third-party apps: a provider, a suite and a 代开发 template that the demo corp
+can install ('wwcli sandbox suite --help' lists them). With --suite-callback
+the sandbox pushes an encrypted suite_ticket there every 10 sandbox minutes,
+and auth events as they happen (receive id = suite id).
 
 'wwcli --sandbox <command>' runs any command against an in-process sandbox
 with the demo corp instead.`,
 			wwsandbox.DemoCorpID, wwsandbox.DemoAgentID, wwsandbox.DemoAppSecret,
 			wwsandbox.DemoApp2AgentID, wwsandbox.DemoApp2Secret,
-			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey,
-			wwsandbox.DemoProviderCorpID, wwsandbox.DemoSuiteID, wwsandbox.DemoTemplateID),
+			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
-  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite
-  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
+  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
+  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -93,11 +91,11 @@ with the demo corp instead.`,
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.SuiteCallbacks, "suite-callback", nil, "push suite_ticket and auth events to this URL ([SUITE_ID=]URL)")
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free port)")
 	fl.StringVar(&opts.Fixtures, "fixtures", "", "JSON file with your own corps, apps, departments and members")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
-	fl.StringArrayVar(&opts.SuiteCallbacks, "suite-callback", nil, "push suite_ticket and auth events to this URL ([SUITE_ID=]URL)")
 	cmd.AddCommand(NewCodeCmd(f, nil))
 	cmd.AddCommand(NewSuiteCmd(f, nil))
 	return cmd
@@ -188,16 +186,18 @@ func run(ctx context.Context, o *Options) error {
 			theme.WarnIcon(), host)
 	}
 	srv := wwsandbox.New(wwsandbox.Options{
-		Fixtures:       fx,
-		TokenTTL:       o.TokenTTL,
-		TrustedIPs:     o.TrustedIPs,
-		Log:            streams.ErrOut, // the sandbox writes one whole line at a time
-		SuiteCallbacks: suiteCallbacks(o.SuiteCallbacks),
+		Fixtures:   fx,
+		TokenTTL:   o.TokenTTL,
+		TrustedIPs: o.TrustedIPs,
+		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
 	})
 	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
 	term, stopTerm := o.Terminated()
 	defer stopTerm()
+	for id, u := range suiteCallbacks(o.SuiteCallbacks) {
+		_ = srv.SetSuiteCallback(id, u) // validate checked them
+	}
 	base, err := srv.Start(o.Addr)
 	if err != nil {
 		return listenError(o.Addr, err)

@@ -43,13 +43,28 @@ func NewSuiteCmd(f *cmdutil.Factory, runF func(context.Context, *SuiteOptions) e
 		Use:   "suite",
 		Short: "Drive the third-party apps of a running sandbox",
 		Long: fmt.Sprintf(`Do on a running 'wwcli sandbox' what WeCom's provider console, install page
-and login do for a third-party app (suite %s) or the
-代开发 template (%s): issue and push a suite_ticket,
-authorize an install, issue a getuserinfo3rd code.
+and login do for a third-party app (suite) or a 代开发 template: issue and
+push a suite_ticket, authorize an install, issue a getuserinfo3rd code.
+
+The sandbox's provider world (docs/sandbox.md, "Third-party apps"):
+  provider corp     %s
+    provider_secret %s
+  suite             %s
+    suite_secret    %s
+  代开发 template  %s
+    secret          %s
+  instruction callback (receive id = suite id, or the template's)
+    Token           %s
+    EncodingAESKey  %s
+Installed, the suite is agent %d of the corp, the template %d.
 
 Point --base-url or WWCLI_BASE_URL at the URL the sandbox printed: the
-third-party state lives in that server (docs/sandbox.md, "Third-party apps").`,
-			wwsandbox.DemoSuiteID, wwsandbox.DemoTemplateID),
+third-party state lives in that server.`,
+			wwsandbox.DemoProviderCorpID, wwsandbox.DemoProviderSecret,
+			wwsandbox.DemoSuiteID, wwsandbox.DemoSuiteSecret,
+			wwsandbox.DemoTemplateID, wwsandbox.DemoTemplateSecret,
+			wwsandbox.DemoSuiteToken, wwsandbox.DemoSuiteEncodingAESKey,
+			wwsandbox.DemoSuiteAgentID, wwsandbox.DemoTemplateAgentID),
 		Example: `  wwcli sandbox suite ticket
   wwcli sandbox suite authorize --state s1
   wwcli sandbox suite code --scope snsapi_privateinfo lisi`,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
@@ -107,5 +108,26 @@ func TestTicketSetRefusals(t *testing.T) {
 	h.F.Global.Sandbox = true
 	if err := run(t, h, "ticket", "set", "-"); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--sandbox") {
 		t.Errorf("sandbox: %v", err)
+	}
+}
+
+// A stored ticket older than WeCom's 30 minutes is still shown, flagged.
+func TestTicketShowsAnExpiredTicket(t *testing.T) {
+	h := cmdutiltest.NewFactory(t)
+	h.Env["WWCLI_SUITE_ID"] = "wwsuite0000000001"
+	h.In.WriteString("OLD\n")
+	if err := run(t, h, "ticket", "set", "-"); err != nil {
+		t.Fatal(err)
+	}
+	h.F.Now = func() time.Time { return time.Now().Add(31 * time.Minute) }
+	if err := run(t, h, "ticket"); err != nil {
+		t.Fatal(err)
+	}
+	if h.Out.String() != "OLD\n" || !strings.Contains(h.ErrOut.String(), "older than the 30m0s WeCom accepts") ||
+		!strings.Contains(h.ErrOut.String(), "warning: the stored suite_ticket") {
+		t.Fatalf("stdout %q stderr %q", h.Out, h.ErrOut)
+	}
+	if err := run(t, h, "ticket", "--jq", ".expired"); err != nil || strings.TrimSpace(h.Out.String()) != "true" {
+		t.Fatalf("%v %q", err, h.Out)
 	}
 }

@@ -57,7 +57,7 @@ ticket the sandbox pushes now; else the latest one stored by
 }
 
 func addSuiteIDFlag(cmd *cobra.Command, v *string) {
-	cmd.Flags().StringVar(v, "suite-id", "", "the suite (`ID`); default WWCLI_SUITE_ID or the profile's")
+	cmd.Flags().StringVar(v, "suite-id", "", "`ID` of the suite; default WWCLI_SUITE_ID or the profile's")
 }
 
 // ticketJSON is what --json prints. received_at and age_seconds are

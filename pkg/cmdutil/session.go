@@ -29,13 +29,13 @@ type Session struct {
 	// memory keeps the tokens of this process when there is no cache, so
 	// one run fetches each token once (WeCom limits gettoken).
 	memory *memoryTokens
-	now    func() time.Time
-	// tokenFromCache remembers whether the token in use came from the
-	// cache: then 40001 may mean "secret rotated", worth one refetch.
-	tokenFromCache bool
 	// suite is set for an authorized corp (Creds.Suite): the access token
 	// is then the corp token from get_corp_token.
 	suite *SuiteSession
+	now   func() time.Time
+	// tokenFromCache remembers whether the token in use came from the
+	// cache: then 40001 may mean "secret rotated", worth one refetch.
+	tokenFromCache bool
 }
 
 // Result is a token or ticket with its lifetime.
@@ -183,6 +183,10 @@ func (s *Session) key(kind string) tokencache.Key {
 
 // get returns a cached value or fetches it (once across processes).
 func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch tokencache.Fetcher) (Result, error) {
+	if kind == "token" && s.suite != nil {
+		// An authorized corp's access token is its corp token (get_corp_token).
+		kind, fetch = KindCorpToken, s.corpToken
+	}
 	k := s.key(kind)
 	if s.cache == nil {
 		e, err := s.memory.getOrFetch(ctx, k, refresh, s.now, fetch)
@@ -208,7 +212,7 @@ func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch toke
 
 // Token returns an access_token, from the cache when fresh.
 func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
-	kind, fetch := "token", tokencache.Fetcher(func(ctx context.Context) (string, time.Duration, error) {
+	r, err := s.get(ctx, "token", refresh, func(ctx context.Context) (string, time.Duration, error) {
 		t, err := s.Client.GetToken(ctx, s.Creds.CorpID, s.Creds.Secret)
 		if err != nil {
 			return "", 0, err
@@ -218,10 +222,6 @@ func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
 		}
 		return t.AccessToken, time.Duration(t.ExpiresIn) * time.Second, nil
 	})
-	if s.suite != nil { // an authorized corp: the corp token
-		kind, fetch = KindCorpToken, s.corpToken
-	}
-	r, err := s.get(ctx, kind, refresh, fetch)
 	if err == nil {
 		s.tokenFromCache = r.Cached
 	}

@@ -213,21 +213,18 @@ func (f *Factory) StorePermanentCode(ctx context.Context, suiteID, corpID, code 
 
 // PermanentCode returns the permanent code corpID gave suiteID and where
 // it came from: WWCLI_PERMANENT_CODE (CI), else the one `wwcli suite
-// permanent-code` stored. Under --sandbox, without either, it installs the
-// suite in the demo corp through the sandbox's control API.
+// permanent-code` stored. Under --sandbox only the codes of this run's
+// installs exist (--auth-corp installs the demo suite when there is none).
 func (f *Factory) PermanentCode(ctx context.Context, suiteID, corpID string) (code, source string, err error) {
 	if v := strings.TrimSpace(f.Getenv("WWCLI_PERMANENT_CODE")); v != "" {
 		return v, "WWCLI_PERMANENT_CODE", nil
 	}
 	account := config.PermanentCodeAccount(suiteID, corpID)
 	if f.Global.Sandbox {
-		f.mu.Lock()
-		code := f.sandboxPermanentCodes[account]
-		f.mu.Unlock()
-		if code != "" {
+		if code := f.sandboxPermanentCode(account); code != "" {
 			return code, "sandbox install of this run", nil
 		}
-		return "", "", nil // the caller installs (sandboxInstall)
+		return "", "", Errorf(ExitCredentials, "no permanent code of corp %s for suite %s in this --sandbox run: exchange an install's auth_code with 'wwcli suite permanent-code AUTH_CODE' first", corpID, suiteID)
 	}
 	store, err := f.permanentCodeStore()
 	if err != nil {
@@ -373,4 +370,12 @@ func thirdPartySuggestions() []Suggestion {
 		{Message: "suite: no suite_ticket", Lines: []string{SuiteTicketSetLine},
 			Env: map[string]string{"WWCLI_SUITE_ID": sandbox.DemoSuiteID, "SUITE_TICKET": "ticket-pushed-to-the-callback"}},
 	}
+}
+
+// sandboxPermanentCode is the permanent code an install of this
+// --sandbox run left for account, or "".
+func (f *Factory) sandboxPermanentCode(account string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sandboxPermanentCodes[account]
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -278,17 +279,17 @@ func (f *Factory) resolveAuthCorp(ctx context.Context, command string, in CredIn
 	if err != nil {
 		return Credentials{}, err
 	}
-	code, source, err := f.PermanentCode(ctx, suite.SuiteID, corp)
-	if err != nil {
-		return Credentials{}, err
-	}
-	if code == "" { // only under --sandbox
+	var code, source string
+	if f.Global.Sandbox && strings.TrimSpace(f.Getenv("WWCLI_PERMANENT_CODE")) == "" &&
+		f.sandboxPermanentCode(config.PermanentCodeAccount(suite.SuiteID, corp)) == "" {
 		var installedAgent string
 		if code, installedAgent, err = f.sandboxInstall(ctx, suite, corp); err != nil {
 			return Credentials{}, err
 		}
 		source = "sandbox install"
 		agentID = firstNonEmpty(agentID, installedAgent)
+	} else if code, source, err = f.PermanentCode(ctx, suite.SuiteID, corp); err != nil {
+		return Credentials{}, err
 	}
 	c := Credentials{CorpID: corp, Secret: code, AgentID: agentID, BaseURL: suite.BaseURL, Profile: suite.Profile,
 		Source: fmt.Sprintf("corp %s authorized suite %s (%s; suite from %s)", corp, suite.SuiteID, source, suite.Source)}

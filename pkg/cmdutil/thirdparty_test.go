@@ -449,6 +449,9 @@ func TestSandboxAuthCorpInstallsTheDemoSuite(t *testing.T) {
 	f.Global.Sandbox = true
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if _, _, err := f.PermanentCode(ctx, sandbox.DemoSuiteID, sandbox.DemoCorpID); ExitCode(err) != ExitCredentials {
+		t.Fatalf("before any install: %v", err)
+	}
 	s, err := f.Session(ctx, "ticket", CredInput{AuthCorp: sandbox.DemoCorpID}, false)
 	if err != nil {
 		t.Fatal(err)

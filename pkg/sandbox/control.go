@@ -251,6 +251,22 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		if method(http.MethodGet) {
 			writeJSON(w, http.StatusOK, s.info())
 		}
+	case "/_sandbox/suite":
+		s.controlSuiteInfo(w, r)
+	case "/_sandbox/suite/callback":
+		s.controlSuiteCallback(w, r)
+	case "/_sandbox/suite/push_ticket":
+		s.controlSuitePushTicket(w, r)
+	case "/_sandbox/suite/authorize":
+		s.controlSuiteAuthorize(w, r)
+	case "/_sandbox/suite/code":
+		s.controlSuiteCode(w, r)
+	case "/_sandbox/suite/change_auth":
+		s.controlSuiteChange(w, r)
+	case "/_sandbox/suite/cancel_auth":
+		s.controlSuiteCancel(w, r)
+	case "/_sandbox/suite/reset_permanent_code":
+		s.controlSuiteResetSecret(w, r)
 	case "/_sandbox/code":
 		if !method(http.MethodPost) {
 			return
@@ -364,22 +380,6 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		default:
 			method(http.MethodGet, http.MethodPost)
 		}
-	case "/_sandbox/suite":
-		s.controlSuiteInfo(w, r)
-	case "/_sandbox/suite/callback":
-		s.controlSuiteCallback(w, r)
-	case "/_sandbox/suite/push_ticket":
-		s.controlSuitePushTicket(w, r)
-	case "/_sandbox/suite/authorize":
-		s.controlSuiteAuthorize(w, r)
-	case "/_sandbox/suite/code":
-		s.controlSuiteCode(w, r)
-	case "/_sandbox/suite/change_auth":
-		s.controlSuiteChange(w, r)
-	case "/_sandbox/suite/cancel_auth":
-		s.controlSuiteCancel(w, r)
-	case "/_sandbox/suite/reset_permanent_code":
-		s.controlSuiteResetSecret(w, r)
 	case "/_sandbox/reset":
 		if method(http.MethodPost) {
 			s.Reset()

@@ -392,7 +392,7 @@ func (s *Server) authInfo(in *install) object {
 }
 
 func (s *Server) authUserInfo(in *install) object {
-	u := in.corp.users[in.userID]
+	u := member(in.corp, in.userID)
 	if u == nil {
 		return object{}
 	}
@@ -504,7 +504,7 @@ func (s *Server) getUserDetail3rd(c *call) (object, *apiError) {
 	if !c.now.Before(t.expires) {
 		return nil, errTicketExpired
 	}
-	u := t.corp.users[t.userID]
+	u := member(t.corp, t.userID)
 	if u == nil {
 		return nil, errTicketInvalid
 	}

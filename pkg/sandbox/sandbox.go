@@ -21,16 +21,17 @@ import (
 
 // Options configure a Server. The zero value serves the demo corp.
 type Options struct {
+	// SuiteCallbacks maps a suite or 代开发 template id to its instruction
+	// callback URL: suite_ticket and auth events are pushed there (suite.go).
+	SuiteCallbacks map[string]string
+	PushClient     *http.Client // posts those pushes; nil = a client with a 5 s timeout
+
 	Fixtures   *Fixtures        // nil = DemoFixtures()
 	TokenTTL   time.Duration    // 0 = 7200s
 	TrustedIPs []string         // empty = trust every caller (per-app trusted_ips still apply); else others get 60020
 	Now        func() time.Time // nil = time.Now; the control API moves the sandbox clock forward from it
 	Log        io.Writer        // one line per request (nil = none); secrets and tokens are never logged in clear
 	Codes      CodeStore        // nil = codes live in memory; else issued codes go there and unknown codes come from there
-	// SuiteCallbacks maps a suite or 代开发 template id to its instruction
-	// callback URL: suite_ticket and auth events are pushed there.
-	SuiteCallbacks map[string]string
-	PushClient     *http.Client // posts those pushes; nil = a client with a 5 s timeout
 }
 
 const (
@@ -65,10 +66,10 @@ type Server struct {
 	log      []LogEntry
 	messages []Message
 	msgSeq   int
+	suiteState
 	robotState
 	mediaState
 	expiryState
-	suiteState
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -146,14 +147,15 @@ func New(opts Options) *Server {
 			s.robotKeys[c.Robots[j].Key] = &robotRef{Robot: &c.Robots[j], corp: ci}
 		}
 	}
-	s.routes = s.apiRoutes()
 	s.initSuites()
+	s.routes = s.apiRoutes()
 	s.resetState()
 	return s
 }
 
 func (s *Server) resetState() {
 	s.offset = 0
+	s.resetSuites()
 	s.tokens = map[string]*token{}
 	s.codes = map[string]*authCode{}
 	s.tickets = map[string]*userTicket{}
@@ -167,7 +169,6 @@ func (s *Server) resetState() {
 	s.msgSeq = 0
 	s.resetRobots()
 	s.resetMedia()
-	s.resetSuites()
 }
 
 // Handler serves /cgi-bin/... (the WeCom API) and /_sandbox/... (control).

@@ -132,9 +132,8 @@ type suiteState struct {
 func installKey(suiteID, corpID string) string { return suiteID + "\x00" + corpID }
 
 // initSuites builds the third-party world: the demo suite and template,
-// each registered as an agent of every corp (unreachable until installed),
-// and gettoken learning 代开发 permanent codes. Called once by New, after
-// the routes are built.
+// each registered as an agent of every corp (unreachable until installed).
+// Called once by New.
 func (s *Server) initSuites() {
 	s.suiteDefs = map[string]*suiteDef{
 		DemoSuiteID: {id: DemoSuiteID, secret: DemoSuiteSecret, name: "演示第三方应用", apps: map[string]*App{}},
@@ -150,7 +149,12 @@ func (s *Server) initSuites() {
 	if s.pushClient == nil {
 		s.pushClient = &http.Client{Timeout: suitePushTimeout}
 	}
-	if rt, ok := s.routes["/cgi-bin/gettoken"]; ok {
+}
+
+// learnPermanentCodes makes gettoken take a 代开发 permanent code as the
+// secret. Called by the first resetSuites, in New, before any request.
+func (s *Server) learnPermanentCodes() {
+	if rt, ok := s.routes["/cgi-bin/gettoken"]; ok && s.getTokenFor == nil {
 		s.getTokenFor = rt.handle
 		rt.handle = s.getTokenWithPermanentCode
 		s.routes["/cgi-bin/gettoken"] = rt
@@ -185,6 +189,7 @@ func (s *Server) addSuiteAgent(ci *corpIndex, def *suiteDef, want int64) {
 // resetSuites forgets tickets, tokens, codes and installs; callback URLs
 // go back to Options.SuiteCallbacks. Called with s.mu held (or from New).
 func (s *Server) resetSuites() {
+	s.learnPermanentCodes()
 	s.suiteRuns = map[string]*suiteRun{}
 	for id := range s.suiteDefs {
 		s.suiteRuns[id] = &suiteRun{}
@@ -268,6 +273,10 @@ func (s *Server) ticketValid(id, ticket string, now time.Time) bool {
 	}
 	return false
 }
+
+// member finds a member of ci by userid (the one place the third-party
+// code looks members up). Called with s.mu held: members may change.
+func member(ci *corpIndex, userID string) *User { return ci.users[userID] }
 
 // openUserID is a member's id as one provider's apps see it: the same
 // across the provider's apps (DOC 91121).

@@ -177,12 +177,6 @@ func (s *Server) AuthorizeSuite(req SuiteAuthorizeRequest) (SuiteAuthorization, 
 	if err != nil {
 		return out, err
 	}
-	if req.UserID == "" && len(ci.Users) > 0 {
-		req.UserID = ci.Users[0].UserID
-	}
-	if ci.users[req.UserID] == nil {
-		return out, fmt.Errorf("userid %q is not a member of %s", req.UserID, ci.CorpID)
-	}
 	if !installState().MatchString(req.State) {
 		return out, fmt.Errorf("state %q: use at most 128 of a-z A-Z 0-9 (DOC 90597)", req.State)
 	}
@@ -196,6 +190,15 @@ func (s *Server) AuthorizeSuite(req SuiteAuthorizeRequest) (SuiteAuthorization, 
 	}
 
 	s.mu.Lock()
+	if req.UserID == "" && len(ci.Users) > 0 {
+		req.UserID = ci.Users[0].UserID
+	}
+	if u := member(ci, req.UserID); u != nil {
+		req.UserID = u.UserID
+	} else {
+		s.mu.Unlock()
+		return out, fmt.Errorf("userid %q is not a member of %s", req.UserID, ci.CorpID)
+	}
 	now := s.nowLocked()
 	authType := 0
 	if req.PreAuthCode != "" {
@@ -267,16 +270,19 @@ func (s *Server) IssueSuiteCode(req SuiteCodeRequest) (string, error) {
 	switch {
 	case req.UserID != "" && req.OpenID != "":
 		return "", errors.New("give userid (member) or openid (non-member), not both")
-	case req.UserID != "":
-		if ci.users[req.UserID] == nil {
-			return "", fmt.Errorf("userid %q is not a member of %s", req.UserID, ci.CorpID)
-		}
-	case req.OpenID == "":
+	case req.UserID == "" && req.OpenID == "":
 		return "", errors.New("userid is required (or openid for a non-member)")
 	}
 	code := newCode()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if req.UserID != "" {
+		u := member(ci, req.UserID)
+		if u == nil {
+			return "", fmt.Errorf("userid %q is not a member of %s", req.UserID, ci.CorpID)
+		}
+		req.UserID = u.UserID // the member's own spelling
+	}
 	now := s.nowLocked()
 	s.sCodes[code] = &suiteCode{suite: def, corp: ci, userID: req.UserID, openID: req.OpenID, scope: req.Scope,
 		web: req.Web, expires: now.Add(suiteCodeTTL)}
