@@ -12,6 +12,7 @@ import (
 	"github.com/wwcli/wwcli/cmd/media"
 	"github.com/wwcli/wwcli/cmd/message"
 	"github.com/wwcli/wwcli/cmd/provider"
+	"github.com/wwcli/wwcli/cmd/relay"
 	"github.com/wwcli/wwcli/cmd/sandbox"
 	"github.com/wwcli/wwcli/cmd/sign"
 	"github.com/wwcli/wwcli/cmd/suite"
@@ -44,4 +45,5 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(media.NewCmd(f))
 	root.AddCommand(suite.NewCmd(f))
 	root.AddCommand(provider.NewCmd(f))
+	root.AddCommand(relay.NewCmd(f, nil))
 }

@@ -103,13 +103,14 @@ const (
 //     `wwcli errcode`, and the sandbox under `wwcli sandbox`;
 //   - stdin: a line with --secret-stdin and no pipe gets the demo secret;
 //   - files in the working directory: msg.json (a message/send body),
-//     corp.json (sandbox fixtures), secret.txt (the demo secret), body.xml
+//     corp.json (sandbox fixtures), clients.json (relay clients), secret.txt (the demo secret),
+//     fixtures/ (a recording for --replay), body.xml
 //     and body.json (a callback message), ./public, and
 //     ~/Downloads/WW_verify_AbCdEfGh12345678.txt;
 //   - loopback URLs http://127.0.0.1:PORT (the app a callback is sent or
 //     forwarded to) become a callback handler started by the test.
 //
-// Servers (`wwcli sandbox`, `wwcli callback serve`) must be one command; a
+// Servers (`wwcli sandbox`, `wwcli callback serve`, `wwcli relay`) must be one command; a
 // trailing "&" is dropped and --addr becomes (or is added as) 127.0.0.1:0.
 // They must print their base URL as the first stdout line and exit 0 when
 // stopped with SIGTERM.
@@ -357,10 +358,15 @@ func exampleFiles(t *testing.T, crypter *cb.Crypter, vars map[string]string) map
 		"dist/report.html": []byte("<!doctype html><title>report</title><p>all green</p>\n"),
 		"memo.amr":         append([]byte("#!AMR\n"), make([]byte, 64)...),
 		"home/Downloads/WW_verify_AbCdEfGh12345678.txt": []byte("AbCdEfGh12345678"),
+		// a `wwcli api --record` directory for `wwcli sandbox --replay fixtures`
+		"fixtures/20261201T000000.000000000Z-tag-get.json": []byte(`{"format":"wwcli-recording/1","method":"GET",` +
+			`"path":"/cgi-bin/tag/get","query":{"tagid":["1"]},"status":200,"response":{"errcode":0,"errmsg":"ok","tagname":"A"}}` + "\n"),
 	}
 	for _, name := range []string{"logo.png", "chart.png", "banner.png"} {
 		files[name] = examplePNG(t)
 	}
+	// `wwcli relay --clients clients.json`: one client, token "ci-token-0123456789abcdef"
+	files["clients.json"] = []byte(`{"clients":[{"name":"ci","token_sha256":"e202c13a9341f2216ea6ae595534d8706be411253bbbae86b7d5205aeb7504b3","paths":["/cgi-bin/*"]}]}` + "\n")
 	msg := []byte("<xml><ToUserName><![CDATA[" + exampleCallbackReceiveID + "]]></ToUserName>" +
 		"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><AgentID>1000002</AgentID></xml>")
 	sealed, err := crypter.Seal(msg, exampleCallbackReceiveID, nil, "", "", time.Now())
@@ -426,14 +432,17 @@ var (
 	secretEllipsis  = regexp.MustCompile(`\bWWCLI_SECRET=(\.\.\.|…)`)
 	loopbackURL     = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	addrFlag        = regexp.MustCompile(`--addr[ =]127\.0\.0\.1:\d+`)
-	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve)( +[^cs]| *$)`)
+	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve|relay)( +[^c]| *$)`)
 	// trailingComment is a "# ..." at the end of a line, outside quotes.
 	trailingComment = regexp.MustCompile(`\s+#[^'"]*$`)
 )
 
 // isServer reports whether line starts a server; a trailing "&" (run in
 // the background) is allowed.
-func isServer(line string) bool { return serverCommand.MatchString(line) }
+func isServer(line string) bool {
+	// `wwcli sandbox suite ...` talks to a running sandbox; it is not one
+	return serverCommand.MatchString(line) && !strings.HasPrefix(line, "wwcli sandbox suite ")
+}
 
 // examplePlaceholders turns the placeholders of line into runnable values
 // and returns the shell variables it needs.

@@ -40,6 +40,9 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_PROVIDER_SECRET, WWCLI_PROVIDER_CORP_ID
                          the provider secret and the provider's corp id
                          (else WWCLI_CORP_ID)
+  WWCLI_RELAY, WWCLI_RELAY_TOKEN
+                         call WeCom through a 'wwcli relay' at this URL with
+                         this client token (or --relay-token-file); no secret
   WWCLI_NO_INPUT         never prompt
   NO_COLOR, CLICOLOR=0, TERM=dumb
                          no colour

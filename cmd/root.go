@@ -111,6 +111,7 @@ for the exit codes and 'wwcli help environment' for the variables.`,
 	pf.BoolVar(&f.Global.Debug, "debug", false, "add WeCom's debug=1 to calls (5 calls/minute cap!) and log them as --verbose")
 	pf.BoolVar(&f.Global.Sandbox, "sandbox", false, "run against an in-process WeCom sandbox with the demo corp (env WWCLI_SANDBOX=1); not with --base-url or --profile")
 	pf.BoolVar(&f.Global.InsecureHTTP, "insecure-http", false, "allow a plain http:// base URL to a host other than this machine (the secret travels in clear)")
+	pf.StringVar(&f.Global.RelayTokenFile, "relay-token-file", "", "read the client token for WWCLI_RELAY from `FILE` (else env WWCLI_RELAY_TOKEN)")
 	pf.BoolVar(&f.Global.NoColor, "no-color", false, "disable colour and symbols (also NO_COLOR)")
 
 	addCommands(root, f)

@@ -53,6 +53,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		sandboxScriptCommands(),
 		webhookScriptCommands(),
 		suiteScriptCommands(),
+		relayScriptCommands(),
 		vdscript.Commands(), // vdserve: web servers for verify-domain
 		{"exits": exitsCommand, "sleep": sleepCommand},
 	} {

@@ -186,6 +186,8 @@ func runSuggestion(t *testing.T, base, code string, s cmdutil.Suggestion, line s
  "departments":[{"id":1,"name":"Acme","parentid":0,"order":1}],
  "users":[{"userid":"liuyang","name":"刘洋","department":[1],"status":1}]}]}` + "\n",
 	}
+	// `wwcli relay --clients clients.json`: one client
+	files["clients.json"] = `{"clients":[{"name":"ci","token_sha256":"e202c13a9341f2216ea6ae595534d8706be411253bbbae86b7d5205aeb7504b3","paths":["/cgi-bin/*"]}]}`
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 			t.Fatal(err)
@@ -249,7 +251,12 @@ func runSuggestion(t *testing.T, base, code string, s cmdutil.Suggestion, line s
 // runServerSuggestion starts a server suggestion on 127.0.0.1:0 and
 // checks that it prints its base URL first; then stops it.
 func runServerSuggestion(t *testing.T, dir string, env []string, line string) {
-	args := append(strings.Fields(line)[1:], "--addr", "127.0.0.1:0")
+	words := strings.Fields(line)
+	for len(words) > 0 && strings.Contains(words[0], "=") { // VAR=value wwcli ...
+		env = append(env, words[0])
+		words = words[1:]
+	}
+	args := append(words[1:], "--addr", "127.0.0.1:0")
 	cmd := exec.Command("wwcli", args...)
 	cmd.Dir, cmd.Env = dir, env
 	var stderr bytes.Buffer

@@ -183,8 +183,15 @@ func TestPaginateListID(t *testing.T) {
 			t.Errorf("page is not JSON: %q", l)
 		}
 	}
-	if _, errOut, code := h.run(t, "", "user/list_id", "--paginate"); code != 2 || !strings.Contains(errOut, "POST body") {
-		t.Errorf("paginate without a body: exit %d %s", code, errOut)
+	// The catalog knows list_id is a POST: no -f needed for a body.
+	if out, errOut, code := h.run(t, "", "user/list_id", "--paginate", "--jq", ".dept_user[].userid"); code != 0 || !strings.Contains(out, "alice\n") {
+		t.Errorf("paginate a known POST endpoint without -f: exit %d %s %s", code, out, errOut)
+	}
+	// A GET endpoint (catalog) or a path without a body cannot paginate.
+	for _, path := range []string{"department/list", "some/unknown_api"} {
+		if _, errOut, code := h.run(t, "", path, "--paginate"); code != 2 || !strings.Contains(errOut, "POST body") {
+			t.Errorf("paginate %s: exit %d %s", path, code, errOut)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/wwcli/wwcli/pkg/apicatalog"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -23,6 +24,9 @@ type prepared struct {
 	query  url.Values
 	body   map[string]any // set for -f bodies and for --input with --paginate
 	raw    []byte         // --input without --paginate: sent untouched
+	// endpoint is the catalog's entry for path, if it has one.
+	endpoint *apicatalog.Endpoint
+	warned   bool // a secret-kind warning was printed
 }
 
 func (p *prepared) request() wecom.Request {
@@ -43,6 +47,11 @@ func prepare(opts *Options) (*prepared, error) {
 		return nil, err
 	}
 	p := &prepared{path: path, query: query}
+	if opts.Catalog != nil {
+		if ep, ok := opts.Catalog().Lookup(path); ok {
+			p.endpoint = &ep
+		}
+	}
 	if err := opts.Exporter.Validate(); err != nil {
 		return nil, err
 	}
@@ -68,6 +77,21 @@ func prepare(opts *Options) (*prepared, error) {
 		p.raw = raw
 		for _, kv := range fields {
 			p.query.Add(kv.key, kv.text)
+		}
+	} else if ep := p.endpoint; ep != nil && (method == "" || method == ep.Method) {
+		// The catalog knows the endpoint: each field goes where its docs
+		// put it (user/get?userid=..., menu/create?agentid=... + body).
+		// A known POST endpoint gets a JSON body even without fields.
+		p.method = ep.Method
+		if p.method == http.MethodPost {
+			p.body = map[string]any{}
+		}
+		for _, kv := range fields {
+			if ep.FieldIn(kv.key) == apicatalog.InQuery || p.method == http.MethodGet {
+				p.query.Add(kv.key, kv.text)
+			} else {
+				p.body[kv.key] = kv.value
+			}
 		}
 	} else if len(fields) > 0 && method != http.MethodGet {
 		p.method = http.MethodPost

@@ -35,6 +35,9 @@ type Dirs struct {
 	Completions string
 	Markdown    string
 	Man         string
+	// EndpointTable is a Markdown file whose generated endpoint table
+	// (pkg/apicatalog) is rewritten.
+	EndpointTable string
 }
 
 func main() {
@@ -49,8 +52,9 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&dirs.Completions, "completions", "", "write bash, zsh, fish and PowerShell completions into `DIR`")
 	fs.StringVar(&dirs.Markdown, "markdown", "", "write one Markdown page per command into `DIR`")
 	fs.StringVar(&dirs.Man, "man", "", "write one man page per command (section 1) into `DIR`")
+	fs.StringVar(&dirs.EndpointTable, "endpoint-table", "", "rewrite the generated endpoint table in `FILE` (docs/sandbox.md)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gen-docs [--completions DIR] [--markdown DIR] [--man DIR]")
+		fmt.Fprintln(stderr, "usage: gen-docs [--completions DIR] [--markdown DIR] [--man DIR] [--endpoint-table FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,8 +64,18 @@ func run(args []string, stderr io.Writer) int {
 		return cmdutil.ExitUsage
 	}
 	if fs.NArg() > 0 || dirs == (Dirs{}) {
-		fmt.Fprintln(stderr, "gen-docs: pass at least one of --completions, --markdown or --man, and no arguments")
+		fmt.Fprintln(stderr, "gen-docs: pass at least one of --completions, --markdown, --man or --endpoint-table, and no arguments")
 		return cmdutil.ExitUsage
+	}
+	if dirs.EndpointTable != "" {
+		if err := EndpointTable(dirs.EndpointTable); err != nil {
+			fmt.Fprintln(stderr, "gen-docs: --endpoint-table:", err)
+			return cmdutil.ExitFailure
+		}
+		fmt.Fprintf(stderr, "wrote the endpoint table in %s\n", dirs.EndpointTable)
+		if dirs == (Dirs{EndpointTable: dirs.EndpointTable}) {
+			return cmdutil.ExitOK
+		}
 	}
 	written, err := Generate(NewTree(), dirs)
 	for _, w := range written {

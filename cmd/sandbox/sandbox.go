@@ -35,6 +35,7 @@ type Options struct {
 	Fixtures   string
 	TokenTTL   time.Duration
 	TrustedIPs []string
+	Replay     string // --replay DIR
 }
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
@@ -77,10 +78,10 @@ with the demo corp instead.`,
 			wwsandbox.DemoApp2AgentID, wwsandbox.DemoApp2Secret,
 			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
+  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
-  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
-  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite`,
+  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -96,6 +97,7 @@ with the demo corp instead.`,
 	fl.StringVar(&opts.Fixtures, "fixtures", "", "JSON file with your own corps, apps, departments and members")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
+	fl.StringVar(&opts.Replay, "replay", "", "answer endpoints it does not simulate from 'wwcli api --record' files in `DIR`")
 	cmd.AddCommand(NewCodeCmd(f, nil))
 	cmd.AddCommand(NewSuiteCmd(f, nil))
 	return cmd
@@ -178,6 +180,10 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	replay, err := loadReplay(o.Replay)
+	if err != nil {
+		return err
+	}
 	streams := o.IO
 	theme := ui.New(streams.ErrOut, streams.ColorErr())
 	host, _, _ := net.SplitHostPort(o.Addr)
@@ -190,6 +196,7 @@ func run(ctx context.Context, o *Options) error {
 		TokenTTL:   o.TokenTTL,
 		TrustedIPs: o.TrustedIPs,
 		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
+		Replay:     replay,
 	})
 	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
@@ -212,6 +219,7 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/; Ctrl-C to stop\n",
 		theme.SuccessIcon(), base, corp, base)
+	reportReplay(streams.ErrOut, o.Replay, replay, srv.Simulates)
 	select {
 	case <-ctx.Done():
 	case <-term:

@@ -46,6 +46,9 @@ type Credentials struct {
 // credentials must be the demo corp's: the in-process sandbox knows no
 // other, and its 40013 would blame a corp id that is fine.
 func (f *Factory) ResolveCredentials(ctx context.Context, command string, in CredInput) (Credentials, error) {
+	if f.RelayMode() {
+		return f.relayCredentials(ctx, in)
+	}
 	c, err := f.resolveCredentials(ctx, command, in)
 	if err == nil && f.Global.Sandbox && c.CorpID != sandbox.DemoCorpID {
 		return Credentials{}, Errorf(ExitCredentials, "%s", sandboxDemoOnly(f.usage(command), c.CorpID, f.explicitSource(c.Source, in)))

@@ -29,6 +29,8 @@ type GlobalFlags struct {
 	// IgnoredBaseURL is WWCLI_BASE_URL when --sandbox overrode it, for
 	// messages that must say where a command without --sandbox would go.
 	IgnoredBaseURL string
+	// RelayTokenFile holds the client token for WWCLI_RELAY (--relay-token-file).
+	RelayTokenFile string
 }
 
 // Factory carries the dependencies a command needs. Everything that touches
@@ -141,6 +143,9 @@ func (f *Factory) HTTPClient() *http.Client {
 	if f.httpClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.Proxy = http.ProxyFromEnvironment
+		// a relay calls one host from many goroutines; the default 2 idle
+		// connections per host would make it reconnect for most calls
+		tr.MaxIdleConnsPerHost = 64
 		f.httpClient = &http.Client{Timeout: f.Global.Timeout, Transport: tr}
 	}
 	return f.httpClient

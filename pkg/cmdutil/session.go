@@ -36,6 +36,8 @@ type Session struct {
 	// tokenFromCache remembers whether the token in use came from the
 	// cache: then 40001 may mean "secret rotated", worth one refetch.
 	tokenFromCache bool
+	// relay: WWCLI_RELAY mode, the relay adds (and refreshes) the token.
+	relay bool
 }
 
 // Result is a token or ticket with its lifetime.
@@ -68,6 +70,9 @@ func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) 
 	if err != nil {
 		return nil, err
 	}
+	if f.RelayMode() {
+		return f.relaySession(creds, base)
+	}
 	client := wecom.New(base, f.HTTPClient())
 	client.Now = f.Now
 	if f.Global.Debug || f.Global.Verbose {
@@ -95,6 +100,9 @@ func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) 
 // APIBaseURL picks the API host: the sandbox, --base-url/WWCLI_BASE_URL,
 // the profile's base URL, or WeCom itself.
 func (f *Factory) APIBaseURL(creds Credentials) (string, error) {
+	if f.RelayMode() {
+		return f.relayBaseURL()
+	}
 	if f.Global.Sandbox {
 		return f.SandboxURL()
 	}
@@ -212,6 +220,9 @@ func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch toke
 
 // Token returns an access_token, from the cache when fresh.
 func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
+	if s.relay {
+		return Result{}, errTokenOnRelay(s.BaseURL)
+	}
 	r, err := s.get(ctx, "token", refresh, func(ctx context.Context) (string, time.Duration, error) {
 		t, err := s.Client.GetToken(ctx, s.Creds.CorpID, s.Creds.Secret)
 		if err != nil {
@@ -237,7 +248,7 @@ func (s *Session) Ticket(ctx context.Context, kind wecom.TicketKind, refresh boo
 	var result Result
 	err := s.withToken(ctx, func(token string) error {
 		r, err := s.get(ctx, cacheKind, refresh, func(ctx context.Context) (string, time.Duration, error) {
-			if kind == wecom.AgentTicket && s.Creds.AgentID != "" {
+			if kind == wecom.AgentTicket && s.Creds.AgentID != "" && !s.relay { // the relay checks its own
 				if _, err := s.Client.GetAgent(ctx, token, s.Creds.AgentID); err != nil {
 					return "", 0, agentCheckError(s.Creds.AgentID, err)
 				}
@@ -276,6 +287,9 @@ func (s *Session) Call(ctx context.Context, req wecom.Request, out any) (json.Ra
 // expired (40014, 42001 — or 40001 for a cached token, as after a secret
 // reset) it drops the cached token, fetches a new one and retries once.
 func (s *Session) withToken(ctx context.Context, fn func(token string) error) error {
+	if s.relay {
+		return relayError(s.BaseURL, fn(""))
+	}
 	t, err := s.Token(ctx, false)
 	if err != nil {
 		return err

@@ -42,7 +42,12 @@ var tryOffline = map[string]string{
 // command one can paste ("--to USERID (--text TEXT | ...)") with one that is.
 var concreteUsage = map[string]string{
 	"message send": "wwcli message send --agent-id 1000002 --to zhangsan --text 'build passed'",
+	"relay":        "wwcli relay --clients clients.json",
 }
+
+// serverCommands run until stopped: their suggestions work when they
+// print their base URL.
+var serverCommands = map[string]bool{"relay": true}
 
 // suggestedBase is the start of every suggested line for usage.
 func suggestedBase(usage string) string {
@@ -73,8 +78,10 @@ func FixedSuggestions() []Suggestion {
 // the command with cobra usage line usage can show.
 func CredentialSuggestions(usage string) []Suggestion {
 	var out []Suggestion
+	name := commandName(usage)
 	for _, w := range credentialWays(usage) {
-		out = append(out, Suggestion{Message: "no credentials: " + w.label, Lines: []string{w.line}})
+		server := serverCommands[name] && strings.Contains(w.line, "wwcli "+name+" ")
+		out = append(out, Suggestion{Message: "no credentials: " + w.label, Lines: []string{w.line}, Server: server})
 	}
 	try := OfflineTry(usage)
 	if try == "" {

@@ -38,6 +38,21 @@ const maxBody = 1 << 20
 
 func (s *Server) apiRoutes() map[string]route {
 	return map[string]route{
+		// third-party apps (handlers_suite.go): suite_access_token in the query, checked by the handler
+		"/cgi-bin/service/get_suite_token":       {postOnly: true, handle: s.getSuiteToken},
+		"/cgi-bin/service/get_provider_token":    {postOnly: true, handle: s.getProviderToken},
+		"/cgi-bin/service/get_pre_auth_code":     {handle: s.getPreAuthCode},
+		"/cgi-bin/service/set_session_info":      {postOnly: true, handle: s.setSessionInfo},
+		"/cgi-bin/service/get_permanent_code":    {postOnly: true, handle: s.getPermanentCode},
+		"/cgi-bin/service/v2/get_permanent_code": {postOnly: true, handle: s.getPermanentCodeV2},
+		"/cgi-bin/service/get_auth_info":         {postOnly: true, handle: s.getAuthInfo(false)},
+		"/cgi-bin/service/v2/get_auth_info":      {postOnly: true, handle: s.getAuthInfo(true)},
+		"/cgi-bin/service/get_corp_token":        {postOnly: true, handle: s.getCorpToken},
+		"/cgi-bin/service/auth/getuserinfo3rd":   {handle: s.getUserInfo3rd},
+		"/cgi-bin/service/auth/getuserdetail3rd": {postOnly: true, handle: s.getUserDetail3rd},
+		"/cgi-bin/service/getuserinfo3rd":        {handle: s.legacyGetUserInfo3rd},
+		"/cgi-bin/service/getuserdetail3rd":      {postOnly: true, handle: s.getUserDetail3rd},
+		// self-built and 代开发 apps
 		"/cgi-bin/gettoken":                   {handle: s.getToken},
 		"/cgi-bin/get_jsapi_ticket":           {auth: true, handle: s.corpTicket},
 		"/cgi-bin/ticket/get":                 {auth: true, handle: s.agentTicket},
@@ -61,20 +76,6 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/media/upload":               {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUpload},
 		"/cgi-bin/media/uploadimg":            {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUploadImg},
 		"/cgi-bin/media/get":                  {auth: true, handle: s.mediaGet},
-		// third-party apps (handlers_suite.go): suite_access_token in the query, checked by the handler
-		"/cgi-bin/service/get_suite_token":       {postOnly: true, handle: s.getSuiteToken},
-		"/cgi-bin/service/get_provider_token":    {postOnly: true, handle: s.getProviderToken},
-		"/cgi-bin/service/get_pre_auth_code":     {handle: s.getPreAuthCode},
-		"/cgi-bin/service/set_session_info":      {postOnly: true, handle: s.setSessionInfo},
-		"/cgi-bin/service/get_permanent_code":    {postOnly: true, handle: s.getPermanentCode},
-		"/cgi-bin/service/v2/get_permanent_code": {postOnly: true, handle: s.getPermanentCodeV2},
-		"/cgi-bin/service/get_auth_info":         {postOnly: true, handle: s.getAuthInfo(false)},
-		"/cgi-bin/service/v2/get_auth_info":      {postOnly: true, handle: s.getAuthInfo(true)},
-		"/cgi-bin/service/get_corp_token":        {postOnly: true, handle: s.getCorpToken},
-		"/cgi-bin/service/auth/getuserinfo3rd":   {handle: s.getUserInfo3rd},
-		"/cgi-bin/service/auth/getuserdetail3rd": {postOnly: true, handle: s.getUserDetail3rd},
-		"/cgi-bin/service/getuserinfo3rd":        {handle: s.legacyGetUserInfo3rd},
-		"/cgi-bin/service/getuserdetail3rd":      {postOnly: true, handle: s.getUserDetail3rd},
 	}
 }
 
@@ -133,6 +134,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if _, ok := s.routes[path]; !ok {
+		if s.answerUnsimulated(w, r, finish) { // replay, then "not simulated" (notsimulated.go)
+			return
+		}
 		// Like WeCom: an unknown path is HTTP 404 without a WeCom body, so
 		// no client mistakes it for an errcode.
 		finish(http.StatusNotFound, 0)

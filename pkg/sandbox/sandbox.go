@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wwcli/wwcli/pkg/recording"
 )
 
 // Options configure a Server. The zero value serves the demo corp.
@@ -32,6 +34,9 @@ type Options struct {
 	Now        func() time.Time // nil = time.Now; the control API moves the sandbox clock forward from it
 	Log        io.Writer        // one line per request (nil = none); secrets and tokens are never logged in clear
 	Codes      CodeStore        // nil = codes live in memory; else issued codes go there and unknown codes come from there
+
+	// Replay answers endpoints the sandbox does not simulate (replay.go, --replay).
+	Replay []recording.Exchange
 }
 
 const (
