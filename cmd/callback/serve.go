@@ -86,7 +86,8 @@ pushed suite_ticket is stored for 'wwcli suite token' (the latest push
 wins). create_auth, change_auth, cancel_auth and reset_permanent_code
 (DOC 90642, DOC 97175) are logged on stderr, one line each, auth codes
 redacted. stdout gets one JSON line per event without any ticket or code:
-{received_at, info_type, suite_id, auth_corp_id, state, stored}.`,
+{received_at, info_type, suite_id, auth_corp_id, state, stored}.
+--receive-id "" skips the events' receive-id check.`,
 		Example: `  wwcli callback serve
   wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
   wwcli callback serve --forward-to http://127.0.0.1:3000/wecom \
@@ -155,8 +156,12 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		if err := checkSuiteOptions(opts); err != nil {
 			return err
 		}
-		// The receive id of an instruction callback is the suite id.
-		opts.ReceiveID, opts.ReceiveIDSet = opts.Suite, true
+		// The receive id of an instruction callback is the suite id;
+		// --receive-id "" skips the check (some create_auth pushes are
+		// reported to carry the provider's corp id).
+		if !opts.ReceiveIDSet || opts.ReceiveID != "" {
+			opts.ReceiveID, opts.ReceiveIDSet = opts.Suite, true
+		}
 		var err error
 		if tickets, err = opts.SuiteTickets(); err != nil {
 			return err

@@ -28,8 +28,8 @@ func checkSuiteOptions(opts *ServeOptions) error {
 	switch {
 	case strings.ContainsAny(opts.Suite, " \t\r\n"):
 		return cmdutil.FlagErrorf("--suite %q contains whitespace: pass the SuiteID from the app's detail page", opts.Suite)
-	case opts.ReceiveIDSet && opts.ReceiveID != opts.Suite:
-		return cmdutil.FlagErrorf("--receive-id %q and --suite %q disagree: an instruction callback's receive id is the suite id; drop --receive-id", opts.ReceiveID, opts.Suite)
+	case opts.ReceiveIDSet && opts.ReceiveID != "" && opts.ReceiveID != opts.Suite:
+		return cmdutil.FlagErrorf("--receive-id %q and --suite %q disagree: an instruction callback's receive id is the suite id; drop --receive-id (or --receive-id \"\" to skip the check)", opts.ReceiveID, opts.Suite)
 	case opts.ForwardTo != "":
 		return cmdutil.FlagErrorf("--forward-to does not go with --suite: WeCom expects the literal \"success\" from an instruction callback, not your app's reply")
 	}

@@ -132,6 +132,7 @@ func TestServeSuiteUsageErrors(t *testing.T) {
 	execute(t, nil, env, "", "serve", "--suite", sandbox.DemoSuiteID, "--forward-to", "http://127.0.0.1:1/").
 		expect(t, 2, "", "--forward-to does not go with --suite")
 	execute(t, nil, env, "", "serve", "--suite", "ww 1").expect(t, 2, "", "contains whitespace")
+	execute(t, nil, env, "", "serve", "--suite", sandbox.DemoSuiteID, "--addr", "256.0.0.1:1").expect(t, 1, "", "cannot listen")
 	execute(t, nil, map[string]string{}, "", "serve", "--suite", sandbox.DemoSuiteID).expect(t, 4, "", "no callback Token")
 }
 
@@ -172,5 +173,17 @@ func TestServeSuiteVerifiesURLWithProviderCorpID(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 400 {
 		t.Fatalf("wrong token: %d", res.StatusCode)
+	}
+}
+
+// --receive-id "" with --suite skips the receive-id check of events.
+func TestServeSuiteReceiveIDEmptySkipsCheck(t *testing.T) {
+	env, dir := suiteEnv(t)
+	base, _, _ := startServe(t, env, "--suite", sandbox.DemoSuiteID, "--receive-id", "")
+	if status, body := pushSuite(t, base+"/", sandbox.DemoProviderCorpID, ticketEvent(sandbox.DemoSuiteID, "t-provider-0123")); status != 200 || body != "success" {
+		t.Fatalf("answer %d %q", status, body)
+	}
+	if got, err := suiteticket.New(dir).Load(sandbox.DemoSuiteID); err != nil || got.Value != "t-provider-0123" {
+		t.Fatalf("stored %+v %v", got, err)
 	}
 }
