@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -127,7 +126,7 @@ func runCryptoOracle(t *testing.T, reqs []map[string]string) []map[string]string
 		res = append(res, m)
 	}
 	if len(res) != len(reqs) {
-		t.Fatal(fmt.Sprintf("oracle answered %d of %d requests", len(res), len(reqs)))
+		t.Fatalf("oracle answered %d of %d requests", len(res), len(reqs))
 	}
 	return res
 }
