@@ -136,7 +136,7 @@ func runPermanentCode(ctx context.Context, opts *PermanentCodeOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "%s permanent code of %s stored for suite %s: use --auth-corp %s\n",
 			t.SuccessIcon(), auth.CorpID, s.ID, auth.CorpID)
 	case opts.ShowSecret:
-		opts.Warnf("the permanent code could not be stored (%v): it is in the JSON below only; keep it (e.g. as WWCLI_PERMANENT_CODE)", storeErr)
+		opts.Warnf("the permanent code could not be stored; it is only in the JSON on stdout: keep it (e.g. as WWCLI_PERMANENT_CODE)\n%v", storeErr)
 	default:
 		// The auth_code is spent: say plainly what was lost and how not to
 		// lose the next one.
