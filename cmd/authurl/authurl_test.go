@@ -291,3 +291,23 @@ func TestSuiteLinkErrors(t *testing.T) {
 		t.Fatalf("template warning: exit %d\n%s", r.code, r.errOut)
 	}
 }
+
+// Without --corp-id and WWCLI_SUITE_ID the profile's suite (auth login
+// --suite) gives the suite id — never the profile's corp id.
+func TestSuiteIDFromProfile(t *testing.T) {
+	profile := func(_ *iostreams.IOStreams, o *Options) {
+		o.Profile = func() (*config.Profile, error) {
+			return &config.Profile{CorpID: "wwprofilecorp", AgentID: "2", SuiteID: "wwprofilesuite"}, nil
+		}
+	}
+	r := exec(t, nil, profile, "--suite", "--redirect-uri", redirect)
+	if r.code != 0 || !strings.Contains(r.out, "appid=wwprofilesuite&") || strings.Contains(r.out, "agentid") {
+		t.Fatalf("code %d out %q err %q", r.code, r.out, r.errOut)
+	}
+	noSuite := func(_ *iostreams.IOStreams, o *Options) {
+		o.Profile = func() (*config.Profile, error) { return &config.Profile{CorpID: "wwprofilecorp"}, nil }
+	}
+	if r := exec(t, nil, noSuite, "--suite", "--redirect-uri", redirect); r.code != 2 || !strings.Contains(r.errOut, "auth login --suite") {
+		t.Fatalf("no suite: code %d err %q", r.code, r.errOut)
+	}
+}
