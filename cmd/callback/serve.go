@@ -44,6 +44,11 @@ type ServeOptions struct {
 	// Suite: serve the instruction callback (指令回调) of this suite id.
 	Suite        string
 	SuiteTickets func() (*suiteticket.Store, error)
+	// Exchange: turn create_auth / reset_permanent_code auth codes into
+	// stored permanent codes at once (--exchange).
+	Exchange           bool
+	SuiteSession       func(ctx context.Context, command string, noCache bool) (*cmdutil.SuiteSession, error)
+	StorePermanentCode func(ctx context.Context, suiteID, corpID, code string) error
 
 	// Ready, when set, is called with the listening address (tests).
 	Ready func(addr string)
@@ -60,7 +65,8 @@ func notifyTerm() (<-chan os.Signal, func()) {
 
 // NewServeCmd builds `wwcli callback serve`.
 func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now, Terminated: notifyTerm, SuiteTickets: f.SuiteTickets}
+	opts := &ServeOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now, Terminated: notifyTerm, SuiteTickets: f.SuiteTickets,
+		SuiteSession: f.SuiteSession, StorePermanentCode: f.StorePermanentCode}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a callback URL: verify, decrypt and print each message",
@@ -87,7 +93,10 @@ wins). create_auth, change_auth, cancel_auth and reset_permanent_code
 (DOC 90642, DOC 97175) are logged on stderr, one line each, auth codes
 redacted. stdout gets one JSON line per event without any ticket or code:
 {received_at, info_type, suite_id, auth_corp_id, state, stored}.
---receive-id "" skips the events' receive-id check.`,
+--receive-id "" skips the events' receive-id check. --exchange also turns
+each pushed auth_code (market installs, re-issued 代开发 secrets) into the
+stored permanent code, as 'wwcli suite permanent-code' does, after the
+answer (WeCom allows 1000 ms; DOC 97175).`,
 		Example: `  wwcli callback serve
   wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
   wwcli callback serve --forward-to http://127.0.0.1:3000/wecom \
@@ -112,6 +121,7 @@ redacted. stdout gets one JSON line per event without any ticket or code:
 	cmd.Flags().StringVar(&opts.ForwardTo, "forward-to", "", "POST each decrypted message to this URL; its answer becomes the passive reply")
 	cmd.Flags().Int64Var(&opts.MaxBody, "max-body", cb.DefaultMaxBody, "largest POST body accepted, in bytes")
 	cmd.Flags().StringVar(&opts.Suite, "suite", "", "serve this suite's instruction callback and store its suite_tickets")
+	cmd.Flags().BoolVar(&opts.Exchange, "exchange", false, "with --suite: exchange pushed auth codes and store the permanent codes")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "each message (always JSON; --json is accepted)")
 	return cmd
 }
@@ -152,6 +162,9 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		forward = u
 	}
 	var tickets *suiteticket.Store
+	if opts.Exchange && opts.Suite == "" {
+		return cmdutil.FlagErrorf("--exchange goes with --suite SUITE_ID: it exchanges the auth codes an instruction callback receives")
+	}
 	if opts.Suite != "" {
 		if err := checkSuiteOptions(opts); err != nil {
 			return err
@@ -223,7 +236,16 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	}
 	var handler http.Handler = h
 	if opts.Suite != "" {
-		h.OnMessage = suiteHandler(opts, tickets, logf, out)
+		var exchange func(ev *cb.SuiteEvent)
+		if opts.Exchange {
+			ex, err := newExchanger(ctx, opts, logf)
+			if err != nil {
+				return err
+			}
+			defer ex.close()
+			exchange = ex.enqueue
+		}
+		h.OnMessage = suiteHandler(opts, tickets, logf, out, exchange)
 		if handler, err = suiteHTTPHandler(ctx, opts, h); err != nil {
 			return err
 		}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/safetext"
+	suitepkg "github.com/wwcli/wwcli/pkg/suite"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
 )
 
@@ -38,7 +40,7 @@ func checkSuiteOptions(opts *ServeOptions) error {
 
 // suiteHandler handles each decrypted instruction callback: store
 // suite_tickets, log every event in one line, queue its stdout line.
-func suiteHandler(opts *ServeOptions, tickets *suiteticket.Store, logf func(string, ...any), out *lineQueue) func(context.Context, *cb.Message) ([]byte, error) {
+func suiteHandler(opts *ServeOptions, tickets *suiteticket.Store, logf func(string, ...any), out *lineQueue, exchange func(*cb.SuiteEvent)) func(context.Context, *cb.Message) ([]byte, error) {
 	return func(_ context.Context, m *cb.Message) ([]byte, error) {
 		ev, err := cb.ParseSuiteEvent(m.Plaintext)
 		if err != nil {
@@ -59,6 +61,9 @@ func suiteHandler(opts *ServeOptions, tickets *suiteticket.Store, logf func(stri
 			}
 			line.Stored = true
 			note = " — stored for 'wwcli suite token'"
+		case (ev.InfoType == cb.InfoCreateAuth || ev.InfoType == cb.InfoResetPermanentCode) && exchange != nil:
+			exchange(ev)
+			note = " — exchanging it"
 		case !knownSuiteEvent(ev.InfoType):
 			note = " — not handled by wwcli"
 		}
@@ -98,4 +103,73 @@ func knownSuiteEvent(t cb.InfoType) bool {
 		return true
 	}
 	return false
+}
+
+// exchangeQueue bounds the auth codes waiting for their exchange; WeCom
+// pushes one per install, so a full queue means something is stuck.
+const exchangeQueue = 16
+
+// exchanger turns pushed auth codes into stored permanent codes, one at a
+// time, after WeCom has had its "success".
+type exchanger struct {
+	codes chan *cb.SuiteEvent
+	done  chan struct{}
+	logf  func(string, ...any)
+	mu    sync.Mutex
+	shut  bool
+}
+
+func newExchanger(ctx context.Context, opts *ServeOptions, logf func(string, ...any)) (*exchanger, error) {
+	ss, err := opts.SuiteSession(ctx, "callback serve --exchange", false)
+	if err != nil {
+		return nil, err
+	}
+	if ss.Suite.SuiteID != opts.Suite {
+		return nil, cmdutil.FlagErrorf("--exchange: the suite credentials are for %s, not --suite %s: set WWCLI_SUITE_ID and WWCLI_SUITE_SECRET (or the profile) for %s", ss.Suite.SuiteID, opts.Suite, opts.Suite)
+	}
+	s := &suitepkg.Suite{ID: ss.Suite.SuiteID, API: ss.Client(), WithToken: ss.WithToken}
+	ex := &exchanger{codes: make(chan *cb.SuiteEvent, exchangeQueue), done: make(chan struct{}), logf: logf}
+	go func() {
+		defer close(ex.done)
+		for ev := range ex.codes {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			a, err := s.Exchange(ctx, ev.AuthCode, false)
+			if err == nil {
+				err = opts.StorePermanentCode(ctx, s.ID, a.CorpID, a.PermanentCode)
+			}
+			cancel()
+			if err != nil {
+				logf("%s auth_code %s: exchange failed: %s", ev.InfoType, cb.Redact(ev.AuthCode), safetext.Escape(err.Error()))
+				continue
+			}
+			logf("%s: permanent code of corp %s (%s) stored for suite %s: use --auth-corp %s",
+				ev.InfoType, a.CorpID, safetext.Escape(a.CorpName), s.ID, a.CorpID)
+		}
+	}()
+	return ex, nil
+}
+
+func (ex *exchanger) enqueue(ev *cb.SuiteEvent) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.shut {
+		return
+	}
+	select {
+	case ex.codes <- ev:
+	default:
+		ex.logf("%s auth_code %s: not exchanged, %d are already waiting", ev.InfoType, cb.Redact(ev.AuthCode), exchangeQueue)
+	}
+}
+
+// close lets the queued exchanges finish, waiting at most 10 seconds.
+func (ex *exchanger) close() {
+	ex.mu.Lock()
+	ex.shut = true
+	close(ex.codes)
+	ex.mu.Unlock()
+	select {
+	case <-ex.done:
+	case <-time.After(10 * time.Second):
+	}
 }

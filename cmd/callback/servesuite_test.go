@@ -132,6 +132,9 @@ func TestServeSuiteUsageErrors(t *testing.T) {
 	execute(t, nil, env, "", "serve", "--suite", sandbox.DemoSuiteID, "--forward-to", "http://127.0.0.1:1/").
 		expect(t, 2, "", "--forward-to does not go with --suite")
 	execute(t, nil, env, "", "serve", "--suite", "ww 1").expect(t, 2, "", "contains whitespace")
+	execute(t, nil, env, "", "serve", "--exchange").expect(t, 2, "", "--exchange goes with --suite")
+	// --exchange needs the suite's credentials up front: exit 4 before listening
+	execute(t, nil, env, "", "serve", "--suite", sandbox.DemoSuiteID, "--exchange").expect(t, 4, "", "needs a suite")
 	execute(t, nil, env, "", "serve", "--suite", sandbox.DemoSuiteID, "--addr", "256.0.0.1:1").expect(t, 1, "", "cannot listen")
 	execute(t, nil, map[string]string{}, "", "serve", "--suite", sandbox.DemoSuiteID).expect(t, 4, "", "no callback Token")
 }

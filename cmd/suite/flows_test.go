@@ -260,3 +260,16 @@ func TestInstallURLQR(t *testing.T) {
 		t.Fatalf("tty: exit %d, QR holds %q (%v), want %q", r.code, got, err, link)
 	}
 }
+
+// An auth_code may start with "-": the error says to put -- before it,
+// and with -- it is taken as the code.
+func TestPermanentCodeLeadingDash(t *testing.T) {
+	h, _ := harness(t, map[string]string{"/cgi-bin/service/get_permanent_code": permanentAnswer})
+	r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), "-e77Bfan4b8pC22Z")
+	if r.code != 2 || !strings.Contains(r.stderr, "put -- before it") {
+		t.Fatalf("exit %d %s", r.code, r.stderr)
+	}
+	if r := runFlow(t, h, NewPermanentCodeCmd(h.F, nil), "--", "-e77Bfan4b8pC22Z"); r.code != 0 || !strings.Contains(r.stdout, "corp_id\t"+testCorpID) {
+		t.Fatalf("with --: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}

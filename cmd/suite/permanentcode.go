@@ -45,7 +45,7 @@ func NewPermanentCodeCmd(f *cmdutil.Factory, runF func(context.Context, *Permane
 single use) for the corp's permanent code, with get_permanent_code
 (DOC 90603), or service/v2/get_permanent_code with --v2 (DOC 100776; its
 agents come from one get_auth_info call). AUTH_CODE "-" reads the code
-from stdin.
+from stdin; a code may start with "-", so put -- before it.
 
 The permanent code is stored in the profile's secret store (the OS
 keyring, or the file of an --insecure-storage profile) under the suite
@@ -61,8 +61,8 @@ state, endpoint, stored}.
 For a 代开发 template (dk…) the permanent code is the corp app's secret:
 'wwcli token --corp-id CORPID --secret-stdin' with it gives the app's
 token through gettoken (DOC 97164).`,
-		Example: `  wwcli suite permanent-code "$AUTH_CODE"
-  wwcli suite permanent-code --v2 --json "$AUTH_CODE"
+		Example: `  wwcli suite permanent-code -- "$AUTH_CODE"
+  wwcli suite permanent-code --v2 --json -- "$AUTH_CODE"
   printf '%s\n' "$AUTH_CODE" | wwcli suite permanent-code -`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -84,6 +84,10 @@ token through gettoken (DOC 97164).`,
 			return runPermanentCode(c.Context(), opts)
 		},
 	}
+	// Codes may start with "-", which pflag takes for a flag: say how out.
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return cmdutil.FlagErrorf("%v (if that is the auth_code, put -- before it: wwcli suite permanent-code [flags] -- AUTH_CODE)", err)
+	})
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.V2, "v2", false, "use service/v2/get_permanent_code (+ get_auth_info)")
 	fl.BoolVar(&opts.ShowSecret, "show-secret", false, "with --json: include permanent_code")
