@@ -43,7 +43,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(webhook.NewCmd(f))
 	root.AddCommand(message.NewCmd(f))
 	root.AddCommand(media.NewCmd(f))
+	root.AddCommand(relay.NewCmd(f, nil))
 	root.AddCommand(suite.NewCmd(f))
 	root.AddCommand(provider.NewCmd(f))
-	root.AddCommand(relay.NewCmd(f, nil))
 }

@@ -432,17 +432,14 @@ var (
 	secretEllipsis  = regexp.MustCompile(`\bWWCLI_SECRET=(\.\.\.|…)`)
 	loopbackURL     = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 	addrFlag        = regexp.MustCompile(`--addr[ =]127\.0\.0\.1:\d+`)
-	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve|relay)( +[^c]| *$)`)
+	serverCommand   = regexp.MustCompile(`^wwcli (sandbox|callback serve|relay)( +[^cs]| *$)`)
 	// trailingComment is a "# ..." at the end of a line, outside quotes.
 	trailingComment = regexp.MustCompile(`\s+#[^'"]*$`)
 )
 
 // isServer reports whether line starts a server; a trailing "&" (run in
 // the background) is allowed.
-func isServer(line string) bool {
-	// `wwcli sandbox suite ...` talks to a running sandbox; it is not one
-	return serverCommand.MatchString(line) && !strings.HasPrefix(line, "wwcli sandbox suite ")
-}
+func isServer(line string) bool { return serverCommand.MatchString(line) }
 
 // examplePlaceholders turns the placeholders of line into runnable values
 // and returns the shell variables it needs.

@@ -33,6 +33,9 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_CALLBACK_TOKEN, WWCLI_CALLBACK_AES_KEY, WWCLI_CALLBACK_RECEIVE_ID
                          callback Token, EncodingAESKey and receive id
   WWCLI_WEBHOOK_KEY      a group robot's key, or its whole webhook URL
+  WWCLI_RELAY, WWCLI_RELAY_TOKEN
+                         call WeCom through a 'wwcli relay' at this URL with
+                         this client token (or --relay-token-file); no secret
   WWCLI_SUITE_ID, WWCLI_SUITE_SECRET, WWCLI_SUITE_TICKET
                          a suite (third-party app or 代开发 template) and
                          its latest suite_ticket
@@ -40,9 +43,6 @@ const environmentHelp = `Environment variables (flags win over them):
   WWCLI_PROVIDER_SECRET, WWCLI_PROVIDER_CORP_ID
                          the provider secret and the provider's corp id
                          (else WWCLI_CORP_ID)
-  WWCLI_RELAY, WWCLI_RELAY_TOKEN
-                         call WeCom through a 'wwcli relay' at this URL with
-                         this client token (or --relay-token-file); no secret
   WWCLI_NO_INPUT         never prompt
   NO_COLOR, CLICOLOR=0, TERM=dumb
                          no colour

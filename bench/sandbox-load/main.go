@@ -1,10 +1,13 @@
 // Command sandbox-load measures the sandbox under the loads of issue 16's
-// audit (D7): batches of gettoken as tokens pile up, /_sandbox/code calls
-// on top of them, and thousands of unknown paths against the counters.
+// audit (D7): batches of gettoken, /_sandbox/code calls on top of them, and
+// thousands of unknown paths against the counters. With -mode steady
+// (issue 13) it loads gettoken and then user/get, each over -conns
+// connections for -duration, and reports p50/p99.
 //
 //	go run ./bench/sandbox-load                      # in-process sandbox on 127.0.0.1
 //	go run ./bench/sandbox-load -url http://127.0.0.1:8081   # a running `wwcli sandbox`
 //	go run ./bench/sandbox-load -batches 3 -batch 5000 -conns 20
+//	go run ./bench/sandbox-load -mode steady -conns 50 -duration 10s
 //
 // It prints a markdown table on stdout. Every request goes to 127.0.0.1 (a
 // -url elsewhere is refused), every phase has a fixed request count, and
@@ -13,6 +16,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,7 +46,17 @@ func run() int {
 	codes := flag.Int("codes", 10000, "POST /_sandbox/code requests after the batches")
 	paths := flag.Int("paths", 20000, "unique unknown 400-byte paths")
 	timeout := flag.Duration("timeout", 10*time.Minute, "bound on the whole run")
+	mode := flag.String("mode", "hardening", "hardening (batches, codes, unknown paths) or steady (gettoken and user/get for -duration each)")
+	duration := flag.Duration("duration", 10*time.Second, "steady mode: how long each phase runs")
 	flag.Parse()
+	if *mode != "hardening" && *mode != "steady" {
+		fmt.Fprintf(os.Stderr, "sandbox-load: -mode %q: use hardening or steady\n", *mode)
+		return 2
+	}
+	if *duration <= 0 || *duration > 5*time.Minute {
+		fmt.Fprintln(os.Stderr, "sandbox-load: -duration must be between 0 and 5m")
+		return 2
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -63,7 +77,12 @@ func run() int {
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	gettoken := *base + "/cgi-bin/gettoken?corpid=" + sandbox.DemoCorpID + "&corpsecret=" + sandbox.DemoAppSecret
 
+	if *mode == "steady" {
+		return steady(ctx, client, *base, *conns, *duration)
+	}
 	fmt.Printf("sandbox %s, %d connections\n\n", *base, *conns)
+	// A repeated gettoken returns the live token, so the sandbox stores one
+	// token per secret however many calls it answers.
 	fmt.Println("| phase | tokens stored after | requests | req/s | p50 | p90 | p99 | max | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	failed := false
@@ -74,13 +93,13 @@ func run() int {
 	}
 	for i := 1; i <= *batches; i++ {
 		r := load(ctx, *batch, *conns, func(int) (*http.Request, error) { return http.NewRequest(http.MethodGet, gettoken, nil) }, client)
-		report(fmt.Sprintf("gettoken batch %d", i), i**batch, r)
+		report(fmt.Sprintf("gettoken batch %d", i), 1, r)
 	}
 	if *codes > 0 {
 		r := load(ctx, *codes, *conns, func(int) (*http.Request, error) {
 			return http.NewRequest(http.MethodPost, *base+"/_sandbox/code", strings.NewReader(`{"userid":"zhangsan"}`))
 		}, client)
-		report("POST /_sandbox/code", *batches**batch, r)
+		report("POST /_sandbox/code", 1, r)
 	}
 	if *paths > 0 {
 		pad := strings.Repeat("x", 400)
@@ -88,13 +107,59 @@ func run() int {
 			return http.NewRequest(http.MethodGet, fmt.Sprintf("%s/cgi-bin/unknown/%d/%s", *base, i, pad), nil)
 		}, client)
 		r.errors -= r.status[http.StatusNotFound] // 404 is the answer to an unknown path
-		report("unique unknown paths", *batches**batch, r)
+		report("unique unknown paths", 1, r)
 		size, err := bodySize(ctx, client, *base+"/_sandbox/counters")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "sandbox-load: counters:", err)
 			return 1
 		}
 		fmt.Printf("\n/_sandbox/counters after %d unknown paths: %d bytes\n", *paths, size)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "sandbox-load: stopped at -timeout")
+		return 1
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// steady loads gettoken, then user/get with one token, each for d.
+func steady(ctx context.Context, client *http.Client, base string, conns int, d time.Duration) int {
+	gettoken := base + "/cgi-bin/gettoken?corpid=" + sandbox.DemoCorpID + "&corpsecret=" + sandbox.DemoAppSecret
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, gettoken, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox-load:", err)
+		return 1
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox-load:", err)
+		return 1
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tok)
+	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		fmt.Fprintln(os.Stderr, "sandbox-load: gettoken answered no token")
+		return 1
+	}
+	userGet := base + "/cgi-bin/user/get?access_token=" + url.QueryEscape(tok.AccessToken) + "&userid=zhangsan"
+	fmt.Printf("sandbox %s, %d connections, %s per phase\n\n", base, conns, d)
+	fmt.Println("| endpoint | requests | req/s | p50 | p90 | p99 | max | errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	failed := false
+	for _, p := range []struct{ name, u string }{{"gettoken", gettoken}, {"user/get", userGet}} {
+		phase, cancel := context.WithTimeout(ctx, d)
+		r := load(phase, 1<<62, conns, func(int) (*http.Request, error) { return http.NewRequest(http.MethodGet, p.u, nil) }, client)
+		cancel()
+		r.errors -= r.canceled
+		fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %s | %d |\n", p.name, r.n, r.rps(),
+			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errors)
+		failed = failed || r.errors > 0
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "sandbox-load: stopped at -timeout")
@@ -123,6 +188,7 @@ type result struct {
 	elapsed   time.Duration
 	latencies []time.Duration
 	status    map[int]int
+	canceled  int // requests cut off when ctx ended (the end of a timed phase)
 }
 
 func (r result) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
@@ -151,7 +217,7 @@ func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, e
 			defer wg.Done()
 			var lat []time.Duration
 			status := map[int]int{}
-			errs := 0
+			errs, canceled := 0, 0
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n || ctx.Err() != nil {
@@ -166,6 +232,9 @@ func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, e
 				resp, err := client.Do(req.WithContext(ctx))
 				if err != nil {
 					errs++
+					if ctx.Err() != nil {
+						canceled++
+					}
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
@@ -182,6 +251,7 @@ func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, e
 				res.status[k] += v
 			}
 			res.errors += errs
+			res.canceled += canceled
 			mu.Unlock()
 		}()
 	}

@@ -261,6 +261,9 @@ func record(opts *Options, p *prepared, answer []byte) error {
 // of its corp says nothing about them, and the contact-sync and
 // customer-contact secrets have none: then the kind is unknown ("").
 func credKind(in cmdutil.CredInput, c cmdutil.Credentials) apicatalog.SecretKind {
+	if in.AuthCorp != "" {
+		return apicatalog.KindCorpViaSuite // the corp token from get_corp_token
+	}
 	if c.AgentID != "" && (in.AgentID != "" || c.Profile != "" || c.Source == "sandbox demo app") {
 		return apicatalog.KindApp
 	}

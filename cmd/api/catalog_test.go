@@ -321,6 +321,8 @@ func TestCredKind(t *testing.T) {
 		// (maybe the contact-sync secret): unknown.
 		{cmdutil.CredInput{Args: []string{"ww1", "s"}}, cmdutil.Credentials{AgentID: "1000002", Source: "arguments"}, ""},
 		{cmdutil.CredInput{}, cmdutil.Credentials{Source: "WWCLI_SECRET"}, ""},
+		// --auth-corp: the token is the corp's, from get_corp_token
+		{cmdutil.CredInput{AuthCorp: "ww1"}, cmdutil.Credentials{AgentID: "1000010", Profile: "default"}, apicatalog.KindCorpViaSuite},
 	} {
 		if got := credKind(tc.in, tc.c); got != tc.want {
 			t.Errorf("%+v %+v: %q, want %q", tc.in, tc.c, got, tc.want)

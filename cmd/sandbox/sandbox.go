@@ -36,6 +36,7 @@ type Options struct {
 	TokenTTL   time.Duration
 	TrustedIPs []string
 	Replay     string // --replay DIR
+	State      string // --state FILE: keep tokens, codes, messages, contacts... across restarts
 }
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
@@ -55,6 +56,7 @@ Demo corp %s (--fixtures FILE replaces it):
   app 2, agent %d         %s
   mini program, agent %d  %s
   contact sync                 %s
+  customer contact (客户联系)  %s
   group robot ci-alerts, key   %s
   members: zhangsan 张三, lisi 李四, wangwu 王五, zhaoliu 赵六,
            chenxiaoming 陈小明, alice
@@ -64,8 +66,12 @@ Login codes: 'wwcli sandbox code USERID' issues one, from this server when
 
 Control API (JSON) under /_sandbox/: issue OAuth / mini-program codes
 (POST /_sandbox/code), inject faults (/_sandbox/faults), move the clock
-(/_sandbox/clock), read counters, the request log and sent messages, reset.
-See docs/sandbox.md.
+(/_sandbox/clock), rotate tokens (/_sandbox/rotate), read counters, the
+request log and sent messages, reset. See docs/sandbox.md.
+
+A repeated gettoken returns the live token, as WeCom documented it. With
+--state FILE, tokens, tickets, codes, messages, contacts and the clock
+survive a restart, so clients that keep tokens on disk keep working.
 
 Third-party apps: a provider, a suite and a 代开发 template that the demo corp
 can install ('wwcli sandbox suite --help' lists them). With --suite-callback
@@ -76,12 +82,14 @@ and auth events as they happen (receive id = suite id).
 with the demo corp instead.`,
 			wwsandbox.DemoCorpID, wwsandbox.DemoAgentID, wwsandbox.DemoAppSecret,
 			wwsandbox.DemoApp2AgentID, wwsandbox.DemoApp2Secret,
-			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret, wwsandbox.DemoRobotKey),
+			wwsandbox.DemoMiniProgramAgentID, wwsandbox.DemoMiniProgramSecret, wwsandbox.DemoContactSecret,
+			wwsandbox.DemoExternalContactSecret, wwsandbox.DemoRobotKey),
 		Example: `  wwcli sandbox
-  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
-  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"`,
+  wwcli sandbox --state sandbox-state.json
+  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
+  wwcli sandbox --suite-callback http://127.0.0.1:8080/suite`,
 		Args:                       noSubcommand,
 		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -98,6 +106,7 @@ with the demo corp instead.`,
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
 	fl.StringVar(&opts.Replay, "replay", "", "answer endpoints it does not simulate from 'wwcli api --record' files in `DIR`")
+	fl.StringVar(&opts.State, "state", "", "keep tokens, codes, messages and contacts in FILE across restarts")
 	cmd.AddCommand(NewCodeCmd(f, nil))
 	cmd.AddCommand(NewSuiteCmd(f, nil))
 	return cmd
@@ -191,13 +200,20 @@ func run(ctx context.Context, o *Options) error {
 		fmt.Fprintf(streams.ErrOut, "%s listening on %s: the sandbox is reachable from other machines; use 127.0.0.1 to keep it local\n",
 			theme.WarnIcon(), host)
 	}
-	srv := wwsandbox.New(wwsandbox.Options{
+	if w := wwsandbox.TokenTTLWarning(o.TokenTTL); w != "" {
+		fmt.Fprintf(streams.ErrOut, "%s %s\n", theme.WarnIcon(), w)
+	}
+	srv, err := wwsandbox.Open(wwsandbox.Options{
 		Fixtures:   fx,
 		TokenTTL:   o.TokenTTL,
 		TrustedIPs: o.TrustedIPs,
 		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
 		Replay:     replay,
+		StatePath:  o.State,
 	})
+	if err != nil {
+		return cmdutil.Errorf(cmdutil.ExitUsage, "--state: %v", err)
+	}
 	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
 	term, stopTerm := o.Terminated()
@@ -207,6 +223,7 @@ func run(ctx context.Context, o *Options) error {
 	}
 	base, err := srv.Start(o.Addr)
 	if err != nil {
+		_ = srv.Close()
 		return listenError(o.Addr, err)
 	}
 	if _, err := fmt.Fprintln(streams.Out, base); err != nil {
@@ -217,8 +234,12 @@ func run(ctx context.Context, o *Options) error {
 	if fx != nil {
 		corp = fx.Corps[0].CorpID
 	}
-	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/; Ctrl-C to stop\n",
-		theme.SuccessIcon(), base, corp, base)
+	kept := ""
+	if o.State != "" {
+		kept = "; state kept in " + o.State
+	}
+	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/%s; Ctrl-C to stop\n",
+		theme.SuccessIcon(), base, corp, base, kept)
 	reportReplay(streams.ErrOut, o.Replay, replay, srv.Simulates)
 	select {
 	case <-ctx.Done():

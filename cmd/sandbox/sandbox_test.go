@@ -195,12 +195,12 @@ func TestNewCmdParsesFlags(t *testing.T) {
 	var got *Options
 	cmd := NewCmd(f, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--addr", "127.0.0.1:8399", "--token-ttl", "2m", "--trusted-ip", "10.0.0.1", "--trusted-ip", "10.0.0.0/8",
-		"--fixtures", "corp.json"})
+		"--fixtures", "corp.json", "--state", "kept.json"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	if got.Addr != "127.0.0.1:8399" || got.TokenTTL != 2*time.Minute || !slices.Equal(got.TrustedIPs, []string{"10.0.0.1", "10.0.0.0/8"}) ||
-		got.Fixtures != "corp.json" || got.IO == nil {
+		got.Fixtures != "corp.json" || got.State != "kept.json" || got.IO == nil {
 		t.Fatalf("options %+v", got)
 	}
 }

@@ -47,6 +47,9 @@ type Credentials struct {
 // other, and its 40013 would blame a corp id that is fine.
 func (f *Factory) ResolveCredentials(ctx context.Context, command string, in CredInput) (Credentials, error) {
 	if f.RelayMode() {
+		if in.AuthCorp != "" {
+			return Credentials{}, errRelayThirdParty
+		}
 		return f.relayCredentials(ctx, in)
 	}
 	c, err := f.resolveCredentials(ctx, command, in)

@@ -153,7 +153,7 @@ func (f *Factory) HTTPClient() *http.Client {
 
 // SandboxURL starts the in-process sandbox once and returns its base URL.
 // It is new every run, but takes the codes `wwcli sandbox code` left in the
-// cache dir (without a cache dir, only codes it issues itself).
+// cache dir and keeps its state there (without a cache dir, neither).
 func (f *Factory) SandboxURL() (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -163,10 +163,17 @@ func (f *Factory) SandboxURL() (string, error) {
 	var opts sandbox.Options
 	if dir, err := f.CacheDir(); err == nil {
 		opts.Codes = sandbox.NewCodeFile(dir)
+		// the rest of the state (tokens, messages, contacts...) too, as
+		// `wwcli sandbox --state` keeps it
+		opts.StatePath = sandbox.InProcessStatePath(dir)
 	}
-	srv := sandbox.New(opts)
+	srv, err := sandbox.Open(opts)
+	if err != nil {
+		return "", fmt.Errorf("starting the in-process sandbox: %v", err)
+	}
 	u, err := srv.Start("127.0.0.1:0")
 	if err != nil {
+		_ = srv.Close()
 		return "", fmt.Errorf("starting the in-process sandbox: %v", err)
 	}
 	f.sandboxURL, f.sandboxClose = u, srv.Close

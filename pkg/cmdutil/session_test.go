@@ -158,9 +158,20 @@ func TestSandboxModeUsesDemoAppAndNoDiskCache(t *testing.T) {
 	if _, err := s.Ticket(context.Background(), wecom.CorpTicket, false); err != nil {
 		t.Fatal(err)
 	}
+	// the in-process sandbox keeps its own state under sandbox/ (like
+	// `wwcli sandbox --state`); the token cache is not written
 	cacheDir, _ := f.CacheDir()
-	if _, err := os.Stat(cacheDir); !errors.Is(err, os.ErrNotExist) {
-		t.Fatal("sandbox mode must not write the token cache")
+	entries, err := os.ReadDir(cacheDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "sandbox" {
+			t.Fatalf("sandbox mode must not write the token cache: %s", e.Name())
+		}
+	}
+	if _, err := os.Stat(sandbox.InProcessStatePath(cacheDir)); err != nil {
+		t.Fatalf("the in-process sandbox saved no state: %v", err)
 	}
 }
 

@@ -36,6 +36,9 @@ type SuiteSession struct {
 
 // SuiteSession resolves the suite credentials and builds a session.
 func (f *Factory) SuiteSession(ctx context.Context, command string, noCache bool) (*SuiteSession, error) {
+	if f.RelayMode() {
+		return nil, errRelayThirdParty
+	}
 	suite, err := f.ResolveSuite(ctx, command)
 	if err != nil {
 		return nil, err
@@ -45,6 +48,9 @@ func (f *Factory) SuiteSession(ctx context.Context, command string, noCache bool
 
 // SuiteSessionFor builds a session for resolved suite credentials.
 func (f *Factory) SuiteSessionFor(suite SuiteCredentials, noCache bool) (*SuiteSession, error) {
+	if f.RelayMode() {
+		return nil, errRelayThirdParty
+	}
 	base, err := f.SessionFor(Credentials{CorpID: suite.SuiteID, Secret: suite.Secret, Source: suite.Source,
 		Profile: suite.Profile, BaseURL: suite.BaseURL}, noCache)
 	if err != nil {
@@ -204,6 +210,9 @@ type ProviderSession struct {
 
 // ProviderSession resolves the provider credentials and builds a session.
 func (f *Factory) ProviderSession(ctx context.Context, command, corpID string, noCache bool) (*ProviderSession, error) {
+	if f.RelayMode() {
+		return nil, errRelayThirdParty
+	}
 	p, err := f.ResolveProvider(ctx, command, corpID)
 	if err != nil {
 		return nil, err
@@ -213,6 +222,9 @@ func (f *Factory) ProviderSession(ctx context.Context, command, corpID string, n
 
 // ProviderSessionFor builds a session for resolved provider credentials.
 func (f *Factory) ProviderSessionFor(p ProviderCredentials, noCache bool) (*ProviderSession, error) {
+	if f.RelayMode() {
+		return nil, errRelayThirdParty
+	}
 	base, err := f.SessionFor(Credentials{CorpID: p.CorpID, Secret: p.Secret, Source: p.Source, Profile: p.Profile, BaseURL: p.BaseURL}, noCache)
 	if err != nil {
 		return nil, err
@@ -337,3 +349,8 @@ func (f *Factory) sandboxInstall(ctx context.Context, suite SuiteCredentials, co
 // IsAuthCorp reports whether the credentials are an authorized corp's
 // through a suite (--auth-corp with a third-party suite).
 func (c Credentials) IsAuthCorp() bool { return c.Suite != nil }
+
+// errRelayThirdParty: a relay holds one app's token and injects it into
+// every call, so suite, provider and authorized-corp calls through it
+// would silently act for that app instead.
+var errRelayThirdParty = FlagErrorf("suite, provider and --auth-corp calls do not go through WWCLI_RELAY (the relay injects its own app's token): unset WWCLI_RELAY for them")

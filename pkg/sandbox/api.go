@@ -28,6 +28,9 @@ type call struct {
 	body []byte
 	// emptyErrMsg: success answers errmsg "" (media/upload does).
 	emptyErrMsg bool
+	// okMsg, when set, is the success errmsg ("created", "updated",
+	// "deleted": the contact write endpoints answer these, DOC 90195 ff.).
+	okMsg string
 	// download, when set by the handler, is sent as raw bytes instead of JSON.
 	download *download
 }
@@ -38,21 +41,6 @@ const maxBody = 1 << 20
 
 func (s *Server) apiRoutes() map[string]route {
 	return map[string]route{
-		// third-party apps (handlers_suite.go): suite_access_token in the query, checked by the handler
-		"/cgi-bin/service/get_suite_token":       {postOnly: true, handle: s.getSuiteToken},
-		"/cgi-bin/service/get_provider_token":    {postOnly: true, handle: s.getProviderToken},
-		"/cgi-bin/service/get_pre_auth_code":     {handle: s.getPreAuthCode},
-		"/cgi-bin/service/set_session_info":      {postOnly: true, handle: s.setSessionInfo},
-		"/cgi-bin/service/get_permanent_code":    {postOnly: true, handle: s.getPermanentCode},
-		"/cgi-bin/service/v2/get_permanent_code": {postOnly: true, handle: s.getPermanentCodeV2},
-		"/cgi-bin/service/get_auth_info":         {postOnly: true, handle: s.getAuthInfo(false)},
-		"/cgi-bin/service/v2/get_auth_info":      {postOnly: true, handle: s.getAuthInfo(true)},
-		"/cgi-bin/service/get_corp_token":        {postOnly: true, handle: s.getCorpToken},
-		"/cgi-bin/service/auth/getuserinfo3rd":   {handle: s.getUserInfo3rd},
-		"/cgi-bin/service/auth/getuserdetail3rd": {postOnly: true, handle: s.getUserDetail3rd},
-		"/cgi-bin/service/getuserinfo3rd":        {handle: s.legacyGetUserInfo3rd},
-		"/cgi-bin/service/getuserdetail3rd":      {postOnly: true, handle: s.getUserDetail3rd},
-		// self-built and 代开发 apps
 		"/cgi-bin/gettoken":                   {handle: s.getToken},
 		"/cgi-bin/get_jsapi_ticket":           {auth: true, handle: s.corpTicket},
 		"/cgi-bin/ticket/get":                 {auth: true, handle: s.agentTicket},
@@ -76,6 +64,69 @@ func (s *Server) apiRoutes() map[string]route {
 		"/cgi-bin/media/upload":               {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUpload},
 		"/cgi-bin/media/uploadimg":            {auth: true, postOnly: true, maxBody: maxUploadBody, handle: s.mediaUploadImg},
 		"/cgi-bin/media/get":                  {auth: true, handle: s.mediaGet},
+		// contact writes and look-ups (handlers_contact_write.go)
+		"/cgi-bin/user/create":              {auth: true, postOnly: true, handle: s.userCreate},
+		"/cgi-bin/user/update":              {auth: true, postOnly: true, handle: s.userUpdate},
+		"/cgi-bin/user/delete":              {auth: true, handle: s.userDelete},
+		"/cgi-bin/user/batchdelete":         {auth: true, postOnly: true, handle: s.userBatchDelete},
+		"/cgi-bin/user/getuserid":           {auth: true, postOnly: true, handle: s.userGetUserID},
+		"/cgi-bin/user/get_userid_by_email": {auth: true, postOnly: true, handle: s.userIDByEmail},
+		"/cgi-bin/user/convert_to_openid":   {auth: true, postOnly: true, handle: s.convertToOpenID},
+		"/cgi-bin/user/convert_to_userid":   {auth: true, postOnly: true, handle: s.convertToUserID},
+		"/cgi-bin/department/create":        {auth: true, postOnly: true, handle: s.departmentCreate},
+		"/cgi-bin/department/update":        {auth: true, postOnly: true, handle: s.departmentUpdate},
+		"/cgi-bin/department/delete":        {auth: true, handle: s.departmentDelete},
+		"/cgi-bin/department/get":           {auth: true, handle: s.departmentGet},
+		"/cgi-bin/batch/syncuser":           {auth: true, postOnly: true, handle: s.batchSyncUser},
+		"/cgi-bin/batch/getresult":          {auth: true, handle: s.batchGetResult},
+		"/cgi-bin/user/authsucc":            {auth: true, handle: s.userAuthSucc},
+		"/cgi-bin/batch/invite":             {auth: true, postOnly: true, handle: s.batchInvite},
+		"/cgi-bin/batch/replaceuser":        {auth: true, postOnly: true, handle: s.batchReplaceUser},
+		"/cgi-bin/batch/replaceparty":       {auth: true, postOnly: true, handle: s.batchReplaceParty},
+		"/cgi-bin/corp/get_join_qrcode":     {auth: true, handle: s.corpJoinQRCode},
+		"/cgi-bin/user/get_active_stat":     {auth: true, postOnly: true, handle: s.userActiveStat},
+		// tags, app chats, app admin (handlers_tag.go, handlers_appchat.go, handlers_menu.go)
+		"/cgi-bin/tag/create":                   {auth: true, postOnly: true, handle: s.tagCreate},
+		"/cgi-bin/tag/update":                   {auth: true, postOnly: true, handle: s.tagUpdate},
+		"/cgi-bin/tag/delete":                   {auth: true, handle: s.tagDelete},
+		"/cgi-bin/tag/get":                      {auth: true, handle: s.tagGet},
+		"/cgi-bin/tag/list":                     {auth: true, handle: s.tagList},
+		"/cgi-bin/tag/addtagusers":              {auth: true, postOnly: true, handle: s.tagMembers(true)},
+		"/cgi-bin/tag/deltagusers":              {auth: true, postOnly: true, handle: s.tagMembers(false)},
+		"/cgi-bin/appchat/create":               {auth: true, postOnly: true, handle: s.appChatCreate},
+		"/cgi-bin/appchat/update":               {auth: true, postOnly: true, handle: s.appChatUpdate},
+		"/cgi-bin/appchat/get":                  {auth: true, handle: s.appChatGet},
+		"/cgi-bin/appchat/send":                 {auth: true, postOnly: true, handle: s.appChatSend},
+		"/cgi-bin/agent/list":                   {auth: true, handle: s.agentList},
+		"/cgi-bin/agent/set":                    {auth: true, postOnly: true, handle: s.agentSet},
+		"/cgi-bin/agent/set_workbench_template": {auth: true, postOnly: true, handle: s.setWorkbenchTemplate},
+		"/cgi-bin/agent/get_workbench_template": {auth: true, postOnly: true, handle: s.getWorkbenchTemplate},
+		"/cgi-bin/agent/set_workbench_data":     {auth: true, postOnly: true, handle: s.setWorkbenchData},
+		"/cgi-bin/menu/create":                  {auth: true, postOnly: true, handle: s.menuCreate},
+		"/cgi-bin/menu/get":                     {auth: true, handle: s.menuGet},
+		"/cgi-bin/menu/delete":                  {auth: true, handle: s.menuDelete},
+		// customer contact basics (handlers_externalcontact.go)
+		"/cgi-bin/externalcontact/get_follow_user_list": {auth: true, handle: externalRoute(s.externalFollowUsers)},
+		"/cgi-bin/externalcontact/list":                 {auth: true, handle: externalRoute(s.externalList)},
+		"/cgi-bin/externalcontact/get":                  {auth: true, handle: externalRoute(s.externalGet)},
+		"/cgi-bin/externalcontact/batch/get_by_user":    {auth: true, postOnly: true, handle: externalRoute(s.externalBatchByUser)},
+		"/cgi-bin/externalcontact/add_contact_way":      {auth: true, postOnly: true, handle: externalRoute(s.externalAddContactWay)},
+		"/cgi-bin/externalcontact/groupchat/list":       {auth: true, postOnly: true, handle: externalRoute(s.externalGroupChatList)},
+		"/cgi-bin/externalcontact/groupchat/get":        {auth: true, postOnly: true, handle: externalRoute(s.externalGroupChatGet)},
+		// third-party apps (handlers_suite.go): suite_access_token in the query, checked by the handler
+		"/cgi-bin/service/get_suite_token":       {postOnly: true, handle: s.getSuiteToken},
+		"/cgi-bin/service/get_provider_token":    {postOnly: true, handle: s.getProviderToken},
+		"/cgi-bin/service/get_pre_auth_code":     {handle: s.getPreAuthCode},
+		"/cgi-bin/service/set_session_info":      {postOnly: true, handle: s.setSessionInfo},
+		"/cgi-bin/service/get_permanent_code":    {postOnly: true, handle: s.getPermanentCode},
+		"/cgi-bin/service/v2/get_permanent_code": {postOnly: true, handle: s.getPermanentCodeV2},
+		"/cgi-bin/service/get_auth_info":         {postOnly: true, handle: s.getAuthInfo(false)},
+		"/cgi-bin/service/v2/get_auth_info":      {postOnly: true, handle: s.getAuthInfo(true)},
+		"/cgi-bin/service/get_corp_token":        {postOnly: true, handle: s.getCorpToken},
+		"/cgi-bin/service/auth/getuserinfo3rd":   {handle: s.getUserInfo3rd},
+		"/cgi-bin/service/auth/getuserdetail3rd": {postOnly: true, handle: s.getUserDetail3rd},
+		"/cgi-bin/service/getuserinfo3rd":        {handle: s.legacyGetUserInfo3rd},
+		"/cgi-bin/service/getuserdetail3rd":      {postOnly: true, handle: s.getUserDetail3rd},
 	}
 }
 
@@ -137,10 +188,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		if s.answerUnsimulated(w, r, finish) { // replay, then "not simulated" (notsimulated.go)
 			return
 		}
-		// Like WeCom: an unknown path is HTTP 404 without a WeCom body, so
-		// no client mistakes it for an errcode.
-		finish(http.StatusNotFound, 0)
-		http.Error(w, "404 page not found: sandbox: "+path+" is not implemented; see docs/sandbox.md for the endpoints", http.StatusNotFound)
+		finish(writeUnknownPath(w, path), 0)
 		return
 	}
 
@@ -161,6 +209,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	status, resp, dl := s.dispatch(r, path, ip, body)
+	s.changed() // most calls change something (tokens, codes, messages, contacts)
 	entry.Time = s.nowLocked()
 	s.mu.Unlock()
 
@@ -264,6 +313,9 @@ func (s *Server) answer(r *http.Request, path, ip string, body []byte) (int, obj
 	ok200 := "ok"
 	if c.emptyErrMsg {
 		ok200 = ""
+	}
+	if c.okMsg != "" {
+		ok200 = c.okMsg
 	}
 	return http.StatusOK, append(object{{"errcode", 0}, {"errmsg", ok200}}, resp...), c
 }

@@ -522,7 +522,7 @@ func TestTrustedIPs(t *testing.T) {
 
 func TestUnknownPaths(t *testing.T) {
 	e := newEnv(t, Options{})
-	if a := e.get("/cgi-bin/no/such/api"); a.status != 404 || strings.Contains(a.raw, "errcode") || !strings.Contains(a.raw, "not implemented") {
+	if a := e.get("/cgi-bin/no/such/api"); a.status != 404 || strings.Contains(a.raw, "errcode") || !strings.Contains(a.raw, "no such endpoint") {
 		t.Fatalf("unknown API: %d %s", a.status, a.raw)
 	}
 	if a := e.get("/"); a.status != 404 {

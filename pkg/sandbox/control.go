@@ -50,13 +50,17 @@ func (s *Server) IssueCode(req CodeRequest) (string, error) {
 	default:
 		return "", fmt.Errorf("scope %q: use \"snsapi_base\" or \"snsapi_privateinfo\"", req.Scope)
 	}
+	s.mu.Lock() // members change (user/create, user/delete)
+	defer s.mu.Unlock()
 	switch {
 	case req.UserID != "" && req.OpenID != "":
 		return "", errors.New("give userid (member) or openid (non-member), not both")
 	case req.UserID != "":
-		if ci.users[req.UserID] == nil {
+		u := ci.user(req.UserID)
+		if u == nil {
 			return "", fmt.Errorf("userid %q is not a member of %s", req.UserID, req.CorpID)
 		}
+		req.UserID = u.UserID // the member's own spelling (userids are case-insensitive)
 	case req.OpenID != "":
 		if req.Type == codeMiniProgram {
 			return "", errors.New("mini-program codes need a userid")
@@ -68,8 +72,6 @@ func (s *Server) IssueCode(req CodeRequest) (string, error) {
 		return "", fmt.Errorf("agentid %d is not an app of %s", req.AgentID, req.CorpID)
 	}
 	code := newCode()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.nowLocked()
 	s.pruneTokens(now)
 	cd := &authCode{corp: ci, agentID: req.AgentID, userID: req.UserID, openID: req.OpenID,
@@ -78,6 +80,7 @@ func (s *Server) IssueCode(req CodeRequest) (string, error) {
 		return code, s.saveCode(code, cd)
 	}
 	s.storeCode(code, cd)
+	s.changed()
 	return code, nil
 }
 
@@ -156,6 +159,7 @@ func (s *Server) Advance(d time.Duration) time.Time {
 	defer s.mu.Unlock()
 	if d > 0 {
 		s.offset += d
+		s.changed()
 	}
 	return s.nowLocked()
 }
@@ -217,6 +221,7 @@ func (s *Server) Messages() []Message {
 // messages and the clock offset: the sandbox is as new.
 func (s *Server) Reset() {
 	s.mu.Lock()
+	s.restoreContacts()
 	s.resetState()
 	s.mu.Unlock()
 }
@@ -380,6 +385,18 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		default:
 			method(http.MethodGet, http.MethodPost)
 		}
+	case "/_sandbox/rotate":
+		if !method(http.MethodPost) {
+			return
+		}
+		var req struct {
+			Invalidate bool `json:"invalidate"`
+		}
+		if r.ContentLength != 0 && !decode(&req) {
+			return
+		}
+		s.RotateTokens(req.Invalidate)
+		writeJSON(w, http.StatusOK, object{{"ok", true}})
 	case "/_sandbox/reset":
 		if method(http.MethodPost) {
 			s.Reset()
@@ -411,6 +428,8 @@ func clockBody(t time.Time) object {
 
 // info describes the fixtures without their secrets.
 func (s *Server) info() object {
+	s.mu.Lock() // members and apps change (user/create, agent/set)
+	defer s.mu.Unlock()
 	corps := make([]object, 0, len(s.fx.Corps))
 	for _, c := range s.fx.Corps {
 		apps := make([]object, 0, len(c.Apps))
@@ -428,5 +447,5 @@ func (s *Server) info() object {
 		corps = append(corps, object{{"corpid", c.CorpID}, {"name", c.Name}, {"apps", apps},
 			{"contact_secret", c.ContactSecret != ""}, {"users", users}, {"robots", robots}})
 	}
-	return object{{"corps", corps}, {"token_ttl", int(s.opts.TokenTTL / time.Second)}, {"now", s.Now().UTC().Format(time.RFC3339)}}
+	return object{{"corps", corps}, {"token_ttl", int(s.opts.TokenTTL / time.Second)}, {"now", s.nowLocked().UTC().Format(time.RFC3339)}}
 }

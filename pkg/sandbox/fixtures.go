@@ -30,6 +30,9 @@ const (
 	DemoMiniProgramAppID   = "wx7c2e9a4b1d3f5a68"
 
 	DemoContactSecret = "DemoContactSyncSecret-wwcli-sandbox-0123456" // 通讯录同步 secret
+	// 客户联系 secret: the externalcontact/* APIs. App 1 is also in the
+	// 可调用应用 list, so its own token may call them too; app 2 is not (48002).
+	DemoExternalContactSecret = "DemoCustomerContactSecret-wwcli-sandbox-012"
 
 	// Group robots (群机器人), shaped like real webhook keys.
 	DemoRobotName  = "ci-alerts"
@@ -79,6 +82,74 @@ type Corp struct {
 	Departments   []Department `json:"departments"`
 	Users         []User       `json:"users"`
 	Robots        []Robot      `json:"robots,omitempty"`
+	// 客户联系 secret; empty = none. Its token calls externalcontact/*.
+	ExternalContactSecret string            `json:"externalcontact_secret,omitempty"`
+	Tags                  []Tag             `json:"tags,omitempty"`
+	ExternalContacts      []ExternalContact `json:"external_contacts,omitempty"`
+	GroupChats            []GroupChat       `json:"group_chats,omitempty"` // 客户群
+	// AppChats are the app group chats made with appchat/create (state, not
+	// usually fixtures).
+	AppChats []AppChat `json:"appchats,omitempty"`
+}
+
+// Tag is a contact tag (标签) with its members and departments.
+type Tag struct {
+	ID      int64    `json:"tagid"`
+	Name    string   `json:"tagname"`
+	Users   []string `json:"userlist,omitempty"`
+	Parties []int64  `json:"partylist,omitempty"`
+	Owner   int64    `json:"owner_agentid,omitempty"` // the app that made it (tag/create); 0 = contact secret / fixtures
+}
+
+// ExternalContact is a customer (外部联系人) and the members who added them.
+type ExternalContact struct {
+	ExternalUserID string       `json:"external_userid"`
+	Name           string       `json:"name"`
+	Type           int          `json:"type,omitempty"`   // 1 WeChat user (default), 2 WeCom user
+	Gender         int          `json:"gender,omitempty"` // 0 unknown, 1 male, 2 female
+	Avatar         string       `json:"avatar,omitempty"`
+	CorpName       string       `json:"corp_name,omitempty"`
+	FollowUsers    []FollowUser `json:"follow_user"`
+}
+
+// FollowUser is a member who has the customer as a contact.
+type FollowUser struct {
+	UserID      string `json:"userid"`
+	Remark      string `json:"remark,omitempty"`
+	Description string `json:"description,omitempty"`
+	CreateTime  int64  `json:"createtime,omitempty"`
+	AddWay      int    `json:"add_way,omitempty"`
+	State       string `json:"state,omitempty"`
+}
+
+// GroupChat is a customer group chat (客户群).
+type GroupChat struct {
+	ChatID     string        `json:"chat_id"`
+	Name       string        `json:"name"`
+	Owner      string        `json:"owner"`
+	CreateTime int64         `json:"create_time,omitempty"`
+	Notice     string        `json:"notice,omitempty"`
+	Members    []GroupMember `json:"member_list"`
+	Admins     []string      `json:"admin_list,omitempty"`
+	Status     int           `json:"status,omitempty"` // 0 normal
+}
+
+// GroupMember is one member of a customer group chat.
+type GroupMember struct {
+	UserID    string `json:"userid"`
+	Type      int    `json:"type"` // 1 corp member, 2 external contact
+	JoinTime  int64  `json:"join_time,omitempty"`
+	JoinScene int    `json:"join_scene,omitempty"`
+	Name      string `json:"name,omitempty"`
+}
+
+// AppChat is an app group chat (群聊会话) made with appchat/create.
+type AppChat struct {
+	ChatID  string   `json:"chatid"`
+	Name    string   `json:"name"`
+	Owner   string   `json:"owner"`
+	Users   []string `json:"userlist"`
+	AgentID int64    `json:"agentid"` // the app that made it
 }
 
 // Robot is a group robot of one group chat: webhook/send?key=KEY.
@@ -101,6 +172,13 @@ type App struct {
 	Closed           bool     `json:"closed,omitempty"`       // disabled app: gettoken answers 40001
 	MiniProgramAppID string   `json:"miniprogram_appid,omitempty"`
 	TrustedIPs       []string `json:"trusted_ips,omitempty"` // 企业可信IP (IPs or CIDRs); empty = any
+	// ExternalContactAPI: the app is in the 客户联系 可调用应用 list, so its
+	// own token may call externalcontact/* (else 48002).
+	ExternalContactAPI bool            `json:"externalcontact_api,omitempty"`
+	ReportLocation     int             `json:"report_location_flag,omitempty"` // agent/set
+	ReportEnter        int             `json:"isreportenter,omitempty"`        // agent/set
+	Menu               json.RawMessage `json:"menu,omitempty"`                 // menu/create (state)
+	Workbench          json.RawMessage `json:"workbench,omitempty"`            // agent/set_workbench_template (state)
 }
 
 // Department is one node of the org tree; ParentID 0 marks the root.
@@ -142,7 +220,7 @@ func DemoFixtures() *Fixtures {
 				{AgentID: DemoAgentID, Name: "演示应用", Secret: DemoAppSecret,
 					Description: "wwcli sandbox demo app", RedirectDomain: "wwcli.example.com",
 					HomeURL: "https://wwcli.example.com/", AllowParties: []int64{1},
-					SquareLogoURL: "https://wwcli.example.com/logo.png"},
+					SquareLogoURL: "https://wwcli.example.com/logo.png", ExternalContactAPI: true},
 				{AgentID: DemoApp2AgentID, Name: "审批助手", Secret: DemoApp2Secret,
 					Description: "second demo app with a narrow visible range", RedirectDomain: "approve.example.com",
 					AllowUsers: []string{"zhangsan"}, AllowParties: []int64{3}},
@@ -171,7 +249,22 @@ func DemoFixtures() *Fixtures {
 				{UserID: "alice", Name: "Alice Smith", Department: []int64{2}, Position: "Engineer",
 					Gender: "2", Email: "alice@example.com"},
 			},
-			Robots: []Robot{{Name: DemoRobotName, Key: DemoRobotKey}, {Name: DemoRobot2Name, Key: DemoRobot2Key}},
+			Robots:                []Robot{{Name: DemoRobotName, Key: DemoRobotKey}, {Name: DemoRobot2Name, Key: DemoRobot2Key}},
+			ExternalContactSecret: DemoExternalContactSecret,
+			Tags:                  []Tag{{ID: 1, Name: "管理层", Users: []string{"zhangsan"}, Parties: []int64{}}, {ID: 2, Name: "研发", Parties: []int64{2}}},
+			ExternalContacts: []ExternalContact{
+				{ExternalUserID: "wmDemoCustomer0000000000000000001", Name: "客户甲", Type: 1, Gender: 1,
+					Avatar: "https://wwcli.example.com/avatar/customer1.png",
+					FollowUsers: []FollowUser{{UserID: "zhangsan", Remark: "甲总", CreateTime: 1700000000, AddWay: 1},
+						{UserID: "wangwu", Remark: "客户甲", CreateTime: 1700003600, AddWay: 2}}},
+				{ExternalUserID: "wmDemoCustomer0000000000000000002", Name: "客户乙", Type: 2, Gender: 2, CorpName: "乙公司",
+					FollowUsers: []FollowUser{{UserID: "wangwu", Description: "渠道伙伴", CreateTime: 1700007200, AddWay: 3}}},
+			},
+			GroupChats: []GroupChat{{ChatID: "wrDemoGroupChat000000000000000001", Name: "客户交流群", Owner: "wangwu",
+				CreateTime: 1700010000, Notice: "欢迎",
+				Members: []GroupMember{{UserID: "wangwu", Type: 1, JoinTime: 1700010000, JoinScene: 1},
+					{UserID: "wmDemoCustomer0000000000000000001", Type: 2, JoinTime: 1700010100, JoinScene: 1, Name: "客户甲"}},
+				Admins: []string{}}},
 		}},
 		CallbackIPs:  []string{"101.226.103.0/25", "140.207.54.0/25", "182.254.11.0/24"},
 		APIDomainIPs: []string{"182.254.11.176", "182.254.78.66", "140.207.189.33"},
@@ -300,10 +393,10 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 		if !userIDPattern().MatchString(u.UserID) {
 			return fmt.Errorf("%s.userid: %q must be 1-64 characters of A-Z a-z 0-9 _ . @ -", where, u.UserID)
 		}
-		if users[u.UserID] {
-			return fmt.Errorf("%s.userid: %q appears twice", where, u.UserID)
+		if users[foldUserID(u.UserID)] { // userids are case-insensitive (DOC 90196)
+			return fmt.Errorf("%s.userid: %q appears twice (userids are case-insensitive)", where, u.UserID)
 		}
-		users[u.UserID] = true
+		users[foldUserID(u.UserID)] = true
 		if u.Name == "" {
 			return fmt.Errorf("%s.name: must not be empty", where)
 		}
@@ -323,7 +416,7 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 	}
 	for i, d := range c.Departments {
 		for j, l := range d.Leaders {
-			if !users[l] {
+			if !users[foldUserID(l)] {
 				return fmt.Errorf("%s.departments[%d].department_leader[%d]: member %q does not exist", at, i, j, l)
 			}
 		}
@@ -354,7 +447,7 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 			return fmt.Errorf("%s.name: must not be empty", where)
 		}
 		for j, u := range a.AllowUsers {
-			if !users[u] {
+			if !users[foldUserID(u)] {
 				return fmt.Errorf("%s.allow_users[%d]: member %q does not exist", where, j, u)
 			}
 		}
@@ -368,6 +461,30 @@ func validateCorp(c *Corp, at string, corpIDs map[string]bool) error {
 				return fmt.Errorf("%s.trusted_ips[%d]: %q is not an IP address or CIDR", where, j, ip)
 			}
 		}
+	}
+	tagIDs := map[int64]bool{}
+	for i, t := range c.Tags {
+		where := fmt.Sprintf("%s.tags[%d]", at, i)
+		if t.ID <= 0 || tagIDs[t.ID] {
+			return fmt.Errorf("%s.tagid: %d must be a positive integer used once", where, t.ID)
+		}
+		tagIDs[t.ID] = true
+		if t.Name == "" {
+			return fmt.Errorf("%s.tagname: must not be empty", where)
+		}
+		for j, u := range t.Users {
+			if !users[foldUserID(u)] {
+				return fmt.Errorf("%s.userlist[%d]: member %q does not exist", where, j, u)
+			}
+		}
+		for j, p := range t.Parties {
+			if depts[p] == nil {
+				return fmt.Errorf("%s.partylist[%d]: department %d does not exist", where, j, p)
+			}
+		}
+	}
+	if c.ExternalContactSecret != "" && secrets[c.ExternalContactSecret] {
+		return fmt.Errorf("%s.externalcontact_secret: already used by an app or the contact secret of this corp", at)
 	}
 	if len(c.Apps) == 0 && c.ContactSecret == "" {
 		return fmt.Errorf("%s.apps: a corp needs at least one app or a contact_secret", at)

@@ -15,7 +15,7 @@ func TestDemoCredentialsLookReal(t *testing.T) {
 		t.Fatalf("corp id %q is not in WeCom's format", DemoCorpID)
 	}
 	secret := regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
-	for _, s := range []string{DemoAppSecret, DemoApp2Secret, DemoContactSecret, DemoMiniProgramSecret} {
+	for _, s := range []string{DemoAppSecret, DemoApp2Secret, DemoContactSecret, DemoMiniProgramSecret, DemoExternalContactSecret} {
 		if !secret.MatchString(s) {
 			t.Errorf("secret %q must be 43 characters of [A-Za-z0-9_-]", s)
 		}
@@ -97,6 +97,10 @@ func TestLoadFixturesErrors(t *testing.T) {
 		{"app unknown user", `{"corps":[{"corpid":"ww1","apps":[{"agentid":1,"name":"a","secret":"s","allow_users":["x"]}]}]}`, "corps[0].apps[0].allow_users[0]"},
 		{"app unknown party", `{"corps":[{"corpid":"ww1","apps":[{"agentid":1,"name":"a","secret":"s","allow_partys":[3]}]}]}`, "corps[0].apps[0].allow_partys[0]"},
 		{"app bad ip", `{"corps":[{"corpid":"ww1","apps":[{"agentid":1,"name":"a","secret":"s","trusted_ips":["1.2.3"]}]}]}`, "corps[0].apps[0].trusted_ips[0]"},
+		{"duplicate user in another case", valid(`"users":[{"userid":"u","name":"U","department":[1]},{"userid":"U","name":"V","department":[1]}]`), "case-insensitive"},
+		{"tag unknown user", `{"corps":[{"corpid":"ww1","contact_secret":"c","tags":[{"tagid":1,"tagname":"t","userlist":["x"]}]}]}`, "corps[0].tags[0].userlist[0]"},
+		{"tag id twice", `{"corps":[{"corpid":"ww1","contact_secret":"c","tags":[{"tagid":1,"tagname":"t"},{"tagid":1,"tagname":"u"}]}]}`, "corps[0].tags[1].tagid"},
+		{"shared customer secret", `{"corps":[{"corpid":"ww1","contact_secret":"c","externalcontact_secret":"c"}]}`, "externalcontact_secret: already used"},
 		{"bad callback ip", `{"corps":[{"corpid":"ww1","contact_secret":"c"}],"callback_ips":["x"]}`, "callback_ips[0]"},
 		{"bad api ip", `{"corps":[{"corpid":"ww1","contact_secret":"c"}],"api_domain_ips":["10.0.0.0/33"]}`, "api_domain_ips[0]"},
 	}

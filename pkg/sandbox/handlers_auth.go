@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"fmt"
 	"time"
 )
 
@@ -18,7 +19,7 @@ func (s *Server) getToken(c *call) (object, *apiError) {
 	if corp == nil {
 		return nil, errInvalidCorpID
 	}
-	app, ok := corp.secrets[secret]
+	ref, ok := corp.secrets[secret]
 	if !ok {
 		for _, other := range s.corps {
 			if _, found := other.secrets[secret]; found && other != corp {
@@ -27,20 +28,74 @@ func (s *Server) getToken(c *call) (object, *apiError) {
 		}
 		return nil, errInvalidCredential
 	}
-	if app != nil && app.Closed {
+	if ref.app != nil && ref.app.Closed {
 		return nil, errInvalidCredential
 	}
 	s.pruneTokens(c.now)
+	// A repeated gettoken within the lifetime returns the same token: DOC
+	// 91039 as published in 2020 ("有效期内重复获取返回相同结果，过期后获取会返回新的
+	// access_token"; the 2024-03-26 page dropped the sentence, see
+	// docs/sandbox.md). expires_in is then what is left of it (sandbox choice; the
+	// docs do not say). Tokens are per secret, so the key is (corp, secret).
+	key := liveKey(corp, ref)
+	if at, ok := s.liveTokens[key]; ok {
+		if t := s.tokens[at]; t != nil && c.now.Before(t.expires) {
+			return object{{"access_token", at}, {"expires_in", remaining(t.expires, c.now)}}, nil
+		}
+	}
 	at := randomString(96)
-	s.storeToken(at, &token{corp: corp, app: app, expires: c.now.Add(s.opts.TokenTTL)})
+	s.storeToken(at, &token{corp: corp, app: ref.app, kind: ref.kind, expires: c.now.Add(s.opts.TokenTTL)})
+	s.liveTokens[key] = at
 	return object{{"access_token", at}, {"expires_in", int(s.opts.TokenTTL / time.Second)}}, nil
+}
+
+// liveState is the token and the tickets each secret has now, so a repeated
+// call returns them (DOC 91039, 2020 copy) instead of minting new ones.
+type liveState struct {
+	liveTokens  map[string]string      // liveKey -> access_token
+	liveTickets map[string]*liveTicket // "jsapi/" or "agent/" + liveKey
+}
+
+type liveTicket struct {
+	Value   string    `json:"ticket"`
+	Expires time.Time `json:"expires"`
+}
+
+func newLiveState() liveState {
+	return liveState{liveTokens: map[string]string{}, liveTickets: map[string]*liveTicket{}}
+}
+
+func liveKey(corp *corpIndex, ref secretRef) string {
+	agent := int64(0)
+	if ref.app != nil {
+		agent = ref.app.AgentID
+	}
+	return fmt.Sprintf("%s/%d/%d", corp.CorpID, ref.kind, agent)
+}
+
+// remaining is a lifetime left in whole seconds, at least 1.
+func remaining(expires, now time.Time) int {
+	return max(1, int(expires.Sub(now)/time.Second))
+}
+
+// ticket returns the live ticket of kind for the caller's app, or a new one.
+// WeCom documents no reuse rule for tickets (docs/sandbox.md): the
+// sandbox treats them like tokens, one per app until it expires.
+func (s *Server) ticket(c *call, kind string) object {
+	key := kind + "/" + liveKey(c.tok.corp, secretRef{app: c.tok.app, kind: c.tok.kind})
+	if t := s.liveTickets[key]; t != nil && c.now.Before(t.Expires) {
+		return object{{"ticket", t.Value}, {"expires_in", remaining(t.Expires, c.now)}}
+	}
+	t := &liveTicket{Value: randomString(64), Expires: c.now.Add(ticketTTL)}
+	s.liveTickets[key] = t
+	return object{{"ticket", t.Value}, {"expires_in", int(ticketTTL / time.Second)}}
 }
 
 func (s *Server) corpTicket(c *call) (object, *apiError) {
 	if c.tok.app == nil {
 		return nil, errAPIForbidden
 	}
-	return object{{"ticket", randomString(64)}, {"expires_in", int(ticketTTL / time.Second)}}, nil
+	return s.ticket(c, "jsapi"), nil
 }
 
 func (s *Server) agentTicket(c *call) (object, *apiError) {
@@ -50,7 +105,7 @@ func (s *Server) agentTicket(c *call) (object, *apiError) {
 	if c.tok.app == nil {
 		return nil, errAPIForbidden
 	}
-	return object{{"ticket", randomString(64)}, {"expires_in", int(ticketTTL / time.Second)}}, nil
+	return s.ticket(c, "agent"), nil
 }
 
 // useCode consumes a code of kind for the caller's app: codes are single
@@ -84,7 +139,7 @@ func (s *Server) privateTicket(c *call, cd *authCode) string {
 	if cd.scope != "snsapi_privateinfo" || cd.userID == "" {
 		return ""
 	}
-	u := cd.corp.users[cd.userID]
+	u := cd.corp.user(cd.userID)
 	if u == nil || !cd.corp.userVisible(c.tok.app, u) {
 		return ""
 	}
@@ -124,6 +179,11 @@ func (s *Server) legacyGetUserInfo(c *call) (object, *apiError) {
 	return resp, nil
 }
 
+// memberQRCode is a member's personal QR code URL, stable per member.
+func memberQRCode(corpID, userID string) string {
+	return "https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=" + deviceID(corpID, userID)[:16]
+}
+
 // deviceID is stable per member, like an installed client's id.
 func deviceID(corpID, who string) string {
 	sum := sha1.Sum([]byte(corpID + "/" + who))
@@ -147,7 +207,7 @@ func (s *Server) authGetUserDetail(c *call) (object, *apiError) {
 	if !c.now.Before(t.expires) {
 		return nil, errTicketExpired
 	}
-	u := t.corp.users[t.userID]
+	u := t.corp.user(t.userID)
 	if u == nil {
 		return nil, errTicketInvalid
 	}
@@ -157,7 +217,7 @@ func (s *Server) authGetUserDetail(c *call) (object, *apiError) {
 	}
 	return object{
 		{"userid", u.UserID}, {"gender", gender}, {"avatar", u.Avatar},
-		{"qr_code", "https://open.work.weixin.qq.com/wwopen/userQRCode?vcode=" + deviceID(t.corp.CorpID, u.UserID)[:16]},
+		{"qr_code", memberQRCode(t.corp.CorpID, u.UserID)},
 		{"mobile", u.Mobile}, {"email", u.Email}, {"biz_mail", u.BizMail}, {"address", u.Address},
 	}, nil
 }
@@ -178,4 +238,20 @@ func (s *Server) jscode2session(c *call) (object, *apiError) {
 		return nil, e
 	}
 	return object{{"corpid", cd.corp.CorpID}, {"userid", cd.userID}, {"session_key", randomStdBase64(16)}}, nil
+}
+
+// RotateTokens makes the next gettoken and ticket calls mint new values.
+// With invalidate, the tokens issued so far stop working at once (40014),
+// as when WeCom invalidates a token early (DOC 91039: 企业微信可能会出于运营
+// 需要，提前使access_token失效); without, they stay valid until they expire.
+func (s *Server) RotateTokens(invalidate bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if invalidate {
+		for at := range s.tokens {
+			delete(s.tokens, at)
+		}
+	}
+	s.liveState = newLiveState()
+	s.changed()
 }

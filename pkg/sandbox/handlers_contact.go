@@ -26,7 +26,7 @@ func (ci *corpIndex) deptVisible(app *App, id int64) bool {
 }
 
 func (ci *corpIndex) userVisible(app *App, u *User) bool {
-	if app == nil || slices.Contains(app.AllowUsers, u.UserID) {
+	if app == nil || containsUser(app.AllowUsers, u.UserID) {
 		return true
 	}
 	for _, d := range u.Department {
@@ -75,7 +75,7 @@ func userDetail(ci *corpIndex, u *User) object {
 	leader := make([]int, len(u.Department))
 	order := make([]int, len(u.Department))
 	for i, id := range u.Department {
-		if d := ci.depts[id]; d != nil && slices.Contains(d.Leaders, u.UserID) {
+		if d := ci.depts[id]; d != nil && containsUser(d.Leaders, u.UserID) {
 			leader[i] = 1
 		}
 	}
@@ -89,6 +89,9 @@ func userDetail(ci *corpIndex, u *User) object {
 		{"biz_mail", u.BizMail}, {"is_leader_in_dept", leader}, {"direct_leader", []string{}},
 		{"avatar", u.Avatar}, {"thumb_avatar", u.Avatar}, {"telephone", u.Telephone}, {"alias", u.Alias},
 		{"address", u.Address}, {"status", userStatus(u)}, {"main_department", u.Department[0]},
+		// DOC 90196 response fields the fixtures have no data for (audit F6)
+		{"extattr", object{{"attrs", []any{}}}}, {"external_position", ""},
+		{"external_profile", object{{"external_corp_name", ""}, {"external_attr", []any{}}}},
 	}
 }
 
@@ -97,14 +100,15 @@ func (s *Server) userGet(c *call) (object, *apiError) {
 	if id == "" {
 		return nil, errMissingUserID
 	}
-	u := c.tok.corp.users[id]
+	u := c.tok.corp.user(id)
 	if u == nil {
 		return nil, errUserNotFound
 	}
 	if !c.tok.corp.userVisible(c.tok.app, u) {
 		return nil, errNoPrivilege
 	}
-	return userDetail(c.tok.corp, u), nil
+	// qr_code: user/get only (DOC 90196), as auth/getuserdetail has it
+	return append(userDetail(c.tok.corp, u), field{"qr_code", memberQRCode(c.tok.corp.CorpID, u.UserID)}), nil
 }
 
 // membersOf resolves ?department_id=&fetch_child= to the members the token may see.
@@ -161,7 +165,7 @@ func (s *Server) userList(c *call) (object, *apiError) {
 // userListID pages over (member, department) pairs; only the contact-sync
 // secret's token may call it (else 48002). The cursor is opaque to callers.
 func (s *Server) userListID(c *call) (object, *apiError) {
-	if c.tok.app != nil {
+	if !c.tok.isContact() {
 		return nil, errAPIForbidden
 	}
 	var req struct {

@@ -38,7 +38,7 @@ func (s *Server) agentGet(c *call) (object, *apiError) {
 		{"agentid", a.AgentID}, {"name", a.Name}, {"square_logo_url", a.SquareLogoURL}, {"description", a.Description},
 		{"allow_userinfos", object{{"user", users}}}, {"allow_partys", object{{"partyid", parties}}},
 		{"allow_tags", object{{"tagid", []int{}}}}, {"close", closed}, {"redirect_domain", a.RedirectDomain},
-		{"report_location_flag", 0}, {"isreportenter", 0}, {"home_url", a.HomeURL}, {"customized_publish_status", 0},
+		{"report_location_flag", a.ReportLocation}, {"isreportenter", a.ReportEnter}, {"home_url", a.HomeURL}, {"customized_publish_status", 0},
 	}, nil
 }
 
@@ -71,6 +71,8 @@ type Message struct {
 	RecalledAt   *time.Time      `json:"recalled_at,omitempty"`
 	// Duplicates counts identical sends WeCom's duplicate check filtered.
 	Duplicates int `json:"duplicates,omitempty"`
+	// ChatID is the app group chat of an appchat/send (no msgid then).
+	ChatID string `json:"chatid,omitempty"`
 }
 
 var msgTypes = []string{"text", "image", "voice", "video", "file", "textcard", "news", "mpnews",
@@ -137,10 +139,10 @@ func (s *Server) messageSend(c *call) (object, *apiError) {
 		}
 	} else {
 		for _, id := range splitRecipients(req.ToUser) {
-			if u := ci.users[id]; u != nil && ci.userVisible(app, u) {
+			if u := ci.user(id); u != nil && ci.userVisible(app, u) {
 				addUser(u)
 			} else {
-				badUsers = append(badUsers, id)
+				badUsers = append(badUsers, foldUserID(id))
 			}
 		}
 	}
@@ -159,9 +161,21 @@ func (s *Server) messageSend(c *call) (object, *apiError) {
 			}
 		}
 	}
-	// The fixtures have no tags, so every tag id is invalid.
-	badTags = append(badTags, splitRecipients(req.ToTag)...)
-	if len(toUsers) == 0 && len(toParties) == 0 {
+	goodTags := 0
+	for _, raw := range splitRecipients(req.ToTag) {
+		t := ci.tagOf(raw)
+		if t == nil {
+			badTags = append(badTags, raw)
+			continue
+		}
+		goodTags++
+		for _, u := range ci.tagRecipients(t) {
+			if ci.userVisible(app, u) {
+				addUser(u)
+			}
+		}
+	}
+	if len(toUsers) == 0 && len(toParties) == 0 && goodTags == 0 {
 		return nil, errAllInvalid
 	}
 

@@ -246,7 +246,7 @@ func (s *Server) corpToken(in *install, now time.Time) (string, int) {
 	}
 	s.pruneTokens(now)
 	at := randomString(96)
-	s.storeToken(at, &token{corp: in.corp, app: in.app, expires: now.Add(s.opts.TokenTTL)})
+	s.storeToken(at, &token{corp: in.corp, app: in.app, kind: kindApp, expires: now.Add(s.opts.TokenTTL)})
 	if len(in.tokens) >= 64 {
 		in.tokens = in.tokens[1:]
 	}

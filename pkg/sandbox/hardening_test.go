@@ -147,7 +147,7 @@ func TestPruneForgetsWhenDue(t *testing.T) {
 		t.Fatalf("no user_ticket: %s", a.raw)
 	}
 	e.s.Advance(4 * time.Minute)
-	fresh := e.token(DemoAppSecret)
+	fresh := e.token(DemoApp2Secret) // another secret: a repeated gettoken reuses the live token
 	if n := len(e.s.tokens); n != 2 || len(e.s.codes) != 1 || len(e.s.tickets) != 1 {
 		t.Fatalf("nothing is due yet: %d tokens, %d codes, %d tickets", n, len(e.s.codes), len(e.s.tickets))
 	}

@@ -37,6 +37,11 @@ type Options struct {
 
 	// Replay answers endpoints the sandbox does not simulate (replay.go, --replay).
 	Replay []recording.Exchange
+
+	// StatePath, when set, is a JSON file the state (tokens, tickets, codes,
+	// messages, contacts, clock offset, ...) is loaded from by Open and saved
+	// to on change (debounced) and at Close. See state.go.
+	StatePath string
 }
 
 const (
@@ -75,26 +80,48 @@ type Server struct {
 	robotState
 	mediaState
 	expiryState
+	liveState
+	persistState
+	jobs map[string]*batchJob // batch/syncuser jobs by jobid
 
 	done      chan struct{}
 	closeOnce sync.Once
 	httpSrv   *http.Server
 }
 
-// corpIndex is a corp with lookup tables built once at New.
+// corpIndex is a corp with lookup tables built at New and rebuilt by
+// reindex after every change to its members, departments or tags.
 type corpIndex struct {
 	*Corp
 	apps    map[int64]*App
-	secrets map[string]*App // contact secret maps to nil app
-	users   map[string]*User
+	secrets map[string]secretRef
+	users   map[string]*User // keyed by lowercased userid (see user)
 	depts   map[int64]*Department
+	tags    map[int64]*Tag
+}
+
+// Secret kinds: an app's own secret, the 通讯录同步 (contact-sync) secret,
+// the 客户联系 (customer contact) secret. Tokens are per secret (DOC 91039).
+const (
+	kindApp = iota
+	kindContact
+	kindExternal
+)
+
+type secretRef struct {
+	app  *App // nil for the contact and customer-contact secrets
+	kind int
 }
 
 type token struct {
 	corp    *corpIndex
-	app     *App // nil: contact-sync token
+	app     *App // nil: contact-sync or customer-contact token
+	kind    int
 	expires time.Time
 }
+
+// isContact: the 通讯录同步 token, the only one that may write contacts.
+func (t *token) isContact() bool { return t.kind == kindContact }
 
 type authCode struct {
 	corp    *corpIndex
@@ -116,6 +143,9 @@ type userTicket struct {
 // New builds a server. Invalid fixtures are a programming error here
 // (LoadFixtures validates user input), so New panics on them.
 func New(opts Options) *Server {
+	if opts.StatePath != "" {
+		panic("sandbox.New: Options.StatePath needs Open")
+	}
 	if opts.Fixtures == nil {
 		opts.Fixtures = DemoFixtures()
 	}
@@ -132,21 +162,18 @@ func New(opts Options) *Server {
 	s.robotKeys = map[string]*robotRef{}
 	for i := range s.fx.Corps {
 		c := &s.fx.Corps[i]
-		ci := &corpIndex{Corp: c, apps: map[int64]*App{}, secrets: map[string]*App{},
-			users: map[string]*User{}, depts: map[int64]*Department{}}
+		ci := &corpIndex{Corp: c, apps: map[int64]*App{}, secrets: map[string]secretRef{}}
 		for j := range c.Apps {
 			ci.apps[c.Apps[j].AgentID] = &c.Apps[j]
-			ci.secrets[c.Apps[j].Secret] = &c.Apps[j]
+			ci.secrets[c.Apps[j].Secret] = secretRef{app: &c.Apps[j], kind: kindApp}
 		}
 		if c.ContactSecret != "" {
-			ci.secrets[c.ContactSecret] = nil
+			ci.secrets[c.ContactSecret] = secretRef{kind: kindContact}
 		}
-		for j := range c.Users {
-			ci.users[c.Users[j].UserID] = &c.Users[j]
+		if c.ExternalContactSecret != "" {
+			ci.secrets[c.ExternalContactSecret] = secretRef{kind: kindExternal}
 		}
-		for j := range c.Departments {
-			ci.depts[c.Departments[j].ID] = &c.Departments[j]
-		}
+		ci.reindex()
 		s.corps[c.CorpID] = ci
 		for j := range c.Robots {
 			s.robotKeys[c.Robots[j].Key] = &robotRef{Robot: &c.Robots[j], corp: ci}
@@ -154,6 +181,7 @@ func New(opts Options) *Server {
 	}
 	s.initSuites()
 	s.routes = s.apiRoutes()
+	s.keepPristine()
 	s.resetState()
 	return s
 }
@@ -174,6 +202,9 @@ func (s *Server) resetState() {
 	s.msgSeq = 0
 	s.resetRobots()
 	s.resetMedia()
+	s.liveState = newLiveState()
+	s.jobs = map[string]*batchJob{}
+	s.changed()
 }
 
 // Handler serves /cgi-bin/... (the WeCom API) and /_sandbox/... (control).
@@ -228,20 +259,21 @@ func clientAddr(a net.Addr) string {
 
 // Close stops the listener started by Start, waiting up to 2 seconds for
 // requests in flight; injected delays are cut short.
+// With Options.StatePath it then saves the state a last time.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { close(s.done) })
 	s.mu.Lock()
 	srv := s.httpSrv
 	s.mu.Unlock()
-	if srv == nil {
-		return nil
+	var err error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err = srv.Shutdown(ctx); err != nil {
+			err = srv.Close()
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return srv.Close()
-	}
-	return nil
+	return errors.Join(err, s.SaveState())
 }
 
 // Now is the sandbox clock: Options.Now plus every Advance.

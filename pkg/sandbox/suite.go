@@ -274,9 +274,10 @@ func (s *Server) ticketValid(id, ticket string, now time.Time) bool {
 	return false
 }
 
-// member finds a member of ci by userid (the one place the third-party
-// code looks members up). Called with s.mu held: members may change.
-func member(ci *corpIndex, userID string) *User { return ci.users[userID] }
+// member finds a member of ci by userid, in any case (the one place the
+// third-party code looks members up). Called with s.mu held: members may
+// change.
+func member(ci *corpIndex, userID string) *User { return ci.user(userID) }
 
 // openUserID is a member's id as one provider's apps see it: the same
 // across the provider's apps (DOC 91121).

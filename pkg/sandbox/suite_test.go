@@ -790,3 +790,27 @@ func TestSuitePusherStopsWithServer(t *testing.T) {
 	time.Sleep(3 * suitePollEvery / 2) // longer than the pusher's poll
 	sink.none()
 }
+
+// Userids are case-insensitive (DOC 90196): the control calls take any
+// case and answer with the member's own spelling.
+func TestSuiteUserIDsIgnoreCase(t *testing.T) {
+	e := newEnv(t, Options{})
+	st, _ := e.install(DemoSuiteID, DemoSuiteSecret)
+	code, err := e.s.IssueSuiteCode(SuiteCodeRequest{UserID: "LiSi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.get("/cgi-bin/service/auth/getuserinfo3rd", "suite_access_token", st, "code", code)
+	wantCode(t, a, 0)
+	if a.str("userid") != "lisi" {
+		t.Fatalf("getuserinfo3rd %s", a.raw)
+	}
+	auth, err := e.s.AuthorizeSuite(SuiteAuthorizeRequest{UserID: "WangWu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := e.post("/cgi-bin/service/v2/get_permanent_code", jsonBody(map[string]string{"auth_code": auth.AuthCode}), "suite_access_token", st)
+	if !strings.Contains(pc.raw, `"userid":"wangwu"`) {
+		t.Fatalf("auth_user_info %s", pc.raw)
+	}
+}

@@ -1,0 +1,720 @@
+package sandbox
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Contact writes and look-ups (通讯录管理). Params, answers and errcodes:
+// DOC 90195 user/create, 90197 user/update, 90198 user/delete, 90199
+// user/batchdelete, 90205 department/create, 90206 department/update,
+// 90207 department/delete, 95351 department/get, 95402 user/getuserid,
+// 95895 user/get_userid_by_email, 90202 convert_to_openid /
+// convert_to_userid, 90980 batch/syncuser, 90983 batch/getresult; the
+// errcode meanings from WeCom's global errcode page (DOC 90313). Only the
+// 通讯录同步 secret may write: other tokens get 48002 (API接口无权限调用).
+
+var (
+	errUserIDInvalid  = errf(40003, "invalid userid")                  // sandbox wording
+	errUserIDList     = errf(40031, "invalid userid list")             // sandbox wording
+	errOpenIDInvalid  = errf(40073, "invalid openid")                  // sandbox wording
+	errUserNotExist   = errf(46004, "user not exist")                  // sandbox wording
+	errDeptName       = errf(60001, "invalid department name length")  // sandbox wording
+	errParentNotFound = errf(60004, "parent department not found")     // sandbox wording
+	errDeptHasUsers   = errf(60005, "department contains members")     // sandbox wording
+	errDeptHasSubs    = errf(60006, "department contains departments") // sandbox wording
+	errDeptRoot       = errf(60007, "not allow to delete root department")
+	errDeptExists     = errf(60008, "department existed")                 // sandbox wording
+	errDeptNameChars  = errf(60009, "invalid department name characters") // sandbox wording
+	errDeptCycle      = errf(60010, "department cycle")                   // sandbox wording
+	errUserExists     = errf(60102, "userid existed")                     // sandbox wording
+	errMobileInvalid  = errf(60103, "mobile invalid")                     // sandbox wording
+	errMobileExists   = errf(60104, "mobile existed")                     // sandbox wording
+	errEmailInvalid   = errf(60105, "email invalid")                      // sandbox wording
+	errEmailExists    = errf(60106, "email existed")                      // sandbox wording
+	errTooManyDepts   = errf(60110, "too many departments")               // sandbox wording
+	errUserName       = errf(60112, "invalid name")                       // sandbox wording
+	errNoMobileEmail  = errf(60129, "mobile and email can not both be empty")
+	errLeaderLen      = errf(60132, "is_leader_in_dept size not match department size")
+	errMissingJobID   = errf(40058, "invalid jobid") // sandbox wording
+)
+
+// mobilePattern: digits, optionally after "+<country> " or "+<country>-"
+// (DOC 90195's example is "+86 13800000000"; 手机号码，企业内必须唯一);
+// emailPattern: a plain address.
+var (
+	mobilePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\+\d{1,4}[ -]?)?\d{5,20}$`) })
+	emailPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`) })
+)
+
+// sameMobile compares numbers without a +86 prefix and separators, so
+// "+86 13800000000" and "13800000000" are one number.
+func sameMobile(a, b string) bool {
+	norm := func(m string) string {
+		m = strings.NewReplacer(" ", "", "-", "").Replace(m)
+		return strings.TrimPrefix(m, "+86")
+	}
+	return a != "" && norm(a) == norm(b)
+}
+
+// requireContactToken: contact writes take the 通讯录同步 token only.
+func requireContactToken(c *call) *apiError {
+	if !c.tok.isContact() {
+		return errAPIForbidden
+	}
+	return nil
+}
+
+// userInput is the body of user/create and user/update; nil = not given.
+type userInput struct {
+	UserID         string   `json:"userid"`
+	Name           *string  `json:"name"`
+	Alias          *string  `json:"alias"`
+	Mobile         *string  `json:"mobile"`
+	Department     []int64  `json:"department"`
+	IsLeaderInDept []int    `json:"is_leader_in_dept"`
+	Position       *string  `json:"position"`
+	Gender         *string  `json:"gender"`
+	Email          *string  `json:"email"`
+	BizMail        *string  `json:"biz_mail"`
+	Telephone      *string  `json:"telephone"`
+	Address        *string  `json:"address"`
+	MainDepartment *int64   `json:"main_department"`
+	Enable         *int     `json:"enable"`
+	DirectLeader   []string `json:"direct_leader"`
+}
+
+// apply checks in and writes it into u (a copy the caller commits).
+func (in *userInput) apply(ci *corpIndex, u *User, creating bool) *apiError {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if in.Name != nil || creating {
+		name := ""
+		set(&name, in.Name)
+		if n := utf8.RuneCountInString(strings.TrimSpace(name)); n == 0 || n > 64 {
+			return errUserName
+		}
+		u.Name = name
+	}
+	if in.Department != nil || creating {
+		depts := in.Department
+		if len(depts) == 0 {
+			depts = []int64{ci.rootID()}
+		}
+		if len(depts) > 100 {
+			return errTooManyDepts
+		}
+		for _, d := range depts {
+			if ci.depts[d] == nil {
+				return errDeptNotFound
+			}
+		}
+		if in.IsLeaderInDept != nil && len(in.IsLeaderInDept) != len(depts) {
+			return errLeaderLen
+		}
+		u.Department = slices.Clone(depts)
+	}
+	if in.Mobile != nil && *in.Mobile != "" {
+		if !mobilePattern().MatchString(*in.Mobile) {
+			return errMobileInvalid
+		}
+		for i := range ci.Users {
+			if o := &ci.Users[i]; sameMobile(o.Mobile, *in.Mobile) && !sameUser(o.UserID, u.UserID) {
+				return errMobileExists
+			}
+		}
+	}
+	if in.Email != nil && *in.Email != "" {
+		if !emailPattern().MatchString(*in.Email) {
+			return errEmailInvalid
+		}
+		for i := range ci.Users {
+			if o := &ci.Users[i]; strings.EqualFold(o.Email, *in.Email) && !sameUser(o.UserID, u.UserID) {
+				return errEmailExists
+			}
+		}
+	}
+	if in.Gender != nil {
+		switch *in.Gender {
+		case "", "0", "1", "2":
+		default:
+			return errInvalidParam
+		}
+	}
+	set(&u.Mobile, in.Mobile)
+	set(&u.Email, in.Email)
+	set(&u.Alias, in.Alias)
+	set(&u.Position, in.Position)
+	set(&u.Gender, in.Gender)
+	set(&u.BizMail, in.BizMail)
+	set(&u.Telephone, in.Telephone)
+	set(&u.Address, in.Address)
+	if creating && u.Mobile == "" && u.Email == "" && u.BizMail == "" {
+		return errNoMobileEmail
+	}
+	if in.Enable != nil {
+		u.Status = map[bool]int{true: 1, false: 2}[*in.Enable == 1]
+	}
+	if in.MainDepartment != nil && slices.Contains(u.Department, *in.MainDepartment) {
+		// main_department first: userDetail answers Department[0]
+		rest := slices.DeleteFunc(slices.Clone(u.Department), func(d int64) bool { return d == *in.MainDepartment })
+		u.Department = append([]int64{*in.MainDepartment}, rest...)
+	}
+	if in.IsLeaderInDept != nil {
+		for i, d := range u.Department {
+			dept := ci.depts[d]
+			isLeader := i < len(in.IsLeaderInDept) && in.IsLeaderInDept[i] == 1
+			dept.Leaders = slices.DeleteFunc(dept.Leaders, func(l string) bool { return sameUser(l, u.UserID) })
+			if isLeader {
+				dept.Leaders = append(dept.Leaders, u.UserID)
+			}
+		}
+	}
+	return nil
+}
+
+// rootID is the id of the top department (parentid 0), 1 on WeCom.
+func (ci *corpIndex) rootID() int64 {
+	for _, d := range ci.Departments {
+		if d.ParentID == 0 {
+			return d.ID
+		}
+	}
+	return 1
+}
+
+func (s *Server) userCreate(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	var in userInput
+	if e := c.decodeBody(&in); e != nil {
+		return nil, e
+	}
+	if e := s.createUser(c.tok.corp, &in); e != nil {
+		return nil, e
+	}
+	c.okMsg = "created"
+	return object{}, nil
+}
+
+func (s *Server) createUser(ci *corpIndex, in *userInput) *apiError {
+	if in.UserID == "" {
+		return errMissingUserID
+	}
+	if !userIDPattern().MatchString(in.UserID) {
+		return errUserIDInvalid
+	}
+	if ci.user(in.UserID) != nil {
+		return errUserExists
+	}
+	u := User{UserID: in.UserID}
+	if e := in.apply(ci, &u, true); e != nil {
+		return e
+	}
+	ci.Users = append(ci.Users, u)
+	ci.reindex()
+	return nil
+}
+
+func (s *Server) userUpdate(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	var in userInput
+	if e := c.decodeBody(&in); e != nil {
+		return nil, e
+	}
+	if e := s.updateUser(c.tok.corp, &in); e != nil {
+		return nil, e
+	}
+	c.okMsg = "updated"
+	return object{}, nil
+}
+
+func (s *Server) updateUser(ci *corpIndex, in *userInput) *apiError {
+	if in.UserID == "" {
+		return errMissingUserID
+	}
+	u := ci.user(in.UserID)
+	if u == nil {
+		return errUserNotFound
+	}
+	edited := *u
+	edited.Department = slices.Clone(u.Department)
+	if e := in.apply(ci, &edited, false); e != nil {
+		return e
+	}
+	*u = edited
+	return nil
+}
+
+func (s *Server) userDelete(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	id := c.q.Get("userid")
+	if id == "" {
+		return nil, errMissingUserID
+	}
+	if c.tok.corp.user(id) == nil {
+		return nil, errUserNotFound
+	}
+	c.tok.corp.deleteUsers([]string{id})
+	c.okMsg = "deleted"
+	return object{}, nil
+}
+
+// userBatchDelete deletes 1-200 members. An unknown userid fails the whole
+// call (DOC 90199: 最多支持200个。若存在无效UserID，直接返回错误) with 60111,
+// deleting none.
+func (s *Server) userBatchDelete(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	var req struct {
+		UserIDList []string `json:"useridlist"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	if len(req.UserIDList) == 0 || len(req.UserIDList) > 200 {
+		return nil, errUserIDList
+	}
+	for _, id := range req.UserIDList {
+		if c.tok.corp.user(id) == nil {
+			return nil, errUserNotFound
+		}
+	}
+	c.tok.corp.deleteUsers(req.UserIDList)
+	c.okMsg = "deleted"
+	return object{}, nil
+}
+
+// deleteUsers removes members and every reference to them.
+func (ci *corpIndex) deleteUsers(ids []string) {
+	gone := func(id string) bool { return containsUser(ids, id) }
+	ci.Users = slices.DeleteFunc(ci.Users, func(u User) bool { return gone(u.UserID) })
+	for i := range ci.Departments {
+		ci.Departments[i].Leaders = slices.DeleteFunc(ci.Departments[i].Leaders, gone)
+	}
+	for i := range ci.Apps {
+		ci.Apps[i].AllowUsers = slices.DeleteFunc(ci.Apps[i].AllowUsers, gone)
+	}
+	for i := range ci.Tags {
+		ci.Tags[i].Users = slices.DeleteFunc(ci.Tags[i].Users, gone)
+	}
+	ci.reindex()
+}
+
+type deptInput struct {
+	ID       *int64  `json:"id"`
+	Name     *string `json:"name"`
+	NameEN   *string `json:"name_en"`
+	ParentID *int64  `json:"parentid"`
+	Order    *int64  `json:"order"`
+}
+
+// checkDeptName: 1-64 UTF-8 characters without \:*?"<>| (DOC 90205).
+func checkDeptName(name string) *apiError {
+	if n := utf8.RuneCountInString(name); n == 0 || n > 64 {
+		return errDeptName
+	}
+	if strings.ContainsAny(name, `\:*?"<>|`) {
+		return errDeptNameChars
+	}
+	return nil
+}
+
+func (ci *corpIndex) siblingNamed(parent int64, name string, except int64) bool {
+	for _, d := range ci.Departments {
+		if d.ParentID == parent && d.Name == name && d.ID != except {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) departmentCreate(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	var in deptInput
+	if e := c.decodeBody(&in); e != nil {
+		return nil, e
+	}
+	ci := c.tok.corp
+	if in.Name == nil {
+		return nil, errDeptName
+	}
+	if e := checkDeptName(*in.Name); e != nil {
+		return nil, e
+	}
+	if in.ParentID == nil || ci.depts[*in.ParentID] == nil {
+		return nil, errParentNotFound
+	}
+	d := Department{Name: *in.Name, ParentID: *in.ParentID, Order: 100000000}
+	if in.NameEN != nil {
+		d.NameEN = *in.NameEN
+	}
+	if in.Order != nil {
+		d.Order = *in.Order
+	}
+	if ci.siblingNamed(d.ParentID, d.Name, 0) {
+		return nil, errDeptExists
+	}
+	if in.ID != nil && *in.ID != 0 {
+		if *in.ID < 0 {
+			return nil, errInvalidPartyID
+		}
+		if ci.depts[*in.ID] != nil {
+			return nil, errDeptExists
+		}
+		d.ID = *in.ID
+	} else {
+		for _, o := range ci.Departments {
+			d.ID = max(d.ID, o.ID)
+		}
+		d.ID++
+	}
+	ci.Departments = append(ci.Departments, d)
+	ci.reindex()
+	c.okMsg = "created"
+	return object{{"id", d.ID}}, nil
+}
+
+func (s *Server) departmentUpdate(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	var in deptInput
+	if e := c.decodeBody(&in); e != nil {
+		return nil, e
+	}
+	ci := c.tok.corp
+	if in.ID == nil {
+		return nil, errInvalidPartyID
+	}
+	d := ci.depts[*in.ID]
+	if d == nil {
+		return nil, errDeptNotFound
+	}
+	edited := *d
+	if in.Name != nil {
+		if e := checkDeptName(*in.Name); e != nil {
+			return nil, e
+		}
+		edited.Name = *in.Name
+	}
+	if in.ParentID != nil && *in.ParentID != d.ParentID {
+		if ci.depts[*in.ParentID] == nil {
+			return nil, errParentNotFound
+		}
+		if *in.ParentID == d.ID || ci.isAncestor(d.ID, *in.ParentID) {
+			return nil, errDeptCycle
+		}
+		edited.ParentID = *in.ParentID
+	}
+	if in.NameEN != nil {
+		edited.NameEN = *in.NameEN
+	}
+	if in.Order != nil {
+		edited.Order = *in.Order
+	}
+	if ci.siblingNamed(edited.ParentID, edited.Name, d.ID) {
+		return nil, errDeptExists
+	}
+	*d = edited
+	c.okMsg = "updated"
+	return object{}, nil
+}
+
+func (s *Server) departmentDelete(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	ci := c.tok.corp
+	id, err := strconv.ParseInt(c.q.Get("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, errInvalidPartyID
+	}
+	d := ci.depts[id]
+	switch {
+	case d == nil:
+		return nil, errDeptNotFound
+	case d.ParentID == 0:
+		return nil, errDeptRoot
+	}
+	for _, o := range ci.Departments {
+		if o.ParentID == id {
+			return nil, errDeptHasSubs
+		}
+	}
+	for _, u := range ci.Users {
+		if slices.Contains(u.Department, id) {
+			return nil, errDeptHasUsers
+		}
+	}
+	ci.Departments = slices.DeleteFunc(ci.Departments, func(o Department) bool { return o.ID == id })
+	ci.forgetDept(id)
+	c.okMsg = "deleted"
+	return object{}, nil
+}
+
+// departmentGet answers one department (DOC 95351), inside the visible range.
+func (s *Server) departmentGet(c *call) (object, *apiError) {
+	ci := c.tok.corp
+	id, err := strconv.ParseInt(c.q.Get("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, errInvalidPartyID
+	}
+	d := ci.depts[id]
+	if d == nil {
+		return nil, errDeptNotFound
+	}
+	if !ci.deptVisible(c.tok.app, id) {
+		return nil, errNoPrivilege
+	}
+	return object{{"department", deptObject(d)}}, nil
+}
+
+func deptObject(d *Department) object {
+	leaders := d.Leaders
+	if leaders == nil {
+		leaders = []string{}
+	}
+	return object{{"id", d.ID}, {"name", d.Name}, {"name_en", d.NameEN},
+		{"department_leader", leaders}, {"parentid", d.ParentID}, {"order", d.Order}}
+}
+
+// userGetUserID: mobile -> userid (DOC 95402); no such member inside the
+// caller's visible range is 46004.
+func (s *Server) userGetUserID(c *call) (object, *apiError) {
+	var req struct {
+		Mobile string `json:"mobile"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	if req.Mobile == "" {
+		return nil, errMobileInvalid
+	}
+	return s.findUser(c, func(u *User) bool { return sameMobile(u.Mobile, req.Mobile) })
+}
+
+// userIDByEmail: email -> userid (DOC 95895); email_type 1 (default) is
+// the corp mailbox (biz_mail), 2 the personal email.
+func (s *Server) userIDByEmail(c *call) (object, *apiError) {
+	var req struct {
+		Email     string `json:"email"`
+		EmailType int    `json:"email_type"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	if req.Email == "" || !emailPattern().MatchString(req.Email) {
+		return nil, errEmailInvalid
+	}
+	switch req.EmailType {
+	case 0, 1:
+		return s.findUser(c, func(u *User) bool { return strings.EqualFold(u.BizMail, req.Email) })
+	case 2:
+		return s.findUser(c, func(u *User) bool { return strings.EqualFold(u.Email, req.Email) })
+	}
+	return nil, errInvalidParam
+}
+
+func (s *Server) findUser(c *call, match func(*User) bool) (object, *apiError) {
+	ci := c.tok.corp
+	for i := range ci.Users {
+		u := &ci.Users[i]
+		if match(u) && ci.userVisible(c.tok.app, u) {
+			return object{{"userid", u.UserID}}, nil
+		}
+	}
+	return nil, errUserNotExist
+}
+
+// openIDOf is a member's stable openid (convert_to_openid, DOC 90202).
+func openIDOf(corpID, userID string) string {
+	sum := sha256.Sum256([]byte("openid/" + corpID + "/" + foldUserID(userID)))
+	return "oSandbox" + hex.EncodeToString(sum[:10])
+}
+
+func (s *Server) convertToOpenID(c *call) (object, *apiError) {
+	var req struct {
+		UserID string `json:"userid"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	if req.UserID == "" {
+		return nil, errMissingUserID
+	}
+	u := c.tok.corp.user(req.UserID)
+	if u == nil {
+		return nil, errUserIDInvalid
+	}
+	return object{{"openid", openIDOf(c.tok.corp.CorpID, u.UserID)}}, nil
+}
+
+func (s *Server) convertToUserID(c *call) (object, *apiError) {
+	var req struct {
+		OpenID string `json:"openid"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	ci := c.tok.corp
+	for i := range ci.Users {
+		if openIDOf(ci.CorpID, ci.Users[i].UserID) == req.OpenID {
+			return object{{"userid", ci.Users[i].UserID}}, nil
+		}
+	}
+	return nil, errOpenIDInvalid
+}
+
+// batchJob is an async contact job (batch/syncuser); the sandbox finishes
+// it at once, so batch/getresult answers status 3 (done) on the first poll.
+type batchJob struct {
+	CorpID string        `json:"corpid"`
+	Type   string        `json:"type"`
+	Total  int           `json:"total"`
+	Result []batchResult `json:"result"`
+}
+
+type batchResult struct {
+	UserID  string `json:"userid,omitempty"`  // sync_user, replace_user
+	Action  int    `json:"action,omitempty"`  // replace_party: 1 created, 2 updated, 3 deleted
+	PartyID int64  `json:"partyid,omitempty"` // replace_party
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+const maxJobs = 1000
+
+// batchSyncUser runs 增量更新成员 (DOC 90980) over a CSV file uploaded with
+// media/upload?type=file: a header row naming the columns 姓名, 帐号 (or
+// 账号), 手机号, 邮箱, 所在部门 (department ids separated by ";"), then one
+// member a row; members that exist are updated, the others created.
+func (s *Server) batchSyncUser(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	rows, cell, e := s.jobCSV(c)
+	if e != nil {
+		return nil, e
+	}
+	job := &batchJob{CorpID: c.tok.corp.CorpID, Type: "sync_user", Result: []batchResult{}}
+	for _, row := range rows {
+		var in userInput
+		in.UserID, _ = cell(row, "帐号", "账号", "userid")
+		if v, ok := cell(row, "姓名", "name"); ok {
+			in.Name = &v
+		}
+		if v, ok := cell(row, "手机号", "mobile"); ok {
+			in.Mobile = &v
+		}
+		if v, ok := cell(row, "邮箱", "email"); ok {
+			in.Email = &v
+		}
+		if v, ok := cell(row, "所在部门", "department"); ok && v != "" {
+			for _, p := range strings.Split(v, ";") {
+				id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+				if err != nil {
+					id = -1 // not an id: answered 60003 below
+				}
+				in.Department = append(in.Department, id)
+			}
+		}
+		var e *apiError
+		if c.tok.corp.user(in.UserID) != nil {
+			e = s.updateUser(c.tok.corp, &in)
+		} else {
+			e = s.createUser(c.tok.corp, &in)
+		}
+		r := batchResult{UserID: in.UserID, ErrMsg: "ok"}
+		if e != nil {
+			r.ErrCode, r.ErrMsg = e.code, e.text
+		}
+		job.Result = append(job.Result, r)
+	}
+	return object{{"jobid", s.addJob(job)}}, nil
+}
+
+// jobCSV reads the CSV file a batch job names by media_id (uploaded with
+// media/upload): its rows after the header, and a reader of a row's cell
+// by column name (the first of names the header has).
+func (s *Server) jobCSV(c *call) ([][]string, func(row []string, names ...string) (string, bool), *apiError) {
+	var req struct {
+		MediaID string `json:"media_id"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, nil, e
+	}
+	if req.MediaID == "" {
+		return nil, nil, errMissingMedia
+	}
+	m := s.appMedia(c, req.MediaID)
+	if m == nil {
+		return nil, nil, errMediaID
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(m.data, []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		return nil, nil, errf(40058, "media_id: not a CSV file with a header row and data rows")
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.TrimSpace(h)] = i
+	}
+	cell := func(row []string, names ...string) (string, bool) {
+		for _, n := range names {
+			if i, ok := col[n]; ok && i < len(row) {
+				return strings.TrimSpace(row[i]), true
+			}
+		}
+		return "", false
+	}
+	return rows[1:], cell, nil
+}
+
+// addJob keeps a finished job for batch/getresult and returns its id.
+func (s *Server) addJob(job *batchJob) string {
+	job.Total = len(job.Result)
+	if len(s.jobs) >= maxJobs {
+		for k := range s.jobs { // any: jobs are polled right after they are made
+			delete(s.jobs, k)
+			break
+		}
+	}
+	id := randomString(18)
+	s.jobs[id] = job
+	return id
+}
+
+func (s *Server) batchGetResult(c *call) (object, *apiError) {
+	job := s.jobs[c.q.Get("jobid")]
+	if job == nil || job.CorpID != c.tok.corp.CorpID {
+		return nil, errMissingJobID
+	}
+	return object{{"status", 3}, {"type", job.Type}, {"total", job.Total}, {"percentage", 100},
+		{"result", job.Result}}, nil
+}
+
+// jsonInt accepts a number or a numeric string (clients differ).
+func jsonInt(raw json.RawMessage) (int64, bool) {
+	v, err := strconv.ParseInt(strings.Trim(string(raw), `"`), 10, 64)
+	return v, err == nil
+}
