@@ -4,8 +4,8 @@
 // and atomic rename) and answered "success". WeCom wants the answer within
 // 1000 ms (DOC 97175), so the table counts answers slower than that.
 //
-//	go build -o /tmp/wwcli . && go run ./bench/suite-callback -wwcli /tmp/wwcli
-//	go run ./bench/suite-callback -wwcli /tmp/wwcli -n 2000 -conns 20
+//	go build -o wwcli . && go run ./bench/suite-callback -wwcli ./wwcli
+//	go run ./bench/suite-callback -wwcli ./wwcli -n 2000 -conns 20
 //
 // It starts the given binary on 127.0.0.1:0 with a config dir of its own,
 // sends -n sealed pushes from -conns connections, stops the server with
