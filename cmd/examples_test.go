@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -285,6 +286,9 @@ type exampleEnv struct {
 	configDir string // logged-in profiles, copied for each example
 	files     map[string][]byte
 	vars      map[string]string // placeholder variables for every example
+
+	suiteMu        sync.Mutex // guards suitePermanent (examples_suite_test.go)
+	suitePermanent string
 }
 
 func startExampleEnv(t *testing.T) *exampleEnv {
@@ -476,6 +480,7 @@ func (e *exampleEnv) examplePlaceholders(t *testing.T, ex example) (string, map[
 		t.Fatal(err)
 	}
 	vars["CODE"], vars["JS_CODE"] = code, jsCode
+	e.suiteVars(t, line, vars)
 
 	line = trailingComment.ReplaceAllString(line, "")
 	line = placeholderWord.ReplaceAllString(line, `$1"$$$2"`)

@@ -52,6 +52,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 	for _, set := range []map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		sandboxScriptCommands(),
 		webhookScriptCommands(),
+		suiteScriptCommands(),
 		relayScriptCommands(),
 		vdscript.Commands(), // vdserve: web servers for verify-domain
 		{"exits": exitsCommand, "sleep": sleepCommand},

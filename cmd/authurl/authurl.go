@@ -38,6 +38,7 @@ type Options struct {
 	LoginType   string
 	Lang        string
 	QR          bool
+	Suite       bool
 	Exporter    cmdutil.Exporter
 }
 
@@ -72,6 +73,10 @@ REDIRECT_URI?code=CODE&state=STATE; turn the code into a user with
 The corp id comes from --corp-id, else the profile, else WWCLI_CORP_ID; the
 agent id from --agent-id, else the profile, else WWCLI_AGENT_ID.
 
+--suite builds a third-party app's in-app link (DOC 91120): appid is the
+suite id (--corp-id ID, else WWCLI_SUITE_ID, else the profile's suite),
+with no agentid; exchange the code with 'wwcli userinfo --suite CODE'.
+
 Rules checked (exit 2): an absolute http(s) redirect URI; state made of
 [A-Za-z0-9], at most 128 bytes; snsapi_privateinfo and web CorpApp logins need
 an agent id. Warnings: an IP or a port in the redirect host (trusted domains
@@ -89,7 +94,9 @@ login_type, lang, warnings}, the values read back from the URL itself.`,
   wwcli authurl --scope snsapi_privateinfo --agent-id 1000002 \
     --redirect-uri https://app.example.com/cb
   wwcli authurl --corp-id ww0123456789abcdef --agent-id 1000002 \
-    --redirect-uri https://app.example.com/cb --jq .url`,
+    --redirect-uri https://app.example.com/cb --jq .url
+  wwcli authurl --suite --corp-id ww9c3e7b1a5d2f8e60 \
+    --redirect-uri https://app.example.com/cb --state x1`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case len(args) == 0:
@@ -119,6 +126,7 @@ login_type, lang, warnings}, the values read back from the URL itself.`,
 	fl.StringVar(&opts.State, "state", "", "value echoed back to the redirect URI, [A-Za-z0-9] up to 128 bytes (use it against CSRF)")
 	fl.StringVar(&opts.LoginType, "login-type", "", "web only: CorpApp (default; self-built or custom app) or ServiceApp (provider login)")
 	fl.StringVar(&opts.Lang, "lang", "", "web and qrconnect only: zh or en")
+	fl.BoolVar(&opts.Suite, "suite", false, "third-party app link: appid = the suite id (--corp-id, WWCLI_SUITE_ID, profile)")
 	fl.BoolVar(&opts.QR, "qr", false, "also draw the URL as a QR code (stdout when it is a terminal, else stderr)")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{url, kind, appid, agent_id, redirect_uri, ...}")
 
@@ -171,7 +179,23 @@ func run(ctx context.Context, opts *Options) error {
 		return asUsage(err)
 	}
 	corpID, agentID := opts.CorpID, opts.AgentID
-	if corpID == "" || agentID == "" {
+	if opts.Suite {
+		// Never the profile's corp id or WWCLI_CORP_ID: a suite link with a
+		// corp id as appid fails on the phone, not here.
+		corpID = firstNonEmpty(corpID, opts.Getenv("WWCLI_SUITE_ID"))
+		if corpID == "" {
+			p, err := opts.Profile()
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				corpID = p.SuiteID // from 'wwcli auth login --suite ID'
+			}
+		}
+		if corpID == "" {
+			return cmdutil.FlagErrorf("no suite id: pass --corp-id SUITE_ID (the SuiteID from the app's detail page in the provider console), set WWCLI_SUITE_ID, or store the suite with 'wwcli auth login --suite SUITE_ID'")
+		}
+	} else if corpID == "" || agentID == "" {
 		p, err := opts.Profile()
 		if err != nil {
 			return err
@@ -194,6 +218,7 @@ func run(ctx context.Context, opts *Options) error {
 		State:       opts.State,
 		LoginType:   opts.LoginType,
 		Lang:        opts.Lang,
+		Suite:       opts.Suite,
 	})
 	if err != nil {
 		return asUsage(err)

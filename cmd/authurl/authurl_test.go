@@ -256,3 +256,58 @@ func TestCorruptConfigIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSuiteLink(t *testing.T) {
+	// The suite id comes from --corp-id, else WWCLI_SUITE_ID; never from
+	// WWCLI_CORP_ID (a corp id as a suite link's appid fails on the phone).
+	env := map[string]string{"WWCLI_CORP_ID": "wwcorp", "WWCLI_AGENT_ID": "1000002", "WWCLI_SUITE_ID": "ww9c3e7b1a5d2f8e60"}
+	r := exec(t, env, nil, "--suite", "--redirect-uri", "https://app.example.com/cb", "--state", "x1")
+	want := "https://open.weixin.qq.com/connect/oauth2/authorize?appid=ww9c3e7b1a5d2f8e60&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb" +
+		"&response_type=code&scope=snsapi_base&state=x1#wechat_redirect\n"
+	if r.code != 0 || r.out != want {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
+	}
+	r = exec(t, env, nil, "--suite", "--corp-id", "wwother", "--redirect-uri", "https://app.example.com/cb")
+	if r.code != 0 || !strings.Contains(r.out, "appid=wwother&") {
+		t.Fatalf("--corp-id did not win: exit %d %s %s", r.code, r.out, r.errOut)
+	}
+}
+
+func TestSuiteLinkErrors(t *testing.T) {
+	r := exec(t, map[string]string{"WWCLI_CORP_ID": "wwcorp"}, nil, "--suite", "--redirect-uri", "https://app.example.com/cb")
+	if r.code != 2 || !strings.Contains(r.errOut, "no suite id") || !strings.Contains(r.errOut, "WWCLI_SUITE_ID") || r.out != "" {
+		t.Fatalf("no suite id: exit %d\n%s", r.code, r.errOut)
+	}
+	r = exec(t, nil, nil, "--suite", "--corp-id", "ww1", "--agent-id", "1000002", "--redirect-uri", "https://app.example.com/cb")
+	if r.code != 2 || !strings.Contains(r.errOut, "--agent-id third-party links take no agentid") {
+		t.Fatalf("agent id: exit %d\n%s", r.code, r.errOut)
+	}
+	r = exec(t, nil, nil, "--suite", "--kind", "web", "--corp-id", "ww1", "--redirect-uri", "https://app.example.com/cb")
+	if r.code != 2 || !strings.Contains(r.errOut, "--suite builds the in-app OAuth2 link") {
+		t.Fatalf("web kind: exit %d\n%s", r.code, r.errOut)
+	}
+	r = exec(t, nil, nil, "--suite", "--corp-id", "dk3b7e1f9a2c5d8e40", "--redirect-uri", "https://app.example.com/cb")
+	if r.code != 0 || !strings.Contains(r.errOut, "warning: suite id dk3b7e1f9a2c5d8e40 looks like a 代开发 template") {
+		t.Fatalf("template warning: exit %d\n%s", r.code, r.errOut)
+	}
+}
+
+// Without --corp-id and WWCLI_SUITE_ID the profile's suite (auth login
+// --suite) gives the suite id — never the profile's corp id.
+func TestSuiteIDFromProfile(t *testing.T) {
+	profile := func(_ *iostreams.IOStreams, o *Options) {
+		o.Profile = func() (*config.Profile, error) {
+			return &config.Profile{CorpID: "wwprofilecorp", AgentID: "2", SuiteID: "wwprofilesuite"}, nil
+		}
+	}
+	r := exec(t, nil, profile, "--suite", "--redirect-uri", redirect)
+	if r.code != 0 || !strings.Contains(r.out, "appid=wwprofilesuite&") || strings.Contains(r.out, "agentid") {
+		t.Fatalf("code %d out %q err %q", r.code, r.out, r.errOut)
+	}
+	noSuite := func(_ *iostreams.IOStreams, o *Options) {
+		o.Profile = func() (*config.Profile, error) { return &config.Profile{CorpID: "wwprofilecorp"}, nil }
+	}
+	if r := exec(t, nil, noSuite, "--suite", "--redirect-uri", redirect); r.code != 2 || !strings.Contains(r.errOut, "auth login --suite") {
+		t.Fatalf("no suite: code %d err %q", r.code, r.errOut)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/safetext"
+	"github.com/wwcli/wwcli/pkg/suiteticket"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
 
@@ -40,6 +41,14 @@ type ServeOptions struct {
 	MaxBody   int64
 	Timeout   time.Duration // --timeout: bounds each forward to the app
 	Exporter  cmdutil.Exporter
+	// Suite: serve the instruction callback (指令回调) of this suite id.
+	Suite        string
+	SuiteTickets func() (*suiteticket.Store, error)
+	// Exchange: turn create_auth / reset_permanent_code auth codes into
+	// stored permanent codes at once (--exchange).
+	Exchange           bool
+	SuiteSession       func(ctx context.Context, command string, noCache bool) (*cmdutil.SuiteSession, error)
+	StorePermanentCode func(ctx context.Context, suiteID, corpID, code string) error
 
 	// Ready, when set, is called with the listening address (tests).
 	Ready func(addr string)
@@ -56,7 +65,8 @@ func notifyTerm() (<-chan os.Signal, func()) {
 
 // NewServeCmd builds `wwcli callback serve`.
 func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now, Terminated: notifyTerm}
+	opts := &ServeOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now, Terminated: notifyTerm, SuiteTickets: f.SuiteTickets,
+		SuiteSession: f.SuiteSession, StorePermanentCode: f.StorePermanentCode}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a callback URL: verify, decrypt and print each message",
@@ -72,11 +82,26 @@ POSTed to your app; a non-empty answer from it is encrypted and returned to
 WeCom as the passive reply.
 Rejected requests get 400 and a log line on stderr with the -4000x code.
 SIGTERM (docker stop, kill) stops the server cleanly with exit 0; Ctrl-C
-exits 130.`,
+exits 130.
+
+--suite SUITE_ID serves a third-party app's (or 代开发 template's)
+instruction callback (指令回调, DOC 90628): the receive id of every POST is
+the suite id (URL verification uses the provider's corp id, so GET checks
+only the signature), each POST is answered "success" (DOC 97172), and each
+pushed suite_ticket is stored for 'wwcli suite token' (the latest push
+wins). create_auth, change_auth, cancel_auth and reset_permanent_code
+(DOC 90642, DOC 97175) are logged on stderr, one line each, auth codes
+redacted. stdout gets one JSON line per event without any ticket or code:
+{received_at, info_type, suite_id, auth_corp_id, state, stored}.
+--receive-id "" skips the events' receive-id check. --exchange also turns
+each pushed auth_code (market installs, re-issued 代开发 secrets) into the
+stored permanent code, as 'wwcli suite permanent-code' does, after the
+answer (WeCom allows 1000 ms; DOC 97175).`,
 		Example: `  wwcli callback serve
   wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
   wwcli callback serve --forward-to http://127.0.0.1:3000/wecom \
-    --jq .fields.MsgType`,
+    --jq .fields.MsgType
+  wwcli callback serve --suite ww9c3e7b1a5d2f8e60 --path /suite/receive`,
 		Args: maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.bind(cmd)
@@ -95,6 +120,8 @@ exits 130.`,
 	cmd.Flags().StringVar(&opts.Path, "path", "/", "URL path of the callback")
 	cmd.Flags().StringVar(&opts.ForwardTo, "forward-to", "", "POST each decrypted message to this URL; its answer becomes the passive reply")
 	cmd.Flags().Int64Var(&opts.MaxBody, "max-body", cb.DefaultMaxBody, "largest POST body accepted, in bytes")
+	cmd.Flags().StringVar(&opts.Suite, "suite", "", "serve this suite's instruction callback and store its suite_tickets")
+	cmd.Flags().BoolVar(&opts.Exchange, "exchange", false, "with --suite: exchange pushed auth codes and store the permanent codes")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "each message (always JSON; --json is accepted)")
 	return cmd
 }
@@ -133,6 +160,25 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 			return cmdutil.FlagErrorf("--forward-to must be an http(s) URL, e.g. http://127.0.0.1:3000/wecom")
 		}
 		forward = u
+	}
+	var tickets *suiteticket.Store
+	if opts.Exchange && opts.Suite == "" {
+		return cmdutil.FlagErrorf("--exchange goes with --suite SUITE_ID: it exchanges the auth codes an instruction callback receives")
+	}
+	if opts.Suite != "" {
+		if err := checkSuiteOptions(opts); err != nil {
+			return err
+		}
+		// The receive id of an instruction callback is the suite id;
+		// --receive-id "" skips the check (some create_auth pushes are
+		// reported to carry the provider's corp id).
+		if !opts.ReceiveIDSet || opts.ReceiveID != "" {
+			opts.ReceiveID, opts.ReceiveIDSet = opts.Suite, true
+		}
+		var err error
+		if tickets, err = opts.SuiteTickets(); err != nil {
+			return err
+		}
 	}
 	c, err := newCrypter(ctx, opts.Secrets, opts.SecretOptions)
 	if err != nil {
@@ -188,8 +234,24 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 			return reply, nil
 		},
 	}
+	var handler http.Handler = h
+	if opts.Suite != "" {
+		var exchange func(ev *cb.SuiteEvent)
+		if opts.Exchange {
+			ex, err := newExchanger(ctx, opts, logf)
+			if err != nil {
+				return err
+			}
+			defer ex.close()
+			exchange = ex.enqueue
+		}
+		h.OnMessage = suiteHandler(opts, tickets, logf, out, exchange)
+		if handler, err = suiteHTTPHandler(ctx, opts, h); err != nil {
+			return err
+		}
+	}
 	mux := http.NewServeMux()
-	mux.Handle(opts.Path, h)
+	mux.Handle(opts.Path, handler)
 	if opts.Path != "/" {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 			logf("%s %s %s → 404: not the callback path %s", t.FailIcon(), r.Method, safetext.Escape(r.URL.Path), opts.Path)

@@ -30,6 +30,7 @@ type Options struct {
 	URL       string
 	Ticket    string
 	Agent     bool
+	Suite     bool
 	Nonce     string
 	Timestamp string
 	Verify    string
@@ -68,12 +69,20 @@ does, with the same credentials: CORPID SECRET, --corp-id with
 is a credential for 2 hours and a flag value shows in shell history and ps,
 so prefer letting sign fetch it.
 
+--suite signs for getSuiteConfigSignature, the login-authorization suite
+of DOC 100328 (ww.register with suiteId, for a corp that has not installed
+the app). The algorithm is the same; the ticket is "the login-authorization
+app's jsapi_ticket". WeCom's docs do not say which endpoint issues that
+ticket (DOC 100328 links a page that could not be found), so wwcli cannot
+fetch it: --suite needs --ticket TICKET.
+
 --verify SIG recomputes the signature for the given --nonce and --timestamp
 and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 		Example: `  wwcli sign --url 'https://example.com/page?x=1' --ticket "$TICKET"
   wwcli sign --url "$PAGE_URL" --agent
   wwcli sign --url "$PAGE_URL" --corp-id ww... --secret-file secret.txt
   wwcli --sandbox sign --url https://example.com/ --agent --explain
+  wwcli sign --suite --url "$PAGE_URL" --ticket "$TICKET"
   wwcli sign --url "$PAGE_URL" --ticket "$TICKET" \
     --nonce "$NONCE" --timestamp "$TS" --verify "$SIGNATURE"`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -93,6 +102,12 @@ and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 			opts.nonceSet = fl.Changed("nonce")
 			opts.timestampSet = fl.Changed("timestamp")
 			opts.verifySet = fl.Changed("verify")
+			if opts.Suite && opts.Agent {
+				return cmdutil.FlagErrorf("--suite and --agent exclude each other: --agent signs getAgentConfigSignature, --suite getSuiteConfigSignature")
+			}
+			if opts.Suite && !opts.ticketSet {
+				return cmdutil.FlagErrorf("--suite needs --ticket TICKET: WeCom's docs do not name the endpoint that issues the login-authorization jsapi_ticket (DOC 100328), so wwcli cannot fetch it")
+			}
 			if len(args) > 0 {
 				opts.credsGiven = append(opts.credsGiven, "CORPID SECRET")
 			}
@@ -114,6 +129,7 @@ and exits 0 when SIG matches, 1 when it does not (details on stderr).`,
 	fl.StringVar(&opts.URL, "url", "", "page URL, as location.href shows it (#fragment removed)")
 	fl.StringVar(&opts.Ticket, "ticket", "", "jsapi_ticket to sign with (default: fetch it with the credentials)")
 	fl.BoolVar(&opts.Agent, "agent", false, "sign with the app ticket (getAgentConfigSignature)")
+	fl.BoolVar(&opts.Suite, "suite", false, "sign for getSuiteConfigSignature (needs --ticket)")
 	fl.StringVar(&opts.Nonce, "nonce", "", "nonceStr, 1-32 letters and digits (default: 16 random)")
 	fl.StringVar(&opts.Timestamp, "timestamp", "", "Unix time in seconds (default: now)")
 	fl.StringVar(&opts.Verify, "verify", "", "check SIG instead of printing: exit 0 match, 1 mismatch")
@@ -165,8 +181,11 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if opts.Explain {
 		kind, callback := "corp", "getConfigSignature"
-		if opts.Agent {
+		switch {
+		case opts.Agent:
 			kind, callback = "app (agent)", "getAgentConfigSignature"
+		case opts.Suite:
+			kind, callback = "login-authorization suite", "getSuiteConfigSignature"
 		}
 		fmt.Fprintf(io.ErrOut, "%s %s\n", theme.Muted("string1:  "), res.String1)
 		fmt.Fprintf(io.ErrOut, "%s %s\n", theme.Muted("sha1:     "), res.Signature)

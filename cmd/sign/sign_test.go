@@ -347,3 +347,32 @@ func TestInputSanity(t *testing.T) {
 		t.Fatalf("--timestamp 1: %+v", r)
 	}
 }
+
+// --suite signs for getSuiteConfigSignature with the same algorithm (DOC
+// 100328: "生成方法同上"), but only with --ticket: no documented endpoint
+// issues the login-authorization ticket.
+func TestSuite(t *testing.T) {
+	r := runSign(t, append(official, "--suite", "--explain")...)
+	want := `{"timestamp":1414587457,"nonceStr":"Wm3WZYTPz0wzccnW","signature":"` + officialSig + `","url":"` + officialURL + `"}` + "\n"
+	if r.code != 0 || r.stdout != want || !strings.Contains(r.stderr, "login-authorization suite ticket: return this from getSuiteConfigSignature") {
+		t.Fatalf("code %d\nstdout %q\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	r = runSign(t, append(official, "--suite", "--verify", officialSig)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "signature matches") {
+		t.Fatalf("verify: code %d stderr %s", r.code, r.stderr)
+	}
+}
+
+func TestSuiteUsageErrors(t *testing.T) {
+	h := newHarness(t)
+	withSandbox(t, h) // credentials that would fetch a corp ticket must not be used
+	r := runSignWith(t, h, "--suite", "--url", "https://a.com/")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errorString, "--suite needs --ticket TICKET") ||
+		!strings.Contains(r.errorString, "DOC 100328") || r.stdout != "" {
+		t.Fatalf("no ticket: code %d err %q stdout %q", r.code, r.errorString, r.stdout)
+	}
+	r = runSign(t, append(official, "--suite", "--agent")...)
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errorString, "--suite and --agent exclude each other") {
+		t.Fatalf("--agent: code %d err %q", r.code, r.errorString)
+	}
+}

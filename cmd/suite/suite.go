@@ -43,5 +43,7 @@ template the permanent code is the app's secret for plain gettoken
 	}
 	cmd.AddCommand(newCmdToken(f, nil))
 	cmd.AddCommand(newCmdTicket(f, nil))
+	cmd.AddCommand(NewInstallURLCmd(f, nil))
+	cmd.AddCommand(NewPermanentCodeCmd(f, nil))
 	return cmd
 }

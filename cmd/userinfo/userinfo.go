@@ -51,12 +51,16 @@ type Options struct {
 	Detail      bool
 	Legacy      bool
 	MiniProgram bool
-	Exporter    cmdutil.Exporter
+	// Suite: CODE is a third-party app's OAuth code (getuserinfo3rd).
+	Suite        bool
+	SuiteSession func(ctx context.Context, command string, noCache bool) (*cmdutil.SuiteSession, error)
+	Exporter     cmdutil.Exporter
+	credsGiven   bool
 }
 
 // NewCmd builds `wwcli userinfo`.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Session: f.Session, Warnf: f.Warnf}
+	opts := &Options{IO: f.IO, Session: f.Session, Warnf: f.Warnf, SuiteSession: f.SuiteSession}
 	cmd := &cobra.Command{
 		Use:   "userinfo CODE [CORPID SECRET]",
 		Short: "Turn a login code into the user's identity",
@@ -98,6 +102,13 @@ Given the whole redirect URL (https://app.example.com/cb?code=...&state=...),
 userinfo takes the code out of it and says so on stderr; only the code is
 sent to WeCom.
 
+--suite: CODE comes from a third-party app's login (authurl --suite);
+it is exchanged with service/auth/getuserinfo3rd (DOC 91121) using the
+suite_access_token (WWCLI_SUITE_ID + WWCLI_SUITE_SECRET, or the profile's
+suite), and --detail follows with getuserdetail3rd (DOC 91122). A member
+prints "userid<TAB>corpid" (a provider serves many corps). 代开发 apps may
+not use it: they exchange codes like a self-built app, with --auth-corp.
+
 Offline: 'wwcli sandbox code USERID' issues a code that 'wwcli --sandbox
 userinfo' accepts once within 5 minutes (see the first example).
 
@@ -107,11 +118,18 @@ from 'wwcli auth login'.`,
 		Example: `  code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
   wwcli --sandbox userinfo --jq .userid "$(wwcli sandbox code wangwu)"
   wwcli --sandbox userinfo --json "$(wwcli sandbox code lisi)"
-  wwcli userinfo --json -- "$CODE" CORPID SECRET`,
+  wwcli userinfo --json -- "$CODE" CORPID SECRET
+  code=$(wwcli sandbox suite code zhangsan) && wwcli userinfo --suite "$code"`,
 		Args: codeAndCredArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Code = args[0]
 			opts.Creds.Args = args[1:]
+			opts.credsGiven = len(args) > 1
+			for _, name := range []string{"corp-id", "agent-id", "secret-stdin", "secret-file", "auth-corp"} {
+				if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
+					opts.credsGiven = true
+				}
+			}
 			opts.Sandbox = f.Global.Sandbox
 			if opts.Sandbox {
 				opts.IgnoredBaseURL = f.Global.IgnoredBaseURL
@@ -138,6 +156,7 @@ from 'wwcli auth login'.`,
 	fl.BoolVar(&opts.Detail, "detail", false, "also fetch the member's details with the user_ticket (needs scope snsapi_privateinfo)")
 	fl.BoolVar(&opts.Legacy, "legacy", false, "use the legacy /cgi-bin/user/getuserinfo")
 	fl.BoolVar(&opts.MiniProgram, "miniprogram", false, "CODE is a mini program js_code (wx.qy.login): use jscode2session")
+	fl.BoolVar(&opts.Suite, "suite", false, "CODE is a third-party app's code: use getuserinfo3rd")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "the whole answer (snake_case keys)")
 	return cmd
 }
@@ -159,6 +178,10 @@ func (o *Options) validate() error {
 		return cmdutil.FlagErrorf("--legacy and --miniprogram do not go together: the mini program has only jscode2session")
 	case o.MiniProgram && o.Detail:
 		return cmdutil.FlagErrorf("--detail and --miniprogram do not go together: jscode2session returns no user_ticket")
+	case o.Suite && (o.Legacy || o.MiniProgram):
+		return cmdutil.FlagErrorf("--suite does not go with --legacy or --miniprogram: a third-party code has only getuserinfo3rd")
+	case o.Suite && o.credsGiven:
+		return cmdutil.FlagErrorf("--suite uses the suite's credentials (WWCLI_SUITE_ID + WWCLI_SUITE_SECRET, or the profile's suite): drop CORPID SECRET, --corp-id, --agent-id, --secret-stdin/--secret-file and --auth-corp")
 	}
 	if strings.TrimSpace(o.Code) == "" {
 		return cmdutil.FlagErrorf("CODE is empty: pass the code from the login redirect (?code=...) or from wx.qy.login")
@@ -184,6 +207,9 @@ func (o *Options) validate() error {
 }
 
 func run(ctx context.Context, o *Options) error {
+	if o.Suite {
+		return runSuite(ctx, o)
+	}
 	s, err := o.Session(ctx, "userinfo", o.Creds, false)
 	if err != nil {
 		return err

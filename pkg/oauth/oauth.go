@@ -56,6 +56,9 @@ type Params struct {
 	State       string
 	LoginType   string // web only
 	Lang        string // web and qrconnect only: zh or en
+	// Suite makes CorpID a third-party suite id: the in-app OAuth2 link of
+	// a third-party app (see ValidateSuite).
+	Suite bool
 }
 
 // Error is a parameter that breaks a documented rule. Field names the
@@ -115,6 +118,13 @@ func Validate(p Params) ([]Warning, error) {
 	}
 
 	var warnings []Warning
+	if p.Suite {
+		w, err := validateSuite(p)
+		if err != nil {
+			return nil, err
+		}
+		warnings = append(warnings, w...)
+	}
 	switch p.Kind {
 	case KindOAuth:
 		if p.LoginType != "" {
@@ -126,7 +136,7 @@ func Validate(p Params) ([]Warning, error) {
 		switch p.Scope {
 		case ScopeBase:
 		case ScopePrivateInfo:
-			if p.AgentID == "" {
+			if p.AgentID == "" && !p.Suite {
 				return nil, errorf("agent-id", "scope snsapi_privateinfo needs the agent id (without it WeCom fails or silently falls back to snsapi_base)")
 			}
 		default:
