@@ -267,8 +267,12 @@ func (e *StoreError) Unwrap() error { return e.Err }
 
 // newCode is a fresh random code. It never starts with "-", so
 // `wwcli --sandbox userinfo "$code"` needs no "--" before it.
-func newCode() string {
-	c := randomString(32)
+func newCode() string { return pasteable(32) }
+
+// pasteable is a random string of n bytes' worth that never starts with
+// "-", so it can follow a command as an argument without "--".
+func pasteable(n int) string {
+	c := randomString(n)
 	if c[0] == '-' {
 		c = "A" + c[1:]
 	}

@@ -203,3 +203,14 @@ func TestRequestCode(t *testing.T) {
 		t.Fatalf("not a sandbox: %v", err)
 	}
 }
+
+// Codes, auth codes, permanent codes and suite tickets are pasted after a
+// command: a leading "-" would read as a flag. One in 64 random strings
+// starts with "-", so 2,000 draws without one are a sure sign.
+func TestPasteableNeverStartsWithADash(t *testing.T) {
+	for i := 0; i < 2000; i++ {
+		if c := pasteable(48); c[0] == '-' || len(c) != len(randomString(48)) {
+			t.Fatalf("pasteable(48) = %q", c)
+		}
+	}
+}

@@ -126,7 +126,7 @@ func (s *Server) getPreAuthCode(c *call) (object, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	code := randomString(48)
+	code := pasteable(48)
 	pa := &preAuthCode{suite: def, expires: c.now.Add(preAuthCodeTTL)}
 	s.preAuth[code] = pa
 	// kept past expiry so a late use answers 42007, not 40077
@@ -227,7 +227,7 @@ func (s *Server) redeem(ic *installCode) *install {
 		if in.permanent != "" {
 			delete(s.permCodes, in.permanent)
 		}
-		in.permanent = randomString(32)
+		in.permanent = pasteable(32)
 		s.permCodes[in.permanent] = in
 	}
 	in.userID, in.state, in.authType = ic.userID, ic.state, ic.authType

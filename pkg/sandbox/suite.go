@@ -254,7 +254,7 @@ func (s *Server) forgetSuite(key string) {
 // Called with s.mu held.
 func (s *Server) newSuiteTicket(id string, now time.Time) string {
 	run := s.suiteRuns[id]
-	t := randomString(48)
+	t := pasteable(48)
 	run.tickets = slices.DeleteFunc(run.tickets, func(old suiteTicket) bool { return now.Sub(old.issued) >= suiteTicketTTL })
 	run.tickets = append(run.tickets, suiteTicket{value: t, issued: now})
 	if len(run.tickets) > maxSuiteTickets {

@@ -212,7 +212,7 @@ func (s *Server) AuthorizeSuite(req SuiteAuthorizeRequest) (SuiteAuthorization, 
 		}
 		authType = pa.authType
 	}
-	code := randomString(48) // 64 characters: WeCom's auth_codes are 64-512 bytes (DOC 90603)
+	code := pasteable(48) // 64 characters: WeCom's auth_codes are 64-512 bytes (DOC 90603)
 	s.authCodes[code] = &installCode{suite: def, corp: ci, userID: req.UserID, state: req.State,
 		authType: authType, expires: now.Add(installCodeTTL)}
 	s.storeSuite(now, kindAuthCode+code, now.Add(installCodeTTL))
@@ -362,7 +362,7 @@ func (s *Server) ResetPermanentCode(suiteID, corpID string) (string, *PushResult
 		return "", nil, fmt.Errorf("suite %s is not a 代开发 template: reset_permanent_code is for %s", def.id, DemoTemplateID)
 	}
 	return s.suiteEvent(suiteID, corpID, "reset_permanent_code", func(in *install, now time.Time) string {
-		code := randomString(48)
+		code := pasteable(48)
 		s.authCodes[code] = &installCode{suite: in.suite, corp: in.corp, userID: in.userID, state: in.state,
 			authType: in.authType, reset: true, expires: now.Add(installCodeTTL)}
 		s.storeSuite(now, kindAuthCode+code, now.Add(installCodeTTL))
