@@ -4,7 +4,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,8 +68,7 @@ and cached on disk (0600) until shortly before it expires (2 hours).`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.CorpID, "corp-id", "", "the provider's corp id (`CORPID`); default WWCLI_PROVIDER_CORP_ID")
-	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new token even if the cached one is fresh")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
+	shared.AddCacheFlags(cmd, &opts.Refresh, &opts.NoCache, "token")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{corp_id, provider_access_token, expires_in, expires_at, cached}")
 	return cmd
 }
@@ -93,10 +91,6 @@ func runToken(ctx context.Context, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Exporter.Enabled() {
-		_, err = fmt.Fprintln(opts.IO.Out, t.Value)
-		return err
-	}
-	return opts.Exporter.Write(ctx, opts.IO, tokenJSON{s.Provider.CorpID, t.Value, t.ExpiresIn,
+	return opts.Exporter.Value(ctx, opts.IO, t.Value, tokenJSON{s.Provider.CorpID, t.Value, t.ExpiresIn,
 		t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
 }

@@ -36,6 +36,17 @@ func AddJSONFlags(cmd *cobra.Command, e *cmdutil.Exporter, fields string) {
 	fl.StringVar(&e.JQ, "jq", "", "filter the JSON output with a jq `EXPR` (implies --json)")
 }
 
+// AddCacheFlags binds --refresh and --no-cache, the same on every command
+// that hands out a cached token or ticket; what is "token" or "ticket".
+func AddCacheFlags(cmd *cobra.Command, refresh, noCache *bool, what string) {
+	cache := "the token cache"
+	if what == "ticket" {
+		cache = "the token and ticket cache"
+	}
+	cmd.Flags().BoolVar(refresh, "refresh", false, "fetch a new "+what+" even if the cached one is fresh")
+	cmd.Flags().BoolVar(noCache, "no-cache", false, "neither read nor write "+cache)
+}
+
 // CredArgs accepts extra leading arguments followed by nothing or exactly
 // CORPID SECRET.
 func CredArgs(extra int) cobra.PositionalArgs {

@@ -2,7 +2,6 @@ package suite
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,8 +46,7 @@ getuserinfo3rd). For a corp's own APIs use --auth-corp on 'wwcli token'.`,
 			return runToken(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new token even if the cached one is fresh")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
+	shared.AddCacheFlags(cmd, &opts.Refresh, &opts.NoCache, "token")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{suite_id, suite_access_token, expires_in, expires_at, cached}")
 	return cmd
 }
@@ -71,10 +69,6 @@ func runToken(ctx context.Context, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Exporter.Enabled() {
-		_, err = fmt.Fprintln(opts.IO.Out, t.Value)
-		return err
-	}
-	return opts.Exporter.Write(ctx, opts.IO, suiteTokenJSON{s.Suite.SuiteID, t.Value, t.ExpiresIn,
+	return opts.Exporter.Value(ctx, opts.IO, t.Value, suiteTokenJSON{s.Suite.SuiteID, t.Value, t.ExpiresIn,
 		t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
 }

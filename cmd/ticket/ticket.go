@@ -3,7 +3,6 @@ package ticket
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,8 +65,7 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) for --agent; checked with agent/get")
 	shared.AddAuthCorpFlag(cmd, &opts.Creds)
 	cmd.Flags().BoolVar(&opts.Agent, "agent", false, "the app ticket (agent_config) instead of the corp ticket")
-	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new ticket even if the cached one is fresh")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token and ticket cache")
+	shared.AddCacheFlags(cmd, &opts.Refresh, &opts.NoCache, "ticket")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{ticket, type, expires_in, expires_at, cached}")
 	return cmd
 }
@@ -94,9 +92,5 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Exporter.Enabled() {
-		_, err = fmt.Fprintln(opts.IO.Out, t.Value)
-		return err
-	}
-	return opts.Exporter.Write(ctx, opts.IO, ticketJSON{t.Value, string(kind), t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return opts.Exporter.Value(ctx, opts.IO, t.Value, ticketJSON{t.Value, string(kind), t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
 }

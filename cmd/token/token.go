@@ -3,7 +3,6 @@ package token
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,8 +60,7 @@ with plain gettoken (DOC 97164).`,
 	}
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id (AgentId) of the secret; unused by gettoken")
 	shared.AddAuthCorpFlag(cmd, &opts.Creds)
-	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "fetch a new token even if the cached one is fresh")
-	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the token cache")
+	shared.AddCacheFlags(cmd, &opts.Refresh, &opts.NoCache, "token")
 	shared.AddJSONFlags(cmd, &opts.Exporter, "{access_token, expires_in, expires_at, cached}")
 	return cmd
 }
@@ -84,9 +82,5 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Exporter.Enabled() {
-		_, err = fmt.Fprintln(opts.IO.Out, t.Value)
-		return err
-	}
-	return opts.Exporter.Write(ctx, opts.IO, tokenJSON{t.Value, t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return opts.Exporter.Value(ctx, opts.IO, t.Value, tokenJSON{t.Value, t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
 }

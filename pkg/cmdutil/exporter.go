@@ -82,3 +82,13 @@ func MarshalJSON(v any) ([]byte, error) {
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
+
+// Value prints value alone on stdout, the scriptable default of the
+// commands that hand out a token or ticket, or asJSON with --json/--jq.
+func (e *Exporter) Value(ctx context.Context, io *iostreams.IOStreams, value string, asJSON any) error {
+	if !e.Enabled() {
+		_, err := fmt.Fprintln(io.Out, value)
+		return err
+	}
+	return e.Write(ctx, io, asJSON)
+}

@@ -77,3 +77,14 @@ func TestExporterRawMessageKeptAsSent(t *testing.T) {
 		t.Fatalf("got %q", out.String())
 	}
 }
+
+func TestExporterValueBareOrJSON(t *testing.T) {
+	io, _, out, _ := iostreams.Test()
+	if err := (&Exporter{}).Value(context.Background(), io, "TOKEN", exported{UserID: "x"}); err != nil || out.String() != "TOKEN\n" {
+		t.Fatalf("bare: %q %v", out.String(), err)
+	}
+	out.Reset()
+	if err := (&Exporter{JQ: ".user_id"}).Value(context.Background(), io, "TOKEN", exported{UserID: "x"}); err != nil || out.String() != "x\n" { // a string result prints raw, as jq -r
+		t.Fatalf("--jq: %q %v", out.String(), err)
+	}
+}
