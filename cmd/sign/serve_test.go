@@ -35,6 +35,17 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// waitFor returns the buffer once it holds want: serve writes its stdout
+// and stderr through queues, so a line may land just after Ready.
+func (s *syncBuffer) waitFor(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.String(), want) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s.String()
+}
+
 func TestNewServeCmdParsesFlags(t *testing.T) {
 	h := newHarness(t)
 	var got *ServeOptions
@@ -210,7 +221,7 @@ func (s *served) ticket(kind string) string {
 
 func TestServeSignsWithCachedTicketsAndStopsOnSIGTERM(t *testing.T) {
 	s, srv := startServe(t, func(o *ServeOptions) { o.Creds.AgentID = "1000002" }, nil, nil)
-	if first, _, _ := strings.Cut(s.out.String(), "\n"); first != s.base || !strings.HasPrefix(first, "http://127.0.0.1:") {
+	if first, _, _ := strings.Cut(s.out.waitFor(t, "\n"), "\n"); first != s.base || !strings.HasPrefix(first, "http://127.0.0.1:") {
 		t.Fatalf("first stdout line %q, want the base URL %s", first, s.base)
 	}
 	for _, kind := range []string{"", "agent"} {
@@ -277,7 +288,7 @@ func TestServeSuiteSourceIsWiredThrough(t *testing.T) {
 	if status != 200 || body["signature"] != jssdk.Signature(ticket, body["nonceStr"].(string), jsonInt(body["timestamp"]), "https://app.example.com/") {
 		t.Fatalf("type=suite: %d %v", status, body)
 	}
-	if log := s.errOut.String(); !strings.Contains(log, `suiteId: "wwsuite0001"`) || !strings.Contains(log, "getSuiteConfigSignature") {
+	if log := s.errOut.waitFor(t, "getSuiteConfigSignature"); !strings.Contains(log, `suiteId: "wwsuite0001"`) || !strings.Contains(log, "getSuiteConfigSignature") {
 		t.Fatalf("snippet without the suite:\n%s", log)
 	}
 }
@@ -292,7 +303,7 @@ func TestServeSuiteTicketFlagSignsTypeSuite(t *testing.T) {
 			t.Fatalf("type=suite with --suite-ticket: %d %v", status, body)
 		}
 	}
-	if log := s.errOut.String(); !strings.Contains(log, `suiteId: "ww9c3e7b1a5d2f8e60"`) {
+	if log := s.errOut.waitFor(t, "getSuiteConfigSignature"); !strings.Contains(log, `suiteId: "ww9c3e7b1a5d2f8e60"`) {
 		t.Fatalf("snippet without the suite:\n%s", log)
 	}
 }
