@@ -216,15 +216,25 @@ func (ci *corpIndex) rootID() int64 {
 	return 1
 }
 
-func (s *Server) userCreate(c *call) (object, *apiError) {
+// contactBody is the start of every contact write: the contact-sync
+// token (48002 otherwise), then the JSON body.
+func contactBody[T any](c *call) (*T, *apiError) {
 	if e := requireContactToken(c); e != nil {
 		return nil, e
 	}
-	var in userInput
-	if e := c.decodeBody(&in); e != nil {
+	in := new(T)
+	if e := c.decodeBody(in); e != nil {
 		return nil, e
 	}
-	if e := s.createUser(c.tok.corp, &in); e != nil {
+	return in, nil
+}
+
+func (s *Server) userCreate(c *call) (object, *apiError) {
+	in, e := contactBody[userInput](c)
+	if e != nil {
+		return nil, e
+	}
+	if e := s.createUser(c.tok.corp, in); e != nil {
 		return nil, e
 	}
 	c.okMsg = "created"
@@ -251,14 +261,11 @@ func (s *Server) createUser(ci *corpIndex, in *userInput) *apiError {
 }
 
 func (s *Server) userUpdate(c *call) (object, *apiError) {
-	if e := requireContactToken(c); e != nil {
+	in, e := contactBody[userInput](c)
+	if e != nil {
 		return nil, e
 	}
-	var in userInput
-	if e := c.decodeBody(&in); e != nil {
-		return nil, e
-	}
-	if e := s.updateUser(c.tok.corp, &in); e != nil {
+	if e := s.updateUser(c.tok.corp, in); e != nil {
 		return nil, e
 	}
 	c.okMsg = "updated"
@@ -369,11 +376,8 @@ func (ci *corpIndex) siblingNamed(parent int64, name string, except int64) bool 
 }
 
 func (s *Server) departmentCreate(c *call) (object, *apiError) {
-	if e := requireContactToken(c); e != nil {
-		return nil, e
-	}
-	var in deptInput
-	if e := c.decodeBody(&in); e != nil {
+	in, e := contactBody[deptInput](c)
+	if e != nil {
 		return nil, e
 	}
 	ci := c.tok.corp
@@ -417,11 +421,8 @@ func (s *Server) departmentCreate(c *call) (object, *apiError) {
 }
 
 func (s *Server) departmentUpdate(c *call) (object, *apiError) {
-	if e := requireContactToken(c); e != nil {
-		return nil, e
-	}
-	var in deptInput
-	if e := c.decodeBody(&in); e != nil {
+	in, e := contactBody[deptInput](c)
+	if e != nil {
 		return nil, e
 	}
 	ci := c.tok.corp
