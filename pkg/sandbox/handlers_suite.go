@@ -445,6 +445,15 @@ func (s *Server) useCode3rd(c *call) (*userInfo3rd, *apiError) {
 	return info, nil
 }
 
+// memberTail ends both getuserinfo3rd answers for a member: the
+// user_ticket of a consented scope, then open_userid (DOC 91121).
+func (info *userInfo3rd) memberTail(resp object) object {
+	if info.ticket != "" {
+		resp = append(resp, field{"user_ticket", info.ticket}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
+	}
+	return append(resp, field{"open_userid", info.openUserID})
+}
+
 // getUserInfo3rd: GET service/auth/getuserinfo3rd?suite_access_token=&code=
 // (DOC 91121).
 func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
@@ -456,10 +465,7 @@ func (s *Server) getUserInfo3rd(c *call) (object, *apiError) {
 		return object{{"openid", info.openID}}, nil
 	}
 	resp := object{{"corpid", info.corpID}, {"userid", info.userID}}
-	if info.ticket != "" {
-		resp = append(resp, field{"user_ticket", info.ticket}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
-	}
-	return append(resp, field{"open_userid", info.openUserID}), nil
+	return info.memberTail(resp), nil
 }
 
 // legacyGetUserInfo3rd: the older path service/getuserinfo3rd with
@@ -474,10 +480,7 @@ func (s *Server) legacyGetUserInfo3rd(c *call) (object, *apiError) {
 		return object{{"OpenId", info.openID}, {"DeviceId", deviceID(DemoProviderCorpID, info.openID)}}, nil
 	}
 	resp := object{{"CorpId", info.corpID}, {"UserId", info.userID}, {"DeviceId", deviceID(info.corpID, info.openUserID)}}
-	if info.ticket != "" {
-		resp = append(resp, field{"user_ticket", info.ticket}, field{"expires_in", int(suiteUserTicketTTL / time.Second)})
-	}
-	return append(resp, field{"open_userid", info.openUserID}), nil
+	return info.memberTail(resp), nil
 }
 
 // getUserDetail3rd: POST service/auth/getuserdetail3rd {user_ticket}
