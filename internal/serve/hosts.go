@@ -34,7 +34,7 @@ func NewHosts(listenHost string, extra []string) (*Hosts, error) {
 	for _, e := range extra {
 		name := normalHost(e)
 		switch {
-		case name == "*":
+		case strings.TrimSpace(e) == "*":
 			h.any = true
 		case strings.HasPrefix(name, "*.") && validHostName(name[2:]):
 			h.suffixes = append(h.suffixes, name[1:])
@@ -63,7 +63,7 @@ func (h *Hosts) Allowed(hostHeader string) bool {
 	if host == "" {
 		return false
 	}
-	if net.ParseIP(host) != nil || IsLoopback(host) || h.names[host] {
+	if isIP(host) || IsLoopback(host) || h.names[host] {
 		return true
 	}
 	for _, s := range h.suffixes {
@@ -125,3 +125,5 @@ func clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+func isIP(s string) bool { return net.ParseIP(s) != nil }

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"io"
 	"strconv"
 	"sync"
@@ -121,21 +122,33 @@ func (q *LineQueue) drain() {
 }
 
 // Close lets the queued lines out, waiting at most wait for a reader that
-// may never come. Lines pushed after Close are ignored.
+// may never come; the drops not yet reported are reported first. Lines
+// pushed after Close are ignored.
 func (q *LineQueue) Close(wait time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait) // Done stays closed: both waits below end
+	defer cancel()
 	q.mu.Lock()
-	if !q.closed {
-		if q.pending > 0 {
-			q.report()
+	if q.closed {
+		q.mu.Unlock()
+	} else {
+		q.closed = true // from here on no push sends: only this goroutine does
+		pending := q.pending
+		q.pending = 0
+		q.mu.Unlock()
+		if pending > 0 {
+			if q.notice != nil {
+				q.notice(pending)
+			} else {
+				select {
+				case q.lines <- []byte("warning: " + strconv.Itoa(pending) + " line(s) dropped because " + q.name + " was not read\n"):
+				case <-ctx.Done():
+				}
+			}
 		}
-		q.closed = true
 		close(q.lines)
 	}
-	q.mu.Unlock()
-	t := time.NewTimer(wait)
-	defer t.Stop()
 	select {
 	case <-q.done:
-	case <-t.C:
+	case <-ctx.Done():
 	}
 }
