@@ -9,12 +9,13 @@ import (
 )
 
 // IsLoopback reports whether host (no port; IPv6 with or without brackets)
-// is this machine only: "localhost" in any case, a name under .localhost
-// (RFC 6761), 127.0.0.0/8 or ::1. A trailing dot is ignored.
+// is this machine only: "localhost" in any case, 127.0.0.0/8 or ::1. A
+// trailing dot is ignored. Names under .localhost are not: Go's resolver
+// may ask DNS for them, so listening on or calling one could leave the
+// machine (browsers resolve them locally; Hosts allows them as Host).
 func IsLoopback(host string) bool {
 	host = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(host, "]"), "["), ".")
-	lower := strings.ToLower(host)
-	if lower == "localhost" || strings.HasSuffix(lower, ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

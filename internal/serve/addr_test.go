@@ -9,7 +9,7 @@ import (
 
 func TestIsLoopback(t *testing.T) {
 	for host, want := range map[string]bool{
-		"localhost": true, "LOCALHOST": true, "LocalHost.": true, "app.localhost": true,
+		"localhost": true, "LOCALHOST": true, "LocalHost.": true, "app.localhost": false,
 		"127.0.0.1": true, "127.3.4.5": true, "::1": true, "[::1]": true,
 		"0.0.0.0": false, "::": false, "10.0.0.1": false, "localhost.evil.com": false,
 		"evil-localhost": false, "": false, "127.0.0.1.nip.io": false,

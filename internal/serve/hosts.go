@@ -63,7 +63,7 @@ func (h *Hosts) Allowed(hostHeader string) bool {
 	if host == "" {
 		return false
 	}
-	if isIP(host) || IsLoopback(host) || h.names[host] {
+	if isIP(host) || IsLoopback(host) || strings.HasSuffix(host, ".localhost") || h.names[host] {
 		return true
 	}
 	for _, s := range h.suffixes {

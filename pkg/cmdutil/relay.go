@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/relay"
 	"github.com/wwcli/wwcli/pkg/secretinput"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -34,7 +35,7 @@ func (f *Factory) relayBaseURL() (string, error) {
 	if f.Global.Sandbox {
 		return "", FlagErrorf("WWCLI_RELAY and --sandbox both name the API host: unset WWCLI_RELAY, or drop --sandbox")
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !serve.IsLoopback(u.Hostname()) {
 		if !f.Global.InsecureHTTP {
 			return "", FlagErrorf("WWCLI_RELAY %s is plain http to another host: the client token would travel in clear.\n"+
 				"  serve the relay with --tls-cert/--tls-key and use https://, or pass --insecure-http", base)

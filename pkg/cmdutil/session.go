@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/tokencache"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -129,7 +129,7 @@ func (f *Factory) checkPlainHTTP(base string) error {
 	if err != nil || u.Hostname() == "" {
 		return FlagErrorf("base URL %q is not a URL: use https://qyapi.weixin.qq.com or a sandbox's http://127.0.0.1:PORT", base)
 	}
-	if isLoopback(u.Hostname()) {
+	if serve.IsLoopback(u.Hostname()) {
 		return nil
 	}
 	if !f.Global.InsecureHTTP {
@@ -138,15 +138,6 @@ func (f *Factory) checkPlainHTTP(base string) error {
 	}
 	f.Warnf("--insecure-http: calling %s over plain http; the secret and tokens travel in clear", u.Host)
 	return nil
-}
-
-// isLoopback: localhost, 127.0.0.0/8 and ::1.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // PlannedBaseURL is the API base URL a session for in will use, found
