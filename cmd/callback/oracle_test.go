@@ -48,7 +48,7 @@ func TestOracleSuiteTicketPushes(t *testing.T) {
 			random[j] = byte(r.IntN(256))
 		}
 		p := push{ticket: string(ticket), timestamp: strconv.Itoa(1700000000 + i), nonce: strconv.Itoa(r.IntN(1 << 30))}
-		p.plaintext = ticketEvent(sandbox.DemoSuiteID, p.ticket)
+		p.plaintext = ticketEvent(sandbox.DemoSuiteID, p.ticket, int64(1700000000+i))
 		pushes[i] = p
 		reqs = append(reqs, map[string]string{"op": "encrypt", "key": sandbox.DemoSuiteEncodingAESKey, "message": p.plaintext,
 			"id": sandbox.DemoSuiteID, "random_hex": hex.EncodeToString(random)})

@@ -39,9 +39,21 @@ func checkSuiteOptions(opts *ServeOptions) error {
 }
 
 // suiteHandler handles each decrypted instruction callback: store
-// suite_tickets, log every event in one line, queue its stdout line.
+// suite_tickets, log every event in one line, queue its stdout line. An
+// exact repeat of a push handled in the last 10 minutes (WeCom's retry or
+// a replay, N7) is answered "success" and logged, not handled again.
 func suiteHandler(opts *ServeOptions, tickets *suiteticket.Store, logf func(string, ...any), out *lineQueue, exchange func(*cb.SuiteEvent)) func(context.Context, *cb.Message) ([]byte, error) {
-	return func(_ context.Context, m *cb.Message) ([]byte, error) {
+	seen := &suiteticket.Seen{}
+	return func(_ context.Context, m *cb.Message) (_ []byte, err error) {
+		if !seen.First(m.MsgSignature, m.Received) {
+			logf("repeated push (msg_signature %s) already handled: answered \"success\", not handled again", cb.Redact(m.MsgSignature))
+			return nil, nil
+		}
+		defer func() {
+			if err != nil {
+				seen.Forget(m.MsgSignature) // not handled: WeCom's retry must be
+			}
+		}()
 		ev, err := cb.ParseSuiteEvent(m.Plaintext)
 		if err != nil {
 			return nil, err
@@ -53,14 +65,25 @@ func suiteHandler(opts *ServeOptions, tickets *suiteticket.Store, logf func(stri
 		case ev.InfoType == cb.InfoSuiteTicket && ev.SuiteID != opts.Suite:
 			note = fmt.Sprintf(" — not stored: this server is for suite %s", opts.Suite)
 		case ev.InfoType == cb.InfoSuiteTicket:
-			// Received now: WeCom's TimeStamp is its own clock (the
-			// sandbox's may run fast), the 30-minute life starts at the push.
-			t := suiteticket.Ticket{SuiteID: ev.SuiteID, Value: ev.SuiteTicket, ReceivedAt: m.Received}
-			if err := tickets.Save(t); err != nil {
+			// The 30-minute life counts from reception: WeCom's TimeStamp is
+			// its own clock (the sandbox's may run fast). The TimeStamp
+			// orders pushes: an older one is a replay or a late retry.
+			t := suiteticket.Ticket{SuiteID: ev.SuiteID, Value: ev.SuiteTicket, ReceivedAt: m.Received, PushedAt: ev.TimeStamp}
+			kept, stored, err := tickets.Offer(t)
+			if err != nil {
 				return nil, fmt.Errorf("cannot store the suite_ticket: %w", err)
 			}
-			line.Stored = true
-			note = " — stored for 'wwcli suite token'"
+			line.Stored = stored
+			switch {
+			case stored:
+				note = " — stored for 'wwcli suite token'"
+			case !t.PushedAt.IsZero() && !kept.PushedAt.IsZero():
+				// "success" all the same: WeCom must not retry it.
+				note = fmt.Sprintf(" — not stored: pushed at %s, not after the stored ticket's push at %s (a replayed or late push)",
+					t.PushedAt.UTC().Format(time.RFC3339), kept.PushedAt.UTC().Format(time.RFC3339))
+			default:
+				note = " — not stored: a ticket received later is stored"
+			}
 		case (ev.InfoType == cb.InfoCreateAuth || ev.InfoType == cb.InfoResetPermanentCode) && exchange != nil:
 			exchange(ev)
 			note = " — exchanging it"

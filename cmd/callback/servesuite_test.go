@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +31,14 @@ func suiteEnv(t *testing.T) (map[string]string, string) {
 // pushSuite POSTs plaintext to url sealed for receiveID, as WeCom does.
 func pushSuite(t *testing.T, to, receiveID, plaintext string) (int, string) {
 	t.Helper()
+	q, body := sealPush(t, receiveID, plaintext)
+	return postPush(t, to, q, body)
+}
+
+// sealPush seals plaintext for receiveID as WeCom does: the query
+// (msg_signature, timestamp, nonce) and the XML body of one push.
+func sealPush(t *testing.T, receiveID, plaintext string) (string, []byte) {
+	t.Helper()
 	c, err := cb.New(sandbox.DemoSuiteToken, sandbox.DemoSuiteEncodingAESKey, receiveID)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +52,13 @@ func pushSuite(t *testing.T, to, receiveID, plaintext string) (int, string) {
 		t.Fatal(err)
 	}
 	q := url.Values{"msg_signature": {sealed.MsgSignature}, "timestamp": {sealed.Timestamp}, "nonce": {sealed.Nonce}}
-	res, err := http.Post(to+"?"+q.Encode(), "application/xml", bytes.NewReader(body))
+	return q.Encode(), body
+}
+
+// postPush POSTs one push (again, for a replay) and returns the answer.
+func postPush(t *testing.T, to, query string, body []byte) (int, string) {
+	t.Helper()
+	res, err := http.Post(to+"?"+query, "application/xml", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,17 +67,18 @@ func pushSuite(t *testing.T, to, receiveID, plaintext string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-func ticketEvent(suiteID, ticket string) string {
+// ticketEvent is a suite_ticket push of ticket made at Unix second pushedAt.
+func ticketEvent(suiteID, ticket string, pushedAt int64) string {
 	return "<xml><SuiteId><![CDATA[" + suiteID + "]]></SuiteId><InfoType><![CDATA[suite_ticket]]></InfoType>" +
-		"<TimeStamp>1700000000</TimeStamp><SuiteTicket><![CDATA[" + ticket + "]]></SuiteTicket></xml>"
+		"<TimeStamp>" + strconv.FormatInt(pushedAt, 10) + "</TimeStamp><SuiteTicket><![CDATA[" + ticket + "]]></SuiteTicket></xml>"
 }
 
 func TestServeSuiteStoresTicketsAndLogsEvents(t *testing.T) {
 	env, dir := suiteEnv(t)
 	base, out, errOut := startServe(t, env, "--suite", sandbox.DemoSuiteID, "--path", "/suite/receive")
 	to := base + "/suite/receive"
-	for _, ticket := range []string{"ticket-one-0123456789", "ticket-two-0123456789"} {
-		if status, body := pushSuite(t, to, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, ticket)); status != 200 || body != "success" {
+	for i, ticket := range []string{"ticket-one-0123456789", "ticket-two-0123456789"} {
+		if status, body := pushSuite(t, to, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, ticket, 1700000000+600*int64(i))); status != 200 || body != "success" {
 			t.Fatalf("answer %d %q, want 200 success", status, body)
 		}
 	}
@@ -110,7 +129,7 @@ func TestServeSuiteStoresTicketsAndLogsEvents(t *testing.T) {
 func TestServeSuiteChecksReceiveID(t *testing.T) {
 	env, dir := suiteEnv(t)
 	base, _, errOut := startServe(t, env, "--suite", sandbox.DemoSuiteID)
-	if status, _ := pushSuite(t, base+"/", sandbox.DemoCorpID, ticketEvent(sandbox.DemoSuiteID, "t1")); status != 400 {
+	if status, _ := pushSuite(t, base+"/", sandbox.DemoCorpID, ticketEvent(sandbox.DemoSuiteID, "t1", 1700000000)); status != 400 {
 		t.Fatalf("status %d, want 400", status)
 	}
 	if !strings.Contains(waitOut(t, errOut, contains("-40005")), "-40005") {
@@ -183,10 +202,185 @@ func TestServeSuiteVerifiesURLWithProviderCorpID(t *testing.T) {
 func TestServeSuiteReceiveIDEmptySkipsCheck(t *testing.T) {
 	env, dir := suiteEnv(t)
 	base, _, _ := startServe(t, env, "--suite", sandbox.DemoSuiteID, "--receive-id", "")
-	if status, body := pushSuite(t, base+"/", sandbox.DemoProviderCorpID, ticketEvent(sandbox.DemoSuiteID, "t-provider-0123")); status != 200 || body != "success" {
+	if status, body := pushSuite(t, base+"/", sandbox.DemoProviderCorpID, ticketEvent(sandbox.DemoSuiteID, "t-provider-0123", 1700000000)); status != 200 || body != "success" {
 		t.Fatalf("answer %d %q", status, body)
 	}
 	if got, err := suiteticket.New(dir).Load(sandbox.DemoSuiteID); err != nil || got.Value != "t-provider-0123" {
 		t.Fatalf("stored %+v %v", got, err)
+	}
+}
+
+// N7: a replayed old suite_ticket push must not roll the stored ticket
+// back. Push 1, push 2 (newer), then push 1 again: exactly as captured
+// (a repeat of a handled push) and sealed afresh (what a replay looks
+// like once the repeat is forgotten, e.g. after a restart). Both are
+// answered "success" (WeCom must not retry) and neither is stored.
+func TestServeSuiteKeepsTheNewerTicketAgainstReplays(t *testing.T) {
+	env, dir := suiteEnv(t)
+	base, out, errOut := startServe(t, env, "--suite", sandbox.DemoSuiteID)
+	to := base + "/"
+	store := suiteticket.New(dir)
+	const t0 = 1700000000
+	stored := func(want string) {
+		t.Helper()
+		if got, err := store.Load(sandbox.DemoSuiteID); err != nil || got.Value != want {
+			t.Fatalf("stored %q (%v), want %q\n%s", got.Value, err, want, errOut.String())
+		}
+	}
+	success := func(what string, status int, body string) {
+		t.Helper()
+		if status != 200 || body != "success" {
+			t.Fatalf("%s: answer %d %q, want 200 success", what, status, body)
+		}
+	}
+	q1, b1 := sealPush(t, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, "ticket-one-0123456789", t0))
+	status, body := postPush(t, to, q1, b1)
+	success("push 1", status, body)
+	stored("ticket-one-0123456789")
+	status, body = pushSuite(t, to, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, "ticket-two-0123456789", t0+600))
+	success("push 2", status, body)
+	stored("ticket-two-0123456789")
+
+	status, body = postPush(t, to, q1, b1)
+	success("push 1 replayed as captured", status, body)
+	stored("ticket-two-0123456789")
+	if log := waitOut(t, errOut, contains("repeated push")); !strings.Contains(log, "repeated push (msg_signature ") ||
+		!strings.Contains(log, `already handled: answered "success", not handled again`) {
+		t.Fatalf("no log line for the repeat:\n%s", log)
+	}
+
+	status, body = pushSuite(t, to, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, "ticket-one-0123456789", t0))
+	success("push 1 sealed afresh", status, body)
+	stored("ticket-two-0123456789")
+	if log := errOut.String(); !strings.Contains(log, "not stored: pushed at 2023-11-14T22:13:20Z, not after the stored ticket's push at 2023-11-14T22:23:20Z (a replayed or late push)") {
+		t.Fatalf("no log line for the old push:\n%s", log)
+	}
+	// The same TimeStamp is not newer either.
+	status, body = pushSuite(t, to, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, "ticket-same-0123456789", t0+600))
+	success("push at the stored TimeStamp", status, body)
+	stored("ticket-two-0123456789")
+	// A newer push is stored as ever.
+	status, body = pushSuite(t, to, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, "ticket-three-0123456789", t0+1200))
+	success("push 3", status, body)
+	stored("ticket-three-0123456789")
+
+	// One stdout line per push handled, none for the repeat; the refused
+	// ones say "stored":false.
+	stdout := waitOut(t, out, func(s string) bool { return strings.Count(s, "\n") >= 6 })
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("stdout:\n%s", stdout)
+	}
+	for i, want := range []bool{true, true, false, false, true} {
+		var l suiteEventLine
+		if err := json.Unmarshal([]byte(lines[i+1]), &l); err != nil || l.Stored != want {
+			t.Errorf("line %d %s: stored %v, want %v (%v)", i+1, lines[i+1], l.Stored, want, err)
+		}
+	}
+}
+
+// A push that could not be handled (here the store refused a shared
+// config dir: 502) is not remembered: WeCom's retry, the same request, is
+// handled once the problem is fixed.
+func TestServeSuiteHandlesTheRetryOfAFailedPush(t *testing.T) {
+	env, dir := suiteEnv(t)
+	base, _, errOut := startServe(t, env, "--suite", sandbox.DemoSuiteID)
+	q, b := sealPush(t, sandbox.DemoSuiteID, ticketEvent(sandbox.DemoSuiteID, "ticket-retried-0123456789", 1700000000))
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := postPush(t, base+"/", q, b); status != 502 {
+		t.Fatalf("store refused: answer %d, want 502\n%s", status, errOut.String())
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := postPush(t, base+"/", q, b); status != 200 || body != "success" {
+		t.Fatalf("retry: %d %q", status, body)
+	}
+	if got, err := suiteticket.New(dir).Load(sandbox.DemoSuiteID); err != nil || got.Value != "ticket-retried-0123456789" {
+		t.Fatalf("the retry was not stored: %+v %v\n%s", got, err, errOut.String())
+	}
+}
+
+// The audit's repro (N7) against the sandbox: its pushes go through a
+// capturing proxy to `callback serve --suite`; after the clock moves 35
+// minutes and a new push, the first captured push is POSTed again, to
+// the same server and to a restarted one. The stored ticket stays the
+// newer one, and the sandbox still gives a suite token for it (the old
+// one would get 40085).
+func TestServeSuiteSandboxReplay(t *testing.T) {
+	env, dir := suiteEnv(t)
+	base, _, errOut := startServe(t, env, "--suite", sandbox.DemoSuiteID)
+	var mu sync.Mutex
+	type captured struct {
+		query string
+		body  []byte
+	}
+	var pushes []captured
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		mu.Lock()
+		pushes = append(pushes, captured{r.URL.RawQuery, body})
+		mu.Unlock()
+		res, err := http.Post(base+"/?"+r.URL.RawQuery, "application/xml", bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		_, _ = io.Copy(w, res.Body)
+	}))
+	defer proxy.Close()
+	srv := sandbox.New(sandbox.Options{})
+	sbURL, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	storedPushes := func(n int) {
+		t.Helper()
+		if log := waitOut(t, errOut, func(s string) bool { return strings.Count(s, "— stored for") >= n }); strings.Count(log, "— stored for") < n {
+			t.Fatalf("want %d stored pushes:\n%s", n, log)
+		}
+	}
+	if err := srv.SetSuiteCallback(sandbox.DemoSuiteID, proxy.URL+"/suite"); err != nil {
+		t.Fatal(err)
+	}
+	storedPushes(1) // the sandbox pushes at once
+	srv.Advance(35 * time.Minute)
+	storedPushes(2) // the one due since
+	store := suiteticket.New(dir)
+	newer, err := store.Load(sandbox.DemoSuiteID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	first := pushes[0]
+	mu.Unlock()
+
+	restarted, _, errOut2 := startServe(t, env, "--suite", sandbox.DemoSuiteID)
+	for _, to := range []string{base, restarted} {
+		if status, body := postPush(t, to+"/", first.query, first.body); status != 200 || body != "success" {
+			t.Fatalf("replay to %s: %d %q", to, status, body)
+		}
+		if got, err := store.Load(sandbox.DemoSuiteID); err != nil || got.Value != newer.Value {
+			t.Fatalf("the replay to %s rolled the ticket back (%v)\n%s\n%s", to, err, errOut.String(), errOut2.String())
+		}
+	}
+	if !strings.Contains(errOut.String(), "repeated push") || !strings.Contains(errOut2.String(), "not stored: pushed at") {
+		t.Fatalf("logs:\n%s\n%s", errOut.String(), errOut2.String())
+	}
+	req := `{"suite_id":"` + sandbox.DemoSuiteID + `","suite_secret":"` + sandbox.DemoSuiteSecret + `","suite_ticket":"` + newer.Value + `"}`
+	res, err := http.Post(sbURL+"/cgi-bin/service/get_suite_token", "application/json", strings.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(answer), `"suite_access_token"`) {
+		t.Fatalf("get_suite_token with the stored ticket: %s", answer)
 	}
 }

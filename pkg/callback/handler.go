@@ -20,6 +20,9 @@ type Message struct {
 	AgentID    string
 	ReceiveID  string
 	Plaintext  []byte
+	// MsgSignature is the verified msg_signature: equal ones are the same
+	// message (a retry or a replay), as it covers timestamp, nonce and body.
+	MsgSignature string
 }
 
 // Handler serves a WeCom callback URL: GET answers URL verification with
@@ -123,6 +126,8 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, p Params) {
 		AgentID:    opened.Envelope.AgentID,
 		ReceiveID:  opened.Plaintext.ReceiveID,
 		Plaintext:  opened.Plaintext.Message,
+
+		MsgSignature: p.MsgSignature,
 	}
 	var reply []byte
 	if h.OnMessage != nil {

@@ -98,6 +98,10 @@ func TestHandlerPostAndPassiveReply(t *testing.T) {
 			if res.StatusCode != 200 || len(rec.messages) != 1 || string(rec.messages[0].Plaintext) != "ping" || rec.messages[0].AgentID != "1000002" {
 				t.Fatalf("%s: %d %+v", format, res.StatusCode, rec)
 			}
+			// The verified signature goes along: a receiver spots repeats by it.
+			if rec.messages[0].MsgSignature != s.MsgSignature || s.MsgSignature == "" {
+				t.Fatalf("%s: MsgSignature %q, want %q", format, rec.messages[0].MsgSignature, s.MsgSignature)
+			}
 			if reply == "" {
 				if len(got) != 0 {
 					t.Fatalf("no reply must be an empty body, got %q", got)

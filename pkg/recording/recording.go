@@ -16,6 +16,12 @@
 //
 // userids, external_userids, department and tag ids are kept: replay
 // matches requests by them, and they are what a fixture is about.
+//
+// The sandbox serves what the files say, so both directions go through
+// pkg/safedir: --record writes into a directory no other user can write
+// (created 0700), and --replay reads only files and directories no other
+// user can change, and at most MaxFiles files, MaxFileSize each,
+// MaxTotalSize together.
 package recording
 
 import (
@@ -31,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/safedir"
 	"github.com/wwcli/wwcli/pkg/safetext"
 )
 
@@ -41,9 +48,19 @@ const Mask = "***"
 const Format = "wwcli-recording/1"
 
 // Limits on --replay: a recording directory is a fixture, not a database.
+// Without the total, the file count and size alone allowed 40 GB (N10).
 const (
-	MaxFiles    = 10000
-	MaxFileSize = 4 << 20
+	MaxFiles     = 10000
+	MaxFileSize  = 4 << 20
+	MaxTotalSize = 64 << 20
+)
+
+// Statuses a recording may carry: net/http panics on a status outside
+// 100–999, and 1xx answers are not a WeCom answer (101 would switch
+// protocols).
+const (
+	MinStatus = 200
+	MaxStatus = 599
 )
 
 // Exchange is one recorded call.
@@ -262,9 +279,10 @@ const maxSlug = 120
 
 // Write stores e as a new file in dir (created 0700 if missing), named
 // after the time and the path so a directory listing reads in order.
-// It never overwrites a file.
+// It never overwrites a file, and refuses a directory another user could
+// write (safedir.MkdirPrivate): a recording is served back as WeCom's word.
 func Write(dir string, e Exchange) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := safedir.MkdirPrivate(dir); err != nil {
 		return "", err
 	}
 	data, err := json.MarshalIndent(e, "", "  ")
@@ -283,6 +301,7 @@ func Write(dir string, e Exchange) (string, error) {
 			name = fmt.Sprintf("%s-%02d-%s.json", stamp, n, slug)
 		}
 		path := filepath.Join(dir, name)
+		// O_EXCL also refuses a symlink planted at the name.
 		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, os.ErrExist) {
 			continue
@@ -301,43 +320,74 @@ func Write(dir string, e Exchange) (string, error) {
 
 // Load reads every *.json recording in dir, in file-name order (the order
 // they were recorded in). A file that is not a recording is an error
-// naming it: a fixture that silently lost a call would mislead.
+// naming it: a fixture that silently lost a call would mislead. So is a
+// file or directory another user could change (safedir.ReadTrusted), and
+// a directory over MaxFiles files or MaxTotalSize bytes.
 func Load(dir string) ([]Exchange, error) {
+	return load(dir, limits{files: MaxFiles, file: MaxFileSize, total: MaxTotalSize})
+}
+
+// limits are Load's, given as a value so tests can use small ones.
+type limits struct {
+	files       int
+	file, total int64
+}
+
+func load(dir string, lim limits) ([]Exchange, error) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	if err := safedir.Dir(dir); err != nil {
+		return nil, err
 	}
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
-	if len(names) > MaxFiles {
-		return nil, fmt.Errorf("%s holds %d recordings; at most %d are served", dir, len(names), MaxFiles)
+	if len(names) > lim.files {
+		return nil, fmt.Errorf("%s holds %d recordings; at most %d are served", dir, len(names), lim.files)
 	}
 	sort.Strings(names)
 	out := make([]Exchange, 0, len(names))
+	overTotal := func(name string) error {
+		return fmt.Errorf("the recordings in %s add up to more than %s (the limit was reached at %s): split the directory or remove recordings",
+			dir, size(lim.total), filepath.Base(name))
+	}
+	var total int64
 	for _, name := range names {
-		e, err := loadFile(name)
+		// No file may take the directory past the total: reading stops
+		// there, whatever the files hold.
+		limit := min(lim.file, lim.total-total)
+		if limit <= 0 {
+			return nil, overTotal(name)
+		}
+		data, err := safedir.ReadTrusted(name, limit)
+		if errors.Is(err, safedir.ErrTooLarge) && limit < lim.file {
+			return nil, overTotal(name)
+		}
+		if err != nil {
+			return nil, err // names the file
+		}
+		total += int64(len(data))
+		e, err := parseFile(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
+		e.File = name
 		out = append(out, e)
 	}
 	return out, nil
 }
 
-func loadFile(name string) (Exchange, error) {
-	fh, err := os.Open(name)
-	if err != nil {
-		return Exchange{}, err
+// size says n bytes in MiB when it is a whole number of them.
+func size(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
 	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
-	if err != nil {
-		return Exchange{}, err
-	}
-	if len(data) > MaxFileSize {
-		return Exchange{}, fmt.Errorf("larger than %d bytes", MaxFileSize)
-	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func parseFile(data []byte) (Exchange, error) {
 	var e Exchange
 	if err := json.Unmarshal(data, &e); err != nil {
 		return Exchange{}, fmt.Errorf("not a recording: %v", err)
@@ -349,8 +399,10 @@ func loadFile(name string) (Exchange, error) {
 		return Exchange{}, errors.New("not a recording: method, path or response missing")
 	}
 	if e.Status == 0 {
-		e.Status = 200
+		e.Status = 200 // not recorded: WeCom answers 200
 	}
-	e.File = name
+	if e.Status < MinStatus || e.Status > MaxStatus {
+		return Exchange{}, fmt.Errorf("status %d is not an answer the sandbox can replay: want %d–%d", e.Status, MinStatus, MaxStatus)
+	}
 	return e, nil
 }

@@ -1,12 +1,17 @@
 package recording
 
 import (
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wwcli/wwcli/pkg/safedir"
 )
 
 func TestRedactJSONMasksSecretsAndPersonalDataKeepingOrder(t *testing.T) {
@@ -119,5 +124,138 @@ func TestWriteClipsLongFileNames(t *testing.T) {
 	name, err := Write(dir, e)
 	if err != nil || len(filepath.Base(name)) > 200 {
 		t.Fatalf("%s %v", name, err)
+	}
+}
+
+// writeRecording writes a recording file of exactly size bytes (padded with
+// spaces, which JSON allows) with the given status.
+func writeRecording(t *testing.T, path string, status, size int) {
+	t.Helper()
+	head := fmt.Sprintf(`{"format":%q,"method":"GET","path":"/cgi-bin/corp/get_join_qrcode","status":%d,"response":{"errcode":0}}`, Format, status)
+	if size < len(head) {
+		size = len(head)
+	}
+	if err := os.WriteFile(path, []byte(head+strings.Repeat(" ", size-len(head))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// N10: net/http panics on status 1000 and -5, and 101 switches protocols:
+// such a recording is refused at load, naming the file.
+func TestLoadRefusesStatusesOutside200To599(t *testing.T) {
+	for _, status := range []int{1000, -5, 101, 199, 600} {
+		dir := t.TempDir()
+		writeRecording(t, filepath.Join(dir, "bad.json"), status, 0)
+		_, err := Load(dir)
+		if err == nil || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), fmt.Sprintf("status %d", status)) ||
+			!strings.Contains(err.Error(), "200–599") {
+			t.Errorf("status %d: %v", status, err)
+		}
+	}
+	for _, status := range []int{200, 404, 599} {
+		dir := t.TempDir()
+		writeRecording(t, filepath.Join(dir, "ok.json"), status, 0)
+		if recs, err := Load(dir); err != nil || recs[0].Status != status {
+			t.Errorf("status %d: %v", status, err)
+		}
+	}
+	// No status recorded: WeCom's 200.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"format":"`+Format+`","method":"GET","path":"/x","response":{}}`), 0o600)
+	if recs, err := Load(dir); err != nil || recs[0].Status != 200 {
+		t.Errorf("no status: %v %v", recs, err)
+	}
+}
+
+// N10: the file count and size limits alone allowed 40 GB; the directory
+// as a whole is capped, and the error says the limit. Small limits keep
+// the test fast; Load passes MaxTotalSize.
+func TestLoadCapsTheTotalSize(t *testing.T) {
+	if MaxTotalSize != 64<<20 || size(MaxTotalSize) != "64 MiB" {
+		t.Fatalf("MaxTotalSize %d (%s)", MaxTotalSize, size(MaxTotalSize))
+	}
+	lim := limits{files: 100, file: 1000, total: 4000}
+	dir := t.TempDir()
+	for i := range 4 {
+		writeRecording(t, filepath.Join(dir, fmt.Sprintf("%03d.json", i)), 200, 1000)
+	}
+	if recs, err := load(dir, lim); err != nil || len(recs) != 4 {
+		t.Fatalf("exactly the total: %d recordings, %v", len(recs), err)
+	}
+	writeRecording(t, filepath.Join(dir, "999.json"), 200, 0)
+	_, err := load(dir, lim)
+	if err == nil || !strings.Contains(err.Error(), "add up to more than 4000 bytes") || !strings.Contains(err.Error(), "999.json") {
+		t.Fatalf("over the total: %v", err)
+	}
+	// The file that crosses the total is refused as such.
+	writeRecording(t, filepath.Join(dir, "000.json"), 200, 990)
+	writeRecording(t, filepath.Join(dir, "999.json"), 200, 200)
+	if _, err := load(dir, lim); err == nil || !strings.Contains(err.Error(), "add up to more than 4000 bytes") || !strings.Contains(err.Error(), "999.json") {
+		t.Fatalf("crossing the total: %v", err)
+	}
+	// A file over the per-file limit is named as too large on its own.
+	os.Remove(filepath.Join(dir, "999.json"))
+	writeRecording(t, filepath.Join(dir, "000.json"), 200, 1001)
+	if _, err := load(dir, lim); !errors.Is(err, safedir.ErrTooLarge) || !strings.Contains(err.Error(), "000.json") || strings.Contains(err.Error(), "add up") {
+		t.Fatalf("one file over its limit: %v", err)
+	}
+}
+
+func TestLoadRefusesOversizedFile(t *testing.T) {
+	dir := t.TempDir()
+	writeRecording(t, filepath.Join(dir, "big.json"), 200, MaxFileSize+1)
+	if _, err := Load(dir); !errors.Is(err, safedir.ErrTooLarge) || !strings.Contains(err.Error(), "big.json") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// The sandbox serves what the files say: a recording another user could
+// have written is not served, and --record never writes where they could
+// swap files.
+func TestLoadAndWriteRefuseWhatOthersCanChange(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		return // no Unix modes: safedir checks nothing there
+	}
+	base := t.TempDir()
+	good := filepath.Join(base, "good")
+	if _, err := Write(good, New(time.Now(), "GET", "/cgi-bin/tag/list", nil, nil, []byte(`{"errcode":0}`), 200)); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := filepath.Glob(filepath.Join(good, "*.json"))
+	if err := os.Chmod(names[0], 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(good); err == nil || !strings.Contains(err.Error(), "chmod go-w "+names[0]) {
+		t.Fatalf("0666 recording: %v", err)
+	}
+	os.Chmod(names[0], 0o600)
+	if err := os.Chmod(good, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(good); err == nil || !strings.Contains(err.Error(), "chmod go-w "+good) {
+		t.Fatalf("0777 directory: %v", err)
+	}
+	if _, err := Write(good, New(time.Now(), "GET", "/cgi-bin/tag/list", nil, nil, []byte(`{"errcode":0}`), 200)); err == nil ||
+		!strings.Contains(err.Error(), "chmod go-w "+good) {
+		t.Fatalf("--record into a 0777 directory: %v", err)
+	}
+	if after, _ := filepath.Glob(filepath.Join(good, "*.json")); len(after) != 1 {
+		t.Fatalf("written anyway: %v", after)
+	}
+	// A FIFO named like a recording never blocks the load.
+	os.Chmod(good, 0o700)
+	fifo := filepath.Join(good, "zz.json")
+	if err := mkfifo(fifo); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Load(good); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, safedir.ErrNotRegular) || !strings.Contains(err.Error(), "zz.json") {
+			t.Fatalf("FIFO: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Load blocked on a FIFO")
 	}
 }
