@@ -202,7 +202,7 @@ func TestFleetLockHolderKilledWithSIGKILL(t *testing.T) {
 	}
 	raw := redis.NewClient(&redis.Options{Addr: f.redis.Addr(), DisableIdentity: true})
 	defer raw.Close()
-	locks, err := raw.Keys(ctx, "wwcli:tokens:v2:lock:*").Result()
+	locks, err := raw.Keys(ctx, "wwcli:tokens:v3:lock:*").Result()
 	if err != nil || len(locks) != 1 {
 		t.Fatalf("locks while the holder fetches: %q %v", locks, err)
 	}

@@ -12,20 +12,25 @@
 // that answer for the processes that waited on it.
 //
 // Redis is a convenience, never a source of truth: every call is bounded
-// by OpTimeout; when Redis is slow, down or answers nonsense the cache
-// warns once and serves from the local file cache (Local) instead, so a
-// command never hangs on Redis and never gets a token that is not the
-// one WeCom handed out for its key. Secrets never reach Redis: keys are
+// by OpTimeout, every value read is bounded by 64 KiB, and a wait for
+// another process's lock by twice LockTTL; when Redis is slow, down or
+// answers nonsense the cache warns once and serves from the local file
+// cache (Local) instead, so a command never hangs on Redis. Entries are
+// sealed (seal.go) with keys derived from the key's secret: a command
+// never gets a token that is not one a holder of its secret fetched, and
+// Redis holds no token in clear. Secrets never reach Redis: keys are
 // tokencache.Key.ID() digests and entries hold only a secret fingerprint.
 package rediscache
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,9 +41,9 @@ import (
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
-// keyPrefix starts every key wwcli writes; "v2" follows the file cache's
-// entry format version.
-const keyPrefix = "wwcli:tokens:v2:"
+// keyPrefix starts every key wwcli writes. v3 entries are sealed; the
+// unauthenticated v2 ones are never read, whoever wrote them.
+const keyPrefix = "wwcli:tokens:v3:"
 
 // maxList bounds how many keys List reads (auth status, logout).
 const maxList = 10000
@@ -55,11 +60,14 @@ type Cache struct {
 	// fetch without cache then.
 	Local tokencache.Store
 	Now   func() time.Time
-	// Warn receives one message per Cache when Redis first fails.
+	// Warn receives one message per Cache when Redis first fails, and
+	// one per kind of trouble in what Redis holds (a foreign entry, a
+	// lock without expiry, a lock that could not be released).
 	Warn func(string)
 	// OpTimeout bounds each Redis call; LockTTL is the fetch lock's
 	// expiry; WaitTimeout bounds how long a process waits for another's
-	// fetch; Poll is the wait between looks at the entry.
+	// fetch (0: twice LockTTL); Poll is the wait between looks at the
+	// entry.
 	OpTimeout   time.Duration
 	LockTTL     time.Duration
 	WaitTimeout time.Duration
@@ -68,7 +76,8 @@ type Cache struct {
 	RetryAfter time.Duration
 
 	mu        sync.Mutex
-	warned    bool
+	warned    bool            // the Redis-failed warning (and the wait's)
+	warnedOf  map[string]bool // the other warnings, once per kind
 	downUntil time.Time
 	// served is the value this process last handed out per key: a
 	// Refetch (WeCom said it went stale) takes any other fresh value.
@@ -82,7 +91,7 @@ func New(cfg Config, local tokencache.Store) *Cache {
 	redis.SetLogger(&logging.VoidLogger{})
 	return &Cache{
 		client: redis.NewClient(cfg.Redis), where: cfg.Where, Local: local, Now: time.Now,
-		OpTimeout: cfg.OpTimeout, LockTTL: cfg.LockTTL, WaitTimeout: 30 * time.Second, Poll: 20 * time.Millisecond,
+		OpTimeout: cfg.OpTimeout, LockTTL: cfg.LockTTL, Poll: 20 * time.Millisecond,
 		RetryAfter: DefaultRetryAfter,
 	}
 }
@@ -117,16 +126,20 @@ type failure struct {
 	Code  int    `json:"errcode"`
 	Msg   string `json:"errmsg"`
 	Path  string `json:"path"`
+	MAC   []byte `json:"mac"` // sealer.failureMAC
 }
 
-// errForeign is an entry under k's key that is not k's (another format,
-// or bytes that are not an entry): treated as missing, never served.
-var errForeign = errors.New("foreign entry")
+// Warning kinds, each shown once per process.
+const (
+	warnForeign = "foreign"
+	warnNoTTL   = "no-ttl"
+	warnScript  = "script"
+)
 
 // Get returns a fresh entry for k from Redis, or from the local cache
 // when Redis does not answer.
 func (c *Cache) Get(k tokencache.Key) (tokencache.Entry, bool) {
-	if !c.up() {
+	if !c.up() || k.Secret == "" {
 		return c.localGet(k)
 	}
 	e, ok, err := c.read(context.Background(), k)
@@ -169,7 +182,7 @@ func (c *Cache) flight(ctx context.Context, k tokencache.Key, fetch tokencache.F
 }
 
 func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencache.Fetcher, newerThan time.Time) (tokencache.Entry, bool, error) {
-	if !c.up() {
+	if !c.up() || k.Secret == "" { // no secret, no key to seal with: not shared
 		return c.fallback(ctx, k, fetch, !newerThan.IsZero())
 	}
 	owner, err := ownerToken()
@@ -199,7 +212,7 @@ func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencac
 		if ok && usable(e) {
 			return e, true, nil
 		}
-		if ferr := c.sharedFailure(ctx, k.ID(), waitedOn); ferr != nil {
+		if ferr := c.sharedFailure(ctx, k, waitedOn); ferr != nil {
 			return tokencache.Entry{}, false, ferr
 		}
 		got, err := c.lock(ctx, k.ID(), owner)
@@ -209,8 +222,14 @@ func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencac
 		if got {
 			return c.fetchLocked(ctx, k, owner, fetch, usable, !newerThan.IsZero())
 		}
-		if holder := c.lockOwner(ctx, k.ID()); holder != "" {
+		holder, ttl := c.lockState(ctx, k.ID())
+		if holder != "" {
 			waitedOn[holder] = true
+		}
+		if ttl == noExpiry {
+			// wwcli always sets a lock with PX: one that never expires
+			// would make every process wait its whole wait.
+			c.breakLock(ctx, k.ID())
 		}
 		if time.Now().After(deadline) {
 			c.warn(fmt.Sprintf("waited %s for another wwcli process's fetch through Redis at %s; using the local cache", c.waitTimeout(), c.where))
@@ -245,10 +264,10 @@ func (c *Cache) fetchLocked(ctx context.Context, k tokencache.Key, owner string,
 	}
 	e, err = tokencache.NewEntry(ctx, k, c.Now(), fetch)
 	if err != nil {
-		c.shareFailure(ctx, id, owner, err)
+		c.shareFailure(ctx, k, owner, err)
 		return tokencache.Entry{}, false, err
 	}
-	if err := c.write(ctx, e); err != nil {
+	if err := c.write(ctx, k, e); err != nil {
 		c.fail(err)
 		c.keepLocally(ctx, k, e)
 	}
@@ -257,30 +276,43 @@ func (c *Cache) fetchLocked(ctx context.Context, k tokencache.Key, owner string,
 
 // read returns k's entry as Redis holds it. Its expiry is taken from the
 // key's remaining TTL on the Redis server, so the clocks of the machines
-// in a fleet need not agree.
+// in a fleet need not agree. An entry k's secret did not seal is missing.
 func (c *Cache) read(ctx context.Context, k tokencache.Key) (tokencache.Entry, bool, error) {
+	s, err := newSealer(k.Secret)
+	if err != nil {
+		return tokencache.Entry{}, false, nil
+	}
 	octx, cancel := c.opContext(ctx)
 	defer cancel()
 	id := k.ID()
 	var get *redis.StringCmd
 	var ttl *redis.DurationCmd
-	_, err := c.client.Pipelined(octx, func(p redis.Pipeliner) error {
-		get = p.Get(octx, entryKey(id))
+	_, err = c.client.Pipelined(octx, func(p redis.Pipeliner) error {
+		// GETRANGE reads at most maxEntry+1 bytes whatever the value's
+		// size: one byte more than an entry may have tells it is too long.
+		get = p.GetRange(octx, entryKey(id), 0, maxEntry)
 		ttl = p.PTTL(octx, entryKey(id))
 		return nil
 	})
-	if errors.Is(err, redis.Nil) {
+	if redis.HasErrorPrefix(get.Err(), "WRONGTYPE") {
+		c.foreign(id, "it is not a string")
 		return tokencache.Entry{}, false, nil
 	}
 	if err != nil {
 		return tokencache.Entry{}, false, c.ctxErr(ctx, err)
 	}
-	e, err := decode(get.Val(), k)
-	if err != nil {
+	if get.Val() == "" { // GETRANGE of a missing key
 		return tokencache.Entry{}, false, nil
 	}
+	e, err := s.open(get.Val(), k)
+	if err != nil {
+		c.foreign(id, err.Error())
+		return tokencache.Entry{}, false, nil
+	}
+	lifetime := e.ExpiresAt.Sub(e.FetchedAt)
 	if left := ttl.Val(); left > 0 {
-		lifetime := e.ExpiresAt.Sub(e.FetchedAt)
+		// The sealed lifetime bounds what a PEXPIRE on the entry can add.
+		left = min(left, lifetime)
 		e.ExpiresAt = c.Now().Add(left).UTC()
 		e.FetchedAt = e.ExpiresAt.Add(-lifetime)
 	}
@@ -290,27 +322,24 @@ func (c *Cache) read(ctx context.Context, k tokencache.Key) (tokencache.Entry, b
 	return e, true, nil
 }
 
-// decode accepts only an entry of k's own: same digest, corp, kind,
-// agent and secret fingerprint. Anything else is another key's value.
-func decode(raw string, k tokencache.Key) (tokencache.Entry, error) {
-	var e tokencache.Entry
-	if err := json.Unmarshal([]byte(raw), &e); err != nil {
-		return e, errForeign
-	}
-	if e.ID != k.ID() || e.CorpID != k.CorpID || e.Kind != k.Kind || e.AgentID != k.AgentID ||
-		e.BaseURL != k.BaseURL || e.SecretFingerprint != tokencache.SecretFingerprint(k.Secret) {
-		return e, errForeign
-	}
-	return e, nil
+// foreign warns, once per process, about an entry that is not its key's.
+func (c *Cache) foreign(id, reason string) {
+	c.warnOnce(warnForeign, fmt.Sprintf("ignored the entry %s in the Redis token cache at %s (%s): whoever can write to that Redis "+
+		"wrote it, or it is damaged; fetching a new one", entryKey(id), c.where, strings.TrimPrefix(reason, "foreign entry: ")))
 }
 
-// write stores e until it expires: Redis drops it then by itself.
-func (c *Cache) write(ctx context.Context, e tokencache.Entry) error {
+// write stores e, sealed with k's secret, until it expires: Redis drops
+// it then by itself.
+func (c *Cache) write(ctx context.Context, k tokencache.Key, e tokencache.Entry) error {
 	left := e.ExpiresAt.Sub(c.Now())
-	if left <= 0 {
+	if left <= 0 || !validValue(e.Value) {
+		return nil // a value no reader would take is not shared
+	}
+	s, err := newSealer(k.Secret)
+	if err != nil {
 		return nil
 	}
-	b, err := json.Marshal(e)
+	b, err := s.seal(e)
 	if err != nil {
 		return err
 	}
@@ -327,21 +356,65 @@ func (c *Cache) lock(ctx context.Context, id, owner string) (bool, error) {
 	return ok, c.ctxErr(ctx, err)
 }
 
-// lockOwner is the owner token of k's lock, "" when none or unreadable.
-func (c *Cache) lockOwner(ctx context.Context, id string) string {
+// noExpiry is PTTL's answer for a key that exists and never expires.
+const noExpiry = -1 * time.Nanosecond
+
+// maxOwner bounds how much of a lock's value is read: wwcli's owner
+// tokens are 32 hex digits.
+const maxOwner = 64
+
+// lockState is the owner token of id's lock ("" when none or unreadable)
+// and its PTTL (noExpiry when it has none).
+func (c *Cache) lockState(ctx context.Context, id string) (string, time.Duration) {
 	octx, cancel := c.opContext(ctx)
 	defer cancel()
-	v, _ := c.client.Get(octx, lockKey(id)).Result()
-	return v
+	var get *redis.StringCmd
+	var ttl *redis.DurationCmd
+	_, _ = c.client.Pipelined(octx, func(p redis.Pipeliner) error {
+		get = p.GetRange(octx, lockKey(id), 0, maxOwner-1)
+		ttl = p.PTTL(octx, lockKey(id))
+		return nil
+	})
+	if ttl.Err() != nil {
+		return get.Val(), 0
+	}
+	return get.Val(), ttl.Val()
+}
+
+// breakLock deletes id's lock if it still has no expiry, and warns once.
+// The check and the delete are one script, so a lock a wwcli process
+// took in between is left alone. When the script cannot run, the wait's
+// bound (twice LockTTL) still ends the wait.
+func (c *Cache) breakLock(ctx context.Context, id string) {
+	octx, cancel := c.opContext(ctx)
+	defer cancel()
+	n, err := breakScript.Run(octx, c.client, []string{lockKey(id)}).Int()
+	if err != nil {
+		if doneErr(ctx) == nil {
+			c.scriptFailed("delete a fetch lock that never expires", err)
+		}
+		return
+	}
+	if n == 1 {
+		c.warnOnce(warnNoTTL, fmt.Sprintf("deleted the fetch lock %s in the Redis token cache at %s: it had no expiry, "+
+			"which wwcli never sets, so every process would have waited for it", lockKey(id), c.where))
+	}
 }
 
 // shareFailure keeps a credentials answer of WeCom for the waiters.
-func (c *Cache) shareFailure(ctx context.Context, id, owner string, err error) {
+func (c *Cache) shareFailure(ctx context.Context, k tokencache.Key, owner string, err error) {
 	var apiErr *wecom.APIError
 	if !errors.As(err, &apiErr) || !sharedCodes[apiErr.Code] || doneErr(ctx) != nil {
 		return
 	}
-	b, jerr := json.Marshal(failure{Owner: owner, Code: apiErr.Code, Msg: apiErr.Msg, Path: apiErr.Path})
+	s, serr := newSealer(k.Secret)
+	if serr != nil {
+		return
+	}
+	id := k.ID()
+	f := failure{Owner: owner, Code: apiErr.Code, Msg: apiErr.Msg, Path: apiErr.Path}
+	f.MAC = s.failureMAC(id, f)
+	b, jerr := json.Marshal(f)
 	if jerr != nil {
 		return
 	}
@@ -351,19 +424,25 @@ func (c *Cache) shareFailure(ctx context.Context, id, owner string, err error) {
 }
 
 // sharedFailure is the answer of a holder this process waited on, if its
-// fetch failed with one of sharedCodes.
-func (c *Cache) sharedFailure(ctx context.Context, id string, waitedOn map[string]bool) error {
+// fetch failed with one of sharedCodes and k's secret sealed it.
+func (c *Cache) sharedFailure(ctx context.Context, k tokencache.Key, waitedOn map[string]bool) error {
 	if len(waitedOn) == 0 {
 		return nil
 	}
+	s, err := newSealer(k.Secret)
+	if err != nil {
+		return nil
+	}
+	id := k.ID()
 	octx, cancel := c.opContext(ctx)
 	defer cancel()
-	raw, err := c.client.Get(octx, failKey(id)).Result()
-	if err != nil {
+	raw, err := c.client.GetRange(octx, failKey(id), 0, maxEntry).Result()
+	if err != nil || raw == "" || len(raw) > maxEntry {
 		return nil // none, or Redis trouble the next call meets
 	}
 	var f failure
-	if json.Unmarshal([]byte(raw), &f) != nil || !waitedOn[f.Owner] || !sharedCodes[f.Code] {
+	if json.Unmarshal([]byte(raw), &f) != nil || !waitedOn[f.Owner] || !sharedCodes[f.Code] ||
+		!hmac.Equal(f.MAC, s.failureMAC(id, f)) {
 		return nil
 	}
 	return &wecom.APIError{Code: f.Code, Msg: f.Msg, Path: f.Path}
@@ -374,13 +453,37 @@ func (c *Cache) sharedFailure(ctx context.Context, id string, waitedOn map[strin
 var (
 	unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
 	renewScript  = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) end return 0`)
+	// breakScript deletes a lock only while it has no expiry.
+	breakScript = redis.NewScript(`if redis.call("pttl", KEYS[1]) == -1 then return redis.call("del", KEYS[1]) end return 0`)
 )
 
 func (c *Cache) unlock(id, owner string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opTimeout())
 	defer cancel()
-	// A failure leaves a lock that expires after LockTTL.
-	_ = unlockScript.Run(ctx, c.client, []string{lockKey(id)}, owner).Err()
+	// A failure leaves a lock that expires after LockTTL; say so, as the
+	// other processes wait for it meanwhile.
+	if err := unlockScript.Run(ctx, c.client, []string{lockKey(id)}, owner).Err(); err != nil {
+		c.scriptFailed("release its fetch lock", err)
+	}
+}
+
+// scriptFailed warns, once per process, that a lock script failed; a
+// NOPERM names what the Redis user lacks. A Redis that does not answer
+// is the usual failure, with its one warning.
+func (c *Cache) scriptFailed(what string, err error) {
+	var reply redis.Error
+	if !errors.As(err, &reply) {
+		c.fail(err)
+		return
+	}
+	if redis.HasErrorPrefix(err, "NOPERM") {
+		c.warnOnce(warnScript, fmt.Sprintf("wwcli could not %s in the Redis token cache at %s: the Redis user may not run "+
+			"EVALSHA/EVAL or a command its script calls (%v); the lock stays until it expires after %s and other wwcli "+
+			"processes wait for it meanwhile; grant the commands docs/fleet.md lists", what, c.where, err, c.lockTTL()))
+		return
+	}
+	c.warnOnce(warnScript, fmt.Sprintf("wwcli could not %s in the Redis token cache at %s (%v); the lock stays until it "+
+		"expires after %s", what, c.where, err, c.lockTTL()))
 }
 
 // renew extends the lock every third of its TTL while the fetch runs, so
@@ -400,7 +503,9 @@ func (c *Cache) renew(id, owner string) func() {
 				return
 			case <-tick.C:
 				ctx, cancel := context.WithTimeout(context.Background(), c.opTimeout())
-				_ = renewScript.Run(ctx, c.client, []string{lockKey(id)}, owner, ttl.Milliseconds()).Err()
+				if err := renewScript.Run(ctx, c.client, []string{lockKey(id)}, owner, ttl.Milliseconds()).Err(); err != nil {
+					c.scriptFailed("renew its fetch lock", err)
+				}
 				cancel()
 			}
 		}
@@ -468,24 +573,47 @@ func (c *Cache) list(ctx context.Context) ([]tokencache.Entry, error) {
 	for len(keys) > 0 {
 		n := min(len(keys), 100)
 		octx, cancel := c.opContext(ctx)
-		vals, err := c.client.MGet(octx, keys[:n]...).Result()
-		cancel()
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range vals {
-			s, ok := v.(string)
-			if !ok {
-				continue
+		// Bounded reads, as in read: MGET would take each value whole.
+		cmds := make([]*redis.StringCmd, n)
+		_, err := c.client.Pipelined(octx, func(p redis.Pipeliner) error {
+			for i, key := range keys[:n] {
+				cmds[i] = p.GetRange(octx, key, 0, maxEntry)
 			}
-			var e tokencache.Entry
-			if json.Unmarshal([]byte(s), &e) == nil && entryKey(e.ID) == keys[i] && e.Value != "" {
+			return nil
+		})
+		cancel()
+		for i, cmd := range cmds {
+			if err := cmd.Err(); err != nil {
+				if redis.HasErrorPrefix(err, "WRONGTYPE") {
+					continue
+				}
+				return nil, err
+			}
+			if e, ok := listed(cmd.Val(), keys[i]); ok {
 				out = append(out, e)
 			}
+		}
+		if err != nil && !redis.HasErrorPrefix(err, "WRONGTYPE") {
+			return nil, err
 		}
 		keys = keys[n:]
 	}
 	return out, nil
+}
+
+// listed is the entry raw describes, for List: without the secret its
+// MAC cannot be checked nor its value opened, so it says only which app,
+// kind and expiry the entry claims (what `auth status` shows, and what
+// `auth logout` matches to delete it). The value stays empty.
+func listed(raw, key string) (tokencache.Entry, bool) {
+	var r record
+	if len(raw) > maxEntry || json.Unmarshal([]byte(raw), &r) != nil || r.Format != entryFormat ||
+		entryKey(r.ID) != key || len(r.MAC) == 0 {
+		return tokencache.Entry{}, false
+	}
+	e := entryFor(tokencache.Key{BaseURL: r.BaseURL, CorpID: r.CorpID, Kind: r.Kind, AgentID: r.AgentID}, "", r.FetchedAt, r.ExpiresAt)
+	e.ID, e.SecretFingerprint = r.ID, r.SecretFingerprint
+	return e, true
 }
 
 // Find returns the entries m matches, from Redis (or locally).
@@ -610,8 +738,27 @@ func (c *Cache) fail(err error) {
 	first := !c.warned
 	c.warned = true
 	c.mu.Unlock()
-	if first {
+	switch {
+	case !first:
+	case redis.HasErrorPrefix(err, "NOPERM"):
+		c.warnf("the Redis token cache at %s refused a command (%v): the Redis user lacks a command docs/fleet.md lists; "+
+			"using the local cache", c.where, err)
+	default:
 		c.warnf("the Redis token cache at %s did not answer (%v); using the local cache", c.where, describe(err))
+	}
+}
+
+// warnOnce shows msg unless a warning of its kind was shown already.
+func (c *Cache) warnOnce(kind, msg string) {
+	c.mu.Lock()
+	first := !c.warnedOf[kind]
+	if c.warnedOf == nil {
+		c.warnedOf = map[string]bool{}
+	}
+	c.warnedOf[kind] = true
+	c.mu.Unlock()
+	if first && c.Warn != nil {
+		c.Warn(msg)
 	}
 }
 
@@ -685,13 +832,14 @@ func (c *Cache) lockTTL() time.Duration {
 	return DefaultLockTTL
 }
 
+// waitTimeout is how long a process waits for another's fetch: long
+// enough to outlast a dead holder's lock (LockTTL), bounded so that a
+// lock a hostile Redis keeps alive costs at most this much per command.
 func (c *Cache) waitTimeout() time.Duration {
-	w := c.WaitTimeout
-	if w <= 0 {
-		w = 30 * time.Second
+	if c.WaitTimeout > 0 {
+		return c.WaitTimeout
 	}
-	// A waiter must outlast a dead holder's lock.
-	return max(w, 2*c.lockTTL())
+	return 2 * c.lockTTL()
 }
 
 func (c *Cache) poll() time.Duration {
