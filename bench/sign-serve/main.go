@@ -1,14 +1,30 @@
-// Command sign-serve measures `wwcli sign serve`'s signer: signatures per
-// second and latency from many concurrent page callbacks, and how many
-// ticket fetches they cost, with WeCom (an in-process sandbox) answering
-// the ticket calls after an injected delay.
+// Command sign-serve measures `wwcli sign serve`.
+//
+// Without -bin, its signer in process: signatures per second and latency
+// from many concurrent page callbacks, and how many ticket fetches they
+// cost, with WeCom (an in-process sandbox) answering the ticket calls
+// after an injected delay.
 //
 //	go run ./bench/sign-serve
 //	go run ./bench/sign-serve -requests 50000 -conns 100 -delay 50ms
 //
+// With -bin (repeatable), each binary's real `sign serve` in turn, its
+// stdout and stderr on pipes nobody reads, under -conns callers on a
+// connection each (1,000 by default in this mode) for at most -requests
+// answers or -duration; before it, the audit's N3 probes (a DNS-rebinding
+// Host, a foreign Origin: their statuses and the ticket fetches they
+// caused), after it SIGTERM (exit code, time to exit). Side by side with
+// a baseline:
+//
+//	B=$(mktemp -d)/baseline; git worktree add "$B" 36c3131 && (cd "$B" && go build -o "$B/wwcli" .)
+//	go build -o wwcli-new . && go run ./bench/sign-serve -bin "$B/wwcli" -bin ./wwcli-new
+//	git worktree remove "$B"
+//
 // It prints a markdown table on stdout. Everything listens on 127.0.0.1,
 // the request count is fixed and -timeout bounds the run. Exit status 1
-// when a request fails or more than one ticket was fetched per kind.
+// when a request fails; without -bin also when more than one ticket was
+// fetched per kind; with -bin also on a stall, a peak RSS over -max-rss or
+// an exit other than 0 on SIGTERM.
 package main
 
 import (
@@ -33,14 +49,39 @@ import (
 
 func main() { os.Exit(run()) }
 
+// flagSet reports whether the flag name was given.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 func run() int {
 	requests := flag.Int("requests", 20000, "signature requests in total (half corp, half agent)")
 	conns := flag.Int("conns", 50, "concurrent callers")
 	delay := flag.Duration("delay", 30*time.Millisecond, "delay of each ticket and token call (a round trip to WeCom)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "bound on the whole run")
+	var bins []string
+	flag.Func("bin", "run this wwcli binary's `sign serve` with stdout and stderr unread (repeatable)", func(s string) error {
+		bins = append(bins, s)
+		return nil
+	})
+	duration := flag.Duration("duration", 20*time.Second, "-bin: bound on each binary's load phase")
+	stall := flag.Duration("stall", 2*time.Second, "-bin: an answer slower than this is a stall (the audit's measure: no answer within 2 s)")
+	maxRSS := flag.Int64("max-rss", 100<<10, "-bin: peak RSS bound in KiB")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if len(bins) > 0 {
+		o := unreadOptions{conns: *conns, requests: *requests, duration: *duration, stall: *stall, maxRSS: *maxRSS}
+		if !flagSet("conns") {
+			o.conns = 1000
+		}
+		if !flagSet("requests") {
+			o.requests = 200000
+		}
+		return runUnread(ctx, bins, o)
+	}
 
 	sb := sandbox.New(sandbox.Options{})
 	sbURL, err := sb.Start("127.0.0.1:0")

@@ -2,25 +2,21 @@ package sign
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/signal"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/cmd/shared"
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/shellquote"
 	"github.com/wwcli/wwcli/pkg/signserve"
 	"github.com/wwcli/wwcli/pkg/ui"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -31,15 +27,14 @@ type ServeOptions struct {
 	IO      *iostreams.IOStreams
 	Now     func() time.Time
 	Session func(ctx context.Context, command string, in cmdutil.CredInput, noCache bool) (*cmdutil.Session, error)
-	// Terminated delivers SIGTERM (tests send their own); stop releases it.
-	Terminated func() (sig <-chan os.Signal, stop func())
+	// Signals delivers SIGTERM (tests send their own); stop releases it.
+	Signals func() (sig serve.Signals, stop func())
 
-	Addr           string
-	AllowOrigins   []string
-	TrustedDomains []string
-	InsecureListen bool
-	Creds          cmdutil.CredInput
-	NoCache        bool
+	shared.ServeFlags // --addr, --insecure-listen, --allow-host
+	AllowOrigins      []string
+	TrustedDomains    []string
+	Creds             cmdutil.CredInput
+	NoCache           bool
 
 	// Suite, when set, signs type=suite (getSuiteConfigSignature) with
 	// the suite ticket; SuiteID goes into the printed snippet.
@@ -55,15 +50,13 @@ type ServeOptions struct {
 	queueLen int // lines waiting for a slow stdout/stderr; 0 = default
 }
 
-func notifyTerm() (<-chan os.Signal, func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGTERM)
-	return ch, func() { signal.Stop(ch) }
-}
+// publicRisk is what others could do with a sign serve they reach.
+const publicRisk = "anyone who reaches it gets signatures for your trusted domains"
 
 // NewServeCmd builds `wwcli sign serve`. runF replaces the run function in tests.
 func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{IO: f.IO, Now: f.Now, Session: f.Session, Terminated: notifyTerm}
+	opts := &ServeOptions{IO: f.IO, Now: f.Now, Session: f.Session,
+		Signals: func() (serve.Signals, func()) { return serve.Notify(false) }}
 	cmd := &cobra.Command{
 		Use:   "serve [--allow-origin ORIGIN...] [CORPID SECRET]",
 		Short: "Serve JS-SDK signatures to local pages (ww.register callbacks)",
@@ -79,16 +72,20 @@ Tickets are fetched with the usual credentials (CORPID SECRET, WWCLI_CORP_ID +
 WWCLI_SECRET, a profile, --sandbox), cached, and refreshed ahead of expiry:
 one fetch serves any number of signatures.
 
-Pages on http://localhost:* and http://127.0.0.1:* may call it from the
-browser (CORS); --allow-origin adds others. Or proxy /signature from your
-dev server (see docs/jssdk-signing.md). Each request is logged on stderr
-with the URL signed and what looks wrong about it (a #fragment, http vs
-https, another host than the trusted domain: --trusted-domain, or the
-app's from agent/get; the iOS landing URL).
+Pages on http://localhost:*, http://127.0.0.1:* and http://[::1]:* may
+call it from the browser (CORS); --allow-origin adds others. A page of any
+other origin gets 403 and no signature; requests without Origin (curl,
+your dev server's proxy: see docs/jssdk-signing.md) are signed. Each
+request is logged on stderr with the URL signed and what looks wrong
+about it (a #fragment, http vs https, another host than the trusted
+domain: --trusted-domain, or the app's from agent/get; the iOS landing
+URL).
 At start a ready ww.register snippet is printed on stderr.
 
-It listens on loopback; --insecure-listen allows another address.
-SIGTERM stops it with exit 0; Ctrl-C exits 130.`,
+It listens on loopback; --insecure-listen allows another address. It
+answers only requests for its own address, localhost or an IP (the Host
+header; a guard against DNS rebinding): --allow-host adds a name, e.g. a
+tunnel's. SIGTERM stops it with exit 0; Ctrl-C exits 130.`,
 		Example: `  wwcli --sandbox sign serve
   wwcli sign serve --addr 127.0.0.1:8085 --allow-origin https://dev.example.com
   wwcli --sandbox sign serve --suite-id ww9c3e7b1a5d2f8e60 --suite-ticket TICKET`,
@@ -101,11 +98,10 @@ SIGTERM stops it with exit 0; Ctrl-C exits 130.`,
 			return runServe(c.Context(), opts)
 		},
 	}
+	shared.AddServeFlags(cmd, &opts.ServeFlags, "127.0.0.1:0", "others can get signatures")
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free port)")
 	fl.StringArrayVar(&opts.AllowOrigins, "allow-origin", nil, "also allow pages of `ORIGIN` (scheme://host[:port|:*]) by CORS")
 	fl.StringArrayVar(&opts.TrustedDomains, "trusted-domain", nil, "warn about URLs off `DOMAIN` (default: the app's, from agent/get)")
-	fl.BoolVar(&opts.InsecureListen, "insecure-listen", false, "allow --addr other than loopback (others can get signatures)")
 	shared.AddCredFlags(cmd, &opts.Creds, "app agent id for type=agent and the snippet")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "keep tickets in memory only, not in the cache dir")
 	fl.StringVar(&opts.SuiteID, "suite-id", "", "sign type=suite for the suite `ID` (with --suite-ticket)")
@@ -113,18 +109,31 @@ SIGTERM stops it with exit 0; Ctrl-C exits 130.`,
 	return cmd
 }
 
+// serveConfig is the listen policy of sign serve; the handler is added
+// once there is one.
+func (o *ServeOptions) serveConfig(h http.Handler, errorLog *serve.LineQueue) serve.Config {
+	cfg := serve.Config{
+		Addr: o.Addr, Public: o.InsecureListen, Why: publicRisk, OptOut: "--insecure-listen", AllowHosts: o.AllowHosts,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		MaxHeaderBytes:    signserve.MaxHeaderBytes,
+	}
+	if errorLog != nil { // a nil *LineQueue in the interface would not be nil
+		cfg.ErrorLog = errorLog
+		cfg.HostRefused = func(r *http.Request) {
+			errorLog.Push(fmt.Sprintf("refused a request for Host %q (a guard against DNS rebinding); if that is this machine's name, add --allow-host %s",
+				r.Host, shellquote.Quote(hostOnly(r.Host))))
+		}
+	}
+	return cfg
+}
+
 // validate checks the flags before any secret is read.
 func (o *ServeOptions) validate() ([]signserve.Origin, error) {
-	host, port, err := net.SplitHostPort(o.Addr)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("--addr %q: use host:port, e.g. 127.0.0.1:0 or 127.0.0.1:8085", o.Addr)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return nil, cmdutil.FlagErrorf("--addr %q: the port must be a number from 0 to 65535 (0 picks a free port)", o.Addr)
-	}
-	if !isLoopbackHost(host) && !o.InsecureListen {
-		return nil, cmdutil.FlagErrorf("--addr %s is not a loopback address: anyone who reaches it gets signatures for your trusted domains.\n"+
-			"  use --addr 127.0.0.1:%s, or add --insecure-listen if you mean it", o.Addr, port)
+	if _, err := serve.Check(o.serveConfig(nil, nil)); err != nil {
+		return nil, shared.ServeError(err)
 	}
 	for _, d := range o.TrustedDomains {
 		if d == "" || strings.ContainsAny(d, "/:*? ") {
@@ -148,14 +157,6 @@ func (o *ServeOptions) validate() ([]signserve.Origin, error) {
 	return origins, nil
 }
 
-func isLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 func runServe(ctx context.Context, o *ServeOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -175,10 +176,12 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	theme := ui.New(o.IO.ErrOut, o.IO.ColorErr())
 	// Both stdout and stderr go through queues: a terminal or pipe nobody
 	// reads must never hold up an answer to the page.
-	out := signserve.NewLineQueue(o.IO.Out, o.queueLen)
-	defer out.Close(time.Second)
-	logq := signserve.NewLineQueue(o.IO.ErrOut, o.queueLen)
+	logq := serve.NewLineQueue(o.IO.ErrOut, serve.QueueOptions{Name: "stderr", Len: o.queueLen})
 	defer logq.Close(time.Second)
+	out := serve.NewLineQueue(o.IO.Out, serve.QueueOptions{Name: "stdout", Len: o.queueLen,
+		// stdout is data (the base URL): a drop is told on stderr
+		Notice: func(n int) { logq.Push(fmt.Sprintf("warning: %d line(s) dropped because stdout was not read", n)) }})
+	defer out.Close(time.Second)
 
 	trusted := o.TrustedDomains
 	if id := s.Creds.AgentID; id != "" && len(trusted) == 0 {
@@ -219,24 +222,17 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		Log:            logq.Push,
 		Icons:          signserve.Icons{OK: theme.SuccessIcon(), Fail: theme.FailIcon(), Warn: theme.WarnIcon()},
 	})
-	srv := &http.Server{
-		Handler:           signer.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    signserve.MaxHeaderBytes,
-	}
-	ln, err := net.Listen("tcp", o.Addr)
+	srv, err := serve.Listen(o.serveConfig(signer.Handler(), logq))
 	if err != nil {
-		return listenError(o.Addr, err)
+		return shared.ServeError(err)
 	}
-	base := "http://" + clientAddr(ln.Addr())
-	term, stopTerm := o.Terminated()
-	defer stopTerm()
+	sig, stopSignals := o.Signals()
+	defer stopSignals()
+	srv.Start() // serving before the URL is printed: a script may call it at once
+	base := srv.URL()
 
 	out.Push(base) // alone on the first stdout line: what scripts read
-	allowed := make([]string, 0, len(origins)+2)
+	allowed := make([]string, 0, len(origins)+3)
 	for _, org := range append(signserve.DefaultOrigins(), origins...) {
 		allowed = append(allowed, org.String())
 	}
@@ -251,37 +247,18 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready(base)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	shutdown := func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		if srv.Shutdown(sctx) != nil {
-			_ = srv.Close()
-		}
-		<-errc
-	}
-	select {
-	case err := <-errc:
+	stopped, err := srv.Wait(ctx, sig, nil)
+	switch stopped {
+	case serve.ByFailure:
 		return cmdutil.Errorf(cmdutil.ExitFailure, "server stopped: %v", err)
-	case <-term:
-		shutdown()
-		logq.Push("sign serve stopped (SIGTERM)")
-		return nil
-	case <-ctx.Done():
-		shutdown()
+	case serve.ByContext:
 		return ctx.Err() // Ctrl-C: the root prints "interrupted", exit 130
 	}
-}
-
-// clientAddr is where a page on this machine reaches the listener: one on
-// every interface (0.0.0.0, ::) answers on 127.0.0.1.
-func clientAddr(a net.Addr) string {
-	tcp, ok := a.(*net.TCPAddr)
-	if !ok || !tcp.IP.IsUnspecified() {
-		return a.String()
+	if err != nil { // bounded shutdown that went wrong: still a requested stop
+		logq.Push(fmt.Sprintf("warning: shutting down: %v", err))
 	}
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	logq.Push("sign serve stopped (SIGTERM)")
+	return nil
 }
 
 // sessionTickets is a ticket source backed by the session's cache.
@@ -301,14 +278,10 @@ func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
-// listenError names the fix for the usual reasons a listen fails.
-func listenError(addr string, err error) error {
-	host, port, _ := net.SplitHostPort(addr)
-	switch {
-	case errors.Is(err, syscall.EADDRINUSE):
-		return cmdutil.Errorf(cmdutil.ExitFailure, "port %s on %s is already in use: stop what listens there, or use --addr %s:0 for a free port", port, host, host)
-	case errors.Is(err, fs.ErrPermission):
-		return cmdutil.Errorf(cmdutil.ExitFailure, "no permission to listen on %s (ports below 1024 need privileges): use --addr 127.0.0.1:0 for a free port", addr)
+// hostOnly is a Host header without its port.
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
 	}
-	return cmdutil.Errorf(cmdutil.ExitFailure, "cannot listen on %s: %v", addr, err)
+	return hostport
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/jssdk"
 	"github.com/wwcli/wwcli/pkg/sandbox"
@@ -24,24 +26,44 @@ import (
 )
 
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // a token after each Write, for waitFor
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{}, 1)
+	}
+	select {
+	case s.changed <- struct{}{}:
+	default: // a token is already waiting
+	}
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// waitFor returns the buffer once it holds want: serve writes its stdout
-// and stderr through queues, so a line may land just after Ready.
+// waitFor returns the buffer once it holds want (or after 10 s): serve
+// writes its stdout and stderr through queues, so a line may land just
+// after Ready or after the answer.
 func (s *syncBuffer) waitFor(t *testing.T, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(s.String(), want) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	s.mu.Lock()
+	if s.changed == nil {
+		s.changed = make(chan struct{}, 1)
+	}
+	changed := s.changed
+	s.mu.Unlock()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for !strings.Contains(s.String(), want) {
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return s.String()
+		}
 	}
 	return s.String()
 }
@@ -51,7 +73,8 @@ func TestNewServeCmdParsesFlags(t *testing.T) {
 	var got *ServeOptions
 	cmd := NewCmd(h.F, nil)
 	cmd.SetArgs([]string{"serve", "--addr", "127.0.0.1:8085", "--allow-origin", "https://a.example.com",
-		"--allow-origin", "http://10.0.0.2:*", "--insecure-listen", "--agent-id", "1000002", "--no-cache", "ww1", "s"})
+		"--allow-origin", "http://10.0.0.2:*", "--insecure-listen", "--allow-host", "dev.example.test", "--allow-host", "*.tunnel.example",
+		"--agent-id", "1000002", "--no-cache", "ww1", "s"})
 	for _, c := range cmd.Commands() {
 		if c.Name() == "serve" {
 			*c = *NewServeCmd(h.F, func(_ context.Context, o *ServeOptions) error { got = o; return nil })
@@ -63,7 +86,7 @@ func TestNewServeCmdParsesFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got == nil || got.Addr != "127.0.0.1:8085" || strings.Join(got.AllowOrigins, " ") != "https://a.example.com http://10.0.0.2:*" ||
-		!got.InsecureListen || got.Creds.AgentID != "1000002" || !got.NoCache || strings.Join(got.Creds.Args, " ") != "ww1 s" {
+		!got.InsecureListen || strings.Join(got.AllowHosts, " ") != "dev.example.test *.tunnel.example" || got.Creds.AgentID != "1000002" || !got.NoCache || strings.Join(got.Creds.Args, " ") != "ww1 s" {
 		t.Fatalf("options: %+v", got)
 	}
 }
@@ -77,6 +100,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--addr", "192.168.1.5:8085"}, "--insecure-listen"},
 		{[]string{"--addr", "127.0.0.1"}, "use host:port"},
 		{[]string{"--addr", "127.0.0.1:http"}, "the port must be a number"},
+		{[]string{"--addr", ":8085"}, "name the host"},
+		{[]string{"--allow-host", "http://dev.example.test"}, "--allow-host \"http://dev.example.test\" is not a host name"},
+		{[]string{"--allow-host", "dev.example.test:8085"}, "without scheme or port"},
+		{[]string{"--allow-host", "*"}, "every DNS-rebinding page"},
 		{[]string{"--allow-origin", "*"}, "every web page"},
 		{[]string{"--allow-origin", "localhost:5173"}, "scheme://host[:port]"},
 		{[]string{"one"}, "expected CORPID SECRET"},
@@ -116,6 +143,7 @@ type served struct {
 	out     *syncBuffer
 	errOut  *syncBuffer
 	term    chan os.Signal
+	cancel  context.CancelFunc // Ctrl-C
 	done    chan error
 }
 
@@ -138,13 +166,17 @@ func startServe(t *testing.T, mutate func(*ServeOptions), out, errOut io.Writer)
 	h.Env["WWCLI_BASE_URL"] = s.recordTickets(t, sandboxURL)
 	h.F.Global.BaseURL = h.Env["WWCLI_BASE_URL"]
 	ready := make(chan string, 1)
-	o := &ServeOptions{IO: h.F.IO, Now: time.Now, Session: h.F.Session, Addr: "127.0.0.1:0",
-		Terminated: func() (<-chan os.Signal, func()) { return s.term, func() {} },
-		Ready:      func(base string) { ready <- base }}
+	o := &ServeOptions{IO: h.F.IO, Now: time.Now, Session: h.F.Session,
+		Signals: func() (serve.Signals, func()) { return serve.Signals{Term: s.term}, func() {} },
+		Ready:   func(base string) { ready <- base }}
+	o.Addr = "127.0.0.1:0"
 	if mutate != nil {
 		mutate(o)
 	}
-	go func() { s.done <- runServe(context.Background(), o) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	t.Cleanup(cancel)
+	go func() { s.done <- runServe(ctx, o) }()
 	select {
 	case s.base = <-ready:
 	case err := <-s.done:
@@ -322,6 +354,17 @@ func TestServeAnswersWhileStdoutAndStderrAreBlocked(t *testing.T) {
 		}
 	}
 	t.Logf("300 signatures in %s with stdout and stderr blocked", time.Since(start))
+	// Neither does stopping: the queues wait a bounded time for a reader.
+	s.term <- syscall.SIGTERM
+	select {
+	case err := <-s.done:
+		if code := cmdutil.ExitCode(err); code != cmdutil.ExitOK {
+			t.Fatalf("SIGTERM with stdout and stderr blocked: exit %d (%v)", code, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM with stdout and stderr blocked: still running after 10s")
+	}
+	s.done <- nil // for the cleanup
 }
 
 // TestServeFirstRequestsOfBothKindsAtOnce: the first corp and agent
@@ -346,19 +389,6 @@ func TestServeFirstRequestsOfBothKindsAtOnce(t *testing.T) {
 	}
 }
 
-func TestClientAddrOfEveryInterfaceIsLoopback(t *testing.T) {
-	for in, want := range map[string]string{"0.0.0.0:8085": "127.0.0.1:8085", "[::]:8085": "127.0.0.1:8085",
-		"127.0.0.1:8085": "127.0.0.1:8085", "192.168.1.5:80": "192.168.1.5:80"} {
-		a, err := net.ResolveTCPAddr("tcp", in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := clientAddr(a); got != want {
-			t.Errorf("clientAddr(%s) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestServeTrustedDomainFlagWinsOverAgentGet(t *testing.T) {
 	s, srv := startServe(t, func(o *ServeOptions) {
 		o.Creds.AgentID = "1000002"
@@ -377,5 +407,150 @@ func TestServeTrustedDomainFlagWinsOverAgentGet(t *testing.T) {
 	}
 	if n := srv.Count("/cgi-bin/agent/get"); n != 0 {
 		t.Fatalf("agent/get called %d times although --trusted-domain was given", n)
+	}
+}
+
+// request sends GET base+path with the given Host and headers (Host ""
+// keeps the one of base).
+func request(t *testing.T, base, host, path string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	return res.StatusCode, string(body)
+}
+
+// TestServeRefusesADNSRebindingHost is the audit's N3 repro: a page on
+// rebind.attacker.example whose name now resolves to 127.0.0.1 makes a
+// same-origin GET (no Origin). It gets 403, no signature, and no ticket
+// is fetched for it; the names of this machine are still answered.
+func TestServeRefusesADNSRebindingHost(t *testing.T) {
+	s, srv := startServe(t, func(o *ServeOptions) { o.Creds.AgentID = "1000002" }, nil, nil)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.base, "http://"))
+	const pay = "/signature?url=https%3A%2F%2Fvictim-app.example.com%2Fpay&type=agent"
+	for _, host := range []string{"rebind.attacker.example:" + port, "rebind.attacker.example", "127.0.0.1.nip.io:" + port,
+		"localhost.attacker.example:" + port, "REBIND.attacker.example.:" + port, "app.localhost:" + port} {
+		for _, path := range []string{pay, "/signature?url=https%3A%2F%2Fvictim-app.example.com%2Fpay", "/"} {
+			status, body := request(t, s.base, host, path, nil)
+			if status != http.StatusForbidden || strings.Contains(body, "signature\"") || !strings.Contains(body, "DNS rebinding") {
+				t.Errorf("Host %s %s: %d %s, want 403 naming DNS rebinding", host, path, status, body)
+			}
+		}
+	}
+	if c, a := srv.Count("/cgi-bin/get_jsapi_ticket"), srv.Count("/cgi-bin/ticket/get"); c != 0 || a != 0 {
+		t.Fatalf("refused Hosts made ticket fetches: corp %d, agent %d; want 0", c, a)
+	}
+	if !strings.Contains(s.errOut.String(), `refused a request for Host "rebind.attacker.example:`+port+`"`) ||
+		!strings.Contains(s.errOut.String(), "add --allow-host rebind.attacker.example") {
+		t.Errorf("the log does not name the refused Host and the fix:\n%s", s.errOut.String())
+	}
+	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port, "LocalHost:" + port} {
+		if status, body := request(t, s.base, host, pay, nil); status != http.StatusOK || !strings.Contains(body, `"signature":"`) {
+			t.Errorf("Host %s: %d %s, want a signature", host, status, body)
+		}
+	}
+}
+
+// TestServeAllowHostAnswersThatNameOnly: --allow-host adds a name (a
+// tunnel's, a name in /etc/hosts), and only that name.
+func TestServeAllowHostAnswersThatNameOnly(t *testing.T) {
+	s, _ := startServe(t, func(o *ServeOptions) { o.AllowHosts = []string{"dev.example.test", "*.tunnel.example"} }, nil, nil)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.base, "http://"))
+	path := "/signature?url=" + url.QueryEscape("https://app.example.com/")
+	for host, want := range map[string]int{
+		"dev.example.test:" + port: 200, "dev.example.test": 200, "a.tunnel.example": 200,
+		"other.example.test:" + port: 403, "tunnel.example": 403, "dev.example.test.attacker.example": 403,
+	} {
+		if status, body := request(t, s.base, host, path, nil); status != want {
+			t.Errorf("Host %s: %d %s, want %d", host, status, body, want)
+		}
+	}
+}
+
+// TestServeRefusesOtherOriginsBeforeAnyTicketFetch: a page of another
+// site gets 403 and a short JSON error; nothing is signed or fetched for
+// it. curl (no Origin) and an allowed page (IPv6 loopback included) are
+// signed.
+func TestServeRefusesOtherOriginsBeforeAnyTicketFetch(t *testing.T) {
+	s, srv := startServe(t, nil, nil, nil)
+	path := "/signature?type=agent&url=" + url.QueryEscape("https://victim-app.example.com/pay")
+	for _, origin := range []string{"https://evil.example", "null", "http://localhost.evil.com:5173"} {
+		status, body := request(t, s.base, "", path, map[string]string{"Origin": origin})
+		var answer map[string]string
+		if err := json.Unmarshal([]byte(body), &answer); err != nil || status != http.StatusForbidden ||
+			len(answer) != 1 || !strings.Contains(answer["error"], "is not allowed") {
+			t.Errorf("Origin %s: %d %s, want 403 with a JSON error", origin, status, body)
+		}
+	}
+	if n := srv.Count("/cgi-bin/ticket/get"); n != 0 {
+		t.Fatalf("refused origins made %d ticket fetches, want 0", n)
+	}
+	if log := s.errOut.waitFor(t, "https://evil.example is not allowed"); !strings.Contains(log, "restart with --allow-origin https://evil.example") {
+		t.Fatalf("the refusal is not logged with its fix:\n%s", log)
+	}
+	for _, origin := range []string{"", "http://[::1]:5173", "http://localhost:5173"} {
+		h := map[string]string{}
+		if origin != "" {
+			h["Origin"] = origin
+		}
+		if status, body := request(t, s.base, "", path, h); status != http.StatusOK || !strings.Contains(body, `"signature":"`) {
+			t.Errorf("Origin %q: %d %s, want a signature", origin, status, body)
+		}
+	}
+	if log := s.errOut.String(); !strings.Contains(log, "CORS for http://localhost:*, http://127.0.0.1:*, http://[::1]:*") {
+		t.Errorf("the start line does not list the default origins:\n%s", log)
+	}
+}
+
+// TestServeCtrlCExits130: Ctrl-C ends the command's context; the server
+// stops and returns an error, which the root turns into exit 130 (a nil
+// error would be exit 0, the SIGTERM stop).
+func TestServeCtrlCExits130(t *testing.T) {
+	s, _ := startServe(t, nil, nil, nil)
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Ctrl-C: %v, want the context's error (exit 130)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ctrl-C: still running after 10s")
+	}
+	s.done <- nil // for the cleanup
+	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(s.base, "http://"), time.Second); err == nil {
+		t.Fatal("still listening after Ctrl-C")
+	}
+	if log := s.errOut.String(); strings.Contains(log, "stopped (SIGTERM)") {
+		t.Fatalf("Ctrl-C logged as SIGTERM:\n%s", log)
+	}
+}
+
+// TestServePortInUseExits1: a failed listen is a failure (1) that names
+// the fix, after the credentials were checked.
+func TestServePortInUseExits1(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	h := newHarness(t)
+	withSandbox(t, h)
+	r := runSignWith(t, h, "serve", "--addr", taken.Addr().String())
+	if r.code != cmdutil.ExitFailure || r.stdout != "" || !strings.Contains(r.errorString, "is already in use") ||
+		!strings.Contains(r.errorString, "--addr 127.0.0.1:0") {
+		t.Fatalf("exit %d, stdout %q: %s", r.code, r.stdout, r.errorString)
 	}
 }

@@ -59,6 +59,13 @@ func TestCheckRefusesPublicAddressWithoutOptOut(t *testing.T) {
 	if _, err := Check(Config{Addr: "127.0.0.1:0", AllowHosts: []string{"https://x.example"}}); !errors.Is(err, ErrBadHost) {
 		t.Fatalf("a URL as --allow-host: %v", err)
 	}
+	// "*" turns the rebinding guard off: only where every request is authenticated.
+	if _, err := Check(Config{Addr: "127.0.0.1:0", AllowHosts: []string{"*"}}); !errors.Is(err, ErrBadHost) || !strings.Contains(err.Error(), "DNS-rebinding") {
+		t.Fatalf("--allow-host * on a server without authentication: %v", err)
+	}
+	if h, err := Check(Config{Addr: "127.0.0.1:0", AllowHosts: []string{"*"}, Authenticated: true}); err != nil || !h.Allowed("any.example") {
+		t.Fatalf("--allow-host * on an authenticated server: %v", err)
+	}
 }
 
 func TestListenErrorNamesTheFix(t *testing.T) {

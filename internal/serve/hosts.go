@@ -13,11 +13,12 @@ import (
 // sends is that name: answering only to names we know gets it nothing.
 //
 // Always allowed: IP literals (a page can only be served from an IP by
-// whoever holds that IP, so no rebinding), "localhost" and names under
-// .localhost (browsers resolve them to loopback themselves, RFC 6761), the
-// listen address's own host name, and what the user configured
-// (--allow-host: an exact name, "*.example.com" for its subdomains, or "*"
-// to turn the check off for a server that authenticates every request).
+// whoever holds that IP, so no rebinding), "localhost", the listen
+// address's own host name, and what the user configured (--allow-host: an
+// exact name, "*.example.com" for its subdomains, or "*" to turn the check
+// off, which Check allows only for a server that authenticates every
+// request). Names under .localhost are not: not every resolver keeps them
+// off DNS.
 type Hosts struct {
 	names    map[string]bool
 	suffixes []string // ".example.com"
@@ -41,7 +42,7 @@ func NewHosts(listenHost string, extra []string) (*Hosts, error) {
 		case validHostName(name):
 			h.names[name] = true
 		default:
-			return nil, fmt.Errorf("--allow-host %q is %w: write it as it appears in the address bar, without scheme or port, e.g. relay.example.com or *.example.com", e, ErrBadHost)
+			return nil, &badHostError{fmt.Sprintf("--allow-host %q is not a host name: write it as it appears in the address bar, without scheme or port, e.g. relay.example.com or *.example.com", e)}
 		}
 	}
 	return h, nil
@@ -63,7 +64,7 @@ func (h *Hosts) Allowed(hostHeader string) bool {
 	if host == "" {
 		return false
 	}
-	if isIP(host) || IsLoopback(host) || strings.HasSuffix(host, ".localhost") || h.names[host] {
+	if isIP(host) || IsLoopback(host) || h.names[host] {
 		return true
 	}
 	for _, s := range h.suffixes {
@@ -75,10 +76,14 @@ func (h *Hosts) Allowed(hostHeader string) bool {
 }
 
 // Check wraps next: a request for another Host gets 403 and a message
-// that names the fix; it never reaches next.
-func (h *Hosts) Check(next http.Handler) http.Handler {
+// that names the fix; it never reaches next. refused, when set, is told
+// first (the server's log line).
+func (h *Hosts) Check(next http.Handler, refused func(r *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.Allowed(r.Host) {
+			if refused != nil {
+				refused(r)
+			}
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			w.WriteHeader(http.StatusForbidden)
@@ -89,8 +94,13 @@ func (h *Hosts) Check(next http.Handler) http.Handler {
 	})
 }
 
-// ErrBadHost is an --allow-host value that is no host name.
-var ErrBadHost = errors.New("not a host name")
+// ErrBadHost is an --allow-host value that is refused.
+var ErrBadHost = errors.New("bad --allow-host")
+
+type badHostError struct{ msg string }
+
+func (e *badHostError) Error() string { return e.msg }
+func (e *badHostError) Unwrap() error { return ErrBadHost }
 
 // normalHost lowercases, strips IPv6 brackets and a trailing dot.
 func normalHost(h string) string {

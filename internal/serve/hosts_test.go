@@ -15,7 +15,7 @@ func TestHostsAllowed(t *testing.T) {
 	}
 	for host, want := range map[string]bool{
 		"127.0.0.1:8400": true, "localhost:8400": true, "LOCALHOST": true, "[::1]:8400": true, "[::1]": true,
-		"app.localhost:3000": true, "192.168.1.5:8400": true, "relay.example.com": true, "RELAY.example.com.:443": true,
+		"app.localhost:3000": false, "192.168.1.5:8400": true, "relay.example.com": true, "RELAY.example.com.:443": true,
 		"a.dev.example.com": true, "": true,
 		// DNS-rebinding names: what a page of the attacker's sends.
 		"rebind.attacker.example:18410": false, "localhost.evil.com": false, "127.0.0.1.nip.io:80": false,
@@ -50,13 +50,17 @@ func TestHostsAllowed(t *testing.T) {
 func TestCheckAnswers403ToOtherHosts(t *testing.T) {
 	h, _ := NewHosts("127.0.0.1", nil)
 	reached := 0
-	handler := h.Check(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
+	var seen []string
+	handler := h.Check(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }), func(r *http.Request) { seen = append(seen, r.Host) })
 	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:18410/signature?url=x", nil)
 	req.Host = "rebind.attacker.example:18410"
 	rec := httptest.NewRecorder()
 	handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden || reached != 0 || !strings.Contains(rec.Body.String(), "--allow-host") {
 		t.Fatalf("rebinding Host: %d %q, handler reached %d times", rec.Code, rec.Body.String(), reached)
+	}
+	if len(seen) != 1 || seen[0] != "rebind.attacker.example:18410" {
+		t.Fatalf("refusals reported: %q", seen)
 	}
 	req.Host = "127.0.0.1:18410"
 	rec = httptest.NewRecorder()
@@ -85,7 +89,7 @@ func FuzzHostsAllowed(f *testing.F) {
 			name = hh
 		}
 		name = normalHost(name)
-		if !(IsLoopback(name) || strings.HasSuffix(name, ".localhost") || strings.HasSuffix(name, ".dev.example.com") || isIP(name)) {
+		if !(IsLoopback(name) || strings.HasSuffix(name, ".dev.example.com") || isIP(name)) {
 			t.Fatalf("Allowed(%q): %q is no loopback name, IP or allowed name", host, name)
 		}
 	})

@@ -28,6 +28,13 @@ type Config struct {
 	Why, OptOut string
 	// AllowHosts are the user's extra Host names (--allow-host).
 	AllowHosts []string
+	// Authenticated: every request proves who sent it (a client token, a
+	// callback signature), so "--allow-host *" may turn the Host check
+	// off. Servers that answer anyone on loopback refuse it.
+	Authenticated bool
+	// HostRefused, when set, is told of each request refused for its Host
+	// (for the server's log; give the Host seen and the --allow-host fix).
+	HostRefused func(r *http.Request)
 	TLS        *tls.Config
 	Handler    http.Handler // served behind the Host check
 
@@ -37,7 +44,8 @@ type Config struct {
 	IdleTimeout       time.Duration // default 60 s
 	MaxHeaderBytes    int           // default 64 KiB
 	// ErrorLog gets net/http's own complaints (TLS handshakes, panics):
-	// give it the server's LineQueue. nil = discarded.
+	// give it the server's LineQueue. nil = discarded (beware a typed nil
+	// *LineQueue: it is a non-nil io.Writer).
 	ErrorLog io.Writer
 	// ShutdownTimeout bounds the wait for requests in flight; default 3 s.
 	ShutdownTimeout time.Duration
@@ -85,6 +93,13 @@ func Check(cfg Config) (*Hosts, error) {
 	if !cfg.Public && !IsLoopback(host) {
 		return nil, &NotLoopbackError{Addr: cfg.Addr, Why: cfg.Why, OptOut: cfg.OptOut}
 	}
+	if !cfg.Authenticated {
+		for _, h := range cfg.AllowHosts {
+			if strings.TrimSpace(h) == "*" {
+				return nil, &badHostError{"--allow-host * would let every DNS-rebinding page use this server, which answers anyone who reaches it: name the hosts, e.g. --allow-host dev.example.com or '*.example.com'"}
+			}
+		}
+	}
 	return NewHosts(host, cfg.AllowHosts)
 }
 
@@ -110,7 +125,7 @@ func Listen(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, hosts: hosts, served: make(chan error, 1),
 		url: scheme + "://" + clientAddr(ln.Addr())}
 	s.http = &http.Server{
-		Handler:           hosts.Check(cfg.Handler),
+		Handler:           hosts.Check(cfg.Handler, cfg.HostRefused),
 		ReadHeaderTimeout: orDefault(cfg.ReadHeaderTimeout, 10*time.Second),
 		ReadTimeout:       orDefault(cfg.ReadTimeout, 30*time.Second),
 		WriteTimeout:      cfg.WriteTimeout,

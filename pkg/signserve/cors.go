@@ -2,6 +2,7 @@ package signserve
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -27,11 +28,12 @@ func (o Origin) String() string {
 	return s
 }
 
-// DefaultOrigins are the pages of a local dev server.
+// DefaultOrigins are the pages of a local dev server, on IPv4 or IPv6.
 func DefaultOrigins() []Origin {
 	return []Origin{
 		{Scheme: "http", Host: "localhost", AnyPort: true},
 		{Scheme: "http", Host: "127.0.0.1", AnyPort: true},
+		{Scheme: "http", Host: "[::1]", AnyPort: true},
 	}
 }
 
@@ -74,13 +76,35 @@ func ParseOrigin(s string) (Origin, error) {
 		}
 	}
 	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
 	if strings.Contains(host, "*") {
 		return bad("has a wildcard host")
 	}
+	if strings.Contains(host, ":") {
+		// An IPv6 literal as browsers write it: no zone, compressed.
+		ip := net.ParseIP(host)
+		if ip == nil || ip.To4() != nil {
+			return bad("has an invalid IPv6 address")
+		}
+		host = "[" + ip.String() + "]"
+	} else if !hostName(host) {
+		return bad("has an invalid host name (an IDN host goes in its xn-- form)")
+	}
 	return Origin{Scheme: scheme, Host: host, Port: port, AnyPort: anyPort}, nil
+}
+
+// hostName: what a browser puts in an origin for a name or an IPv4
+// address, lowercase ASCII letters, digits, '-', '_' and dots.
+func hostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func defaultPort(scheme string) string {
@@ -92,28 +116,61 @@ func defaultPort(scheme string) string {
 
 // matches reports whether the Origin header value h is o.
 func (o Origin) matches(h string) bool {
-	u, err := url.Parse(h)
-	if err != nil || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+	scheme, host, port, ok := splitOrigin(h)
+	if !ok || scheme != o.Scheme || host != o.Host {
 		return false
 	}
-	if u.Scheme != o.Scheme {
-		return false // browsers send the origin in lowercase
-	}
-	host := u.Hostname()
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if host != o.Host {
-		return false
-	}
-	if o.AnyPort {
-		return true
-	}
-	port := u.Port()
-	if port == defaultPort(u.Scheme) {
+	if port == defaultPort(scheme) {
 		port = ""
 	}
-	return port == o.Port
+	return o.AnyPort || port == o.Port
+}
+
+// splitOrigin reads an Origin header as browsers serialize it (RFC 6454):
+// scheme://host[:port] in lowercase, nothing else. A lenient URL parser
+// would read past a #fragment, a "?", an empty port or one of 99999: none
+// of those is a page's origin, so none matches.
+func splitOrigin(h string) (scheme, host, port string, ok bool) {
+	scheme, rest, found := strings.Cut(h, "://")
+	if !found || scheme != "http" && scheme != "https" {
+		return "", "", "", false
+	}
+	if strings.HasPrefix(rest, "[") {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return "", "", "", false
+		}
+		host, rest = rest[:end+1], rest[end+1:]
+		ip := net.ParseIP(host[1 : len(host)-1])
+		if ip == nil || ip.To4() != nil || "["+ip.String()+"]" != host {
+			return "", "", "", false
+		}
+	} else {
+		i := strings.IndexByte(rest, ':')
+		if i < 0 {
+			i = len(rest)
+		}
+		host, rest = rest[:i], rest[i:]
+		if !hostName(host) {
+			return "", "", "", false
+		}
+	}
+	if rest != "" {
+		if rest[0] != ':' || !validPort(rest[1:]) {
+			return "", "", "", false
+		}
+		port = rest[1:]
+	}
+	return scheme, host, port, true
+}
+
+// validPort: 1 to 65535 in decimal, without leading zeros.
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 || p[0] == '0' {
+		return false
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == p
 }
 
 func (s *Server) allowed(origin string) bool {

@@ -61,7 +61,8 @@ type Options struct {
 	// (shown in the "not configured" error).
 	Unconfigured map[Kind]string
 	// AllowOrigins are extra page origins allowed by CORS (see
-	// ParseOrigin); http://localhost:* and http://127.0.0.1:* always are.
+	// ParseOrigin); DefaultOrigins always are. A request with another
+	// Origin is refused before anything is signed.
 	AllowOrigins []Origin
 	// TrustedDomains are the app's trusted domains when known (agent/get
 	// redirect_domain): URLs of other hosts get a warning.
@@ -196,17 +197,21 @@ func (e *notConfiguredError) Error() string {
 }
 
 // Handler serves GET /signature (and its CORS preflight) and a short help
-// at /.
+// at /. A request that a page of a site not allowed by CORS sent gets 403
+// before anything else: hiding the answer by CORS alone would still sign
+// for it and fetch a ticket.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		allowed := origin != "" && s.allowed(origin)
-		if allowed {
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
-		} else if origin != "" {
+		if _, sent := r.Header["Origin"]; sent {
 			w.Header().Add("Vary", "Origin")
+		}
+		if why := s.refusal(r); why != "" {
+			s.fail(w, r, http.StatusForbidden, why)
+			return
+		}
+		if origin != "" {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
 		}
 		switch r.URL.Path {
 		case "/signature":
@@ -224,7 +229,7 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		if r.Method == http.MethodOptions {
-			s.preflight(w, r, origin, allowed)
+			s.preflight(w, r)
 			return
 		}
 		if r.Method != http.MethodGet {
@@ -232,18 +237,35 @@ func (s *Server) Handler() http.Handler {
 			s.fail(w, r, http.StatusMethodNotAllowed, r.Method+" /signature: use GET")
 			return
 		}
-		s.sign(w, r, origin, allowed)
+		s.sign(w, r, origin)
 	})
 }
 
-func (s *Server) preflight(w http.ResponseWriter, r *http.Request, origin string, allowed bool) {
-	if !allowed {
-		// No CORS headers: the browser refuses the real request.
-		s.opts.Log(fmt.Sprintf("%s OPTIONS /signature from %s refused: origin not allowed (add --allow-origin %s)",
-			s.opts.Icons.Fail, safetext.Escape(orDash(origin)), safetext.Escape(orDash(origin))))
-		w.WriteHeader(http.StatusForbidden)
-		return
+// refusal says why a request from a web page gets nothing ("" = none):
+//   - an Origin header (one, as browsers send) that CORS does not allow;
+//   - no Origin but Sec-Fetch-Site cross-site or same-site: an <img> or
+//     <script> of another page, which could never read the answer.
+//
+// Scripts, curl and a dev server's proxy send neither and are answered.
+func (s *Server) refusal(r *http.Request) string {
+	if origins, sent := r.Header["Origin"]; sent {
+		if len(origins) == 1 && s.allowed(origins[0]) {
+			return ""
+		}
+		origin := strings.Join(origins, ", ")
+		why := "origin " + clip(origin, 100) + " is not allowed: no signature for pages of other sites"
+		if _, err := ParseOrigin(origin); err == nil && len(origins) == 1 {
+			why += "; if the page is yours, restart with --allow-origin " + origin
+		}
+		return why
 	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return "a " + site + " request without Origin (an <img>, a <script>): call it with fetch from an allowed origin"
+	}
+	return ""
+}
+
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
 	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" && len(req) <= 256 && tokenList(req) {
@@ -258,7 +280,7 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, origin string
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) sign(w http.ResponseWriter, r *http.Request, origin string, allowed bool) {
+func (s *Server) sign(w http.ResponseWriter, r *http.Request, origin string) {
 	q := r.URL.Query()
 	kind := Kind(q.Get("type"))
 	if kind == "" {
@@ -303,7 +325,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request, origin string, all
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	warnings := s.warnings(kind, res, origin, allowed, r.UserAgent())
+	warnings := s.warnings(kind, res, origin, r.UserAgent())
 	writeJSON(w, http.StatusOK, Signature{Timestamp: res.Timestamp, NonceStr: res.NonceStr, Signature: res.Signature})
 	line := fmt.Sprintf("%s %s %s", s.opts.Icons.OK, kind, safetext.Escape(res.URL))
 	for _, wn := range warnings {
@@ -329,13 +351,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func clip(s string, n int) string {

@@ -15,7 +15,7 @@ const maxLandingOrigins = 1000
 // warnings says why the signature just made is likely not the one the
 // page needs: pkg/jssdk's URL checks (fragment, non-ASCII, browser form)
 // plus what only a server that sees the page's request can tell.
-func (s *Server) warnings(kind Kind, res jssdk.Result, origin string, allowed bool, userAgent string) []string {
+func (s *Server) warnings(kind Kind, res jssdk.Result, origin string, userAgent string) []string {
 	var out []string
 	for _, w := range res.Warnings {
 		out = append(out, w.Message)
@@ -25,11 +25,7 @@ func (s *Server) warnings(kind Kind, res jssdk.Result, origin string, allowed bo
 		return out
 	}
 	pageOrigin := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
-	if origin != "" && !allowed {
-		out = append(out, fmt.Sprintf("the page's origin %s is not allowed: the browser will not let it read this answer; "+
-			"restart with --allow-origin %s", origin, origin))
-	}
-	if origin != "" && origin != "null" && !sameOrigin(origin, u) {
+	if origin != "" && !sameOrigin(origin, u) {
 		out = append(out, fmt.Sprintf("a page of %s asked to sign a URL of %s: the signature must be over the page's own "+
 			"location.href (the url the ww.register callback receives)", origin, pageOrigin))
 	}
