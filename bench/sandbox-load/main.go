@@ -8,6 +8,15 @@
 //	go run ./bench/sandbox-load -url http://127.0.0.1:8081   # a running `wwcli sandbox`
 //	go run ./bench/sandbox-load -batches 3 -batch 5000 -conns 20
 //	go run ./bench/sandbox-load -mode steady -conns 50 -duration 10s
+//	go run ./bench/sandbox-load -mode unread -bin ./wwcli-before,./wwcli -conns 1000
+//
+// With -mode unread (audit N9) it starts each -bin as `BIN sandbox` on a
+// free 127.0.0.1 port with stdout and stderr going to pipes it never reads,
+// sends -per-conn gettokens over each of -conns connections, counts the
+// requests without an answer within -stall, and reads the process's peak
+// RSS; each binary's run is bounded by 25 s. -drain reads the pipes after
+// all (the control run). Exit status 1 on a stall or a peak RSS over
+// 100 MB in any binary's run.
 //
 // It prints a markdown table on stdout. Every request goes to 127.0.0.1 (a
 // -url elsewhere is refused), every phase has a fixed request count, and
@@ -46,11 +55,23 @@ func run() int {
 	codes := flag.Int("codes", 10000, "POST /_sandbox/code requests after the batches")
 	paths := flag.Int("paths", 20000, "unique unknown 400-byte paths")
 	timeout := flag.Duration("timeout", 10*time.Minute, "bound on the whole run")
-	mode := flag.String("mode", "hardening", "hardening (batches, codes, unknown paths) or steady (gettoken and user/get for -duration each)")
+	mode := flag.String("mode", "hardening", "hardening (batches, codes, unknown paths), steady (gettoken and user/get for -duration each) or unread (-bin with stdout and stderr not read)")
 	duration := flag.Duration("duration", 10*time.Second, "steady mode: how long each phase runs")
+	bins := flag.String("bin", "", "unread mode: wwcli binaries to compare, comma-separated")
+	perConn := flag.Int("per-conn", 10, "unread mode: gettokens per connection")
+	stall := flag.Duration("stall", 2*time.Second, "unread mode: a request without an answer this long is a stall")
+	drain := flag.Bool("drain", false, "unread mode: read stdout and stderr after all (the control run)")
 	flag.Parse()
-	if *mode != "hardening" && *mode != "steady" {
-		fmt.Fprintf(os.Stderr, "sandbox-load: -mode %q: use hardening or steady\n", *mode)
+	switch *mode {
+	case "hardening", "steady":
+	case "unread":
+		if *bins == "" || *conns < 1 || *conns > 2000 || *perConn < 1 || *perConn > 100 || *stall <= 0 || *stall > 10*time.Second {
+			fmt.Fprintln(os.Stderr, "sandbox-load: -mode unread needs -bin, -conns 1-2000, -per-conn 1-100 and -stall up to 10s")
+			return 2
+		}
+		return unread(strings.Split(*bins, ","), *conns, *perConn, *stall, 25*time.Second, *drain)
+	default:
+		fmt.Fprintf(os.Stderr, "sandbox-load: -mode %q: use hardening, steady or unread\n", *mode)
 		return 2
 	}
 	if *duration <= 0 || *duration > 5*time.Minute {

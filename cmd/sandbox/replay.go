@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -16,14 +15,14 @@ func loadReplay(dir string) ([]recording.Exchange, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	recs, err := recording.Load(dir)
+	recs, err := recording.Load(dir) // refuses files and directories other users could write (safedir)
 	if err != nil {
 		return nil, cmdutil.Errorf(cmdutil.ExitUsage, "--replay: %v (the directory holds 'wwcli api --record DIR' files)", err)
 	}
 	return recs, nil
 }
 
-func reportReplay(w io.Writer, dir string, recs []recording.Exchange, simulates func(path string) bool) {
+func reportReplay(logLine func(string), dir string, recs []recording.Exchange, simulates func(path string) bool) {
 	if dir == "" {
 		return
 	}
@@ -36,9 +35,9 @@ func reportReplay(w io.Writer, dir string, recs []recording.Exchange, simulates 
 		}
 		paths[key] = true
 	}
-	fmt.Fprintf(w, "replaying %d recordings of %d endpoints from %s for what the sandbox does not simulate\n", len(recs), len(paths), dir)
+	logLine(fmt.Sprintf("replaying %d recordings of %d endpoints from %s for what the sandbox does not simulate", len(recs), len(paths), dir))
 	if len(shadowed) > 0 {
 		sort.Strings(shadowed)
-		fmt.Fprintf(w, "warning: the sandbox simulates %s itself; those recordings are not served\n", strings.Join(shadowed, ", "))
+		logLine(fmt.Sprintf("warning: the sandbox simulates %s itself; those recordings are not served", strings.Join(shadowed, ", ")))
 	}
 }

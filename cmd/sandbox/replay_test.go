@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -39,13 +38,14 @@ func TestLoadReplay(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("%d %v", len(recs), err)
 	}
-	var buf bytes.Buffer
-	reportReplay(&buf, dir, recs, func(string) bool { return false })
+	var buf strings.Builder
+	logLine := func(line string) { buf.WriteString(line + "\n") }
+	reportReplay(logLine, dir, recs, func(string) bool { return false })
 	if !strings.Contains(buf.String(), "replaying 1 recordings of 1 endpoints") || strings.Contains(buf.String(), "warning") {
 		t.Fatalf("%q", buf.String())
 	}
 	buf.Reset()
-	reportReplay(&buf, dir, recs, func(p string) bool { return p == "/cgi-bin/tag/list" })
+	reportReplay(logLine, dir, recs, func(p string) bool { return p == "/cgi-bin/tag/list" })
 	if !strings.Contains(buf.String(), "warning: the sandbox simulates GET /cgi-bin/tag/list itself; those recordings are not served") {
 		t.Fatalf("%q", buf.String())
 	}

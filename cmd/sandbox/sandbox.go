@@ -4,19 +4,16 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
-	"os/signal"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/cmd/shared"
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	wwsandbox "github.com/wwcli/wwcli/pkg/sandbox"
@@ -26,22 +23,22 @@ import (
 // Options of `wwcli sandbox`: only what run needs.
 type Options struct {
 	IO *iostreams.IOStreams
-	// Terminated delivers SIGTERM (tests send their own); stop releases it.
-	Terminated func() (sig <-chan os.Signal, stop func())
+	// Signals delivers SIGTERM (tests send their own); stop releases it.
+	Signals func() (sig serve.Signals, stop func())
 
 	SuiteCallbacks []string // --suite-callback values, "URL" or "SUITE_ID=URL"
 
-	Addr       string
-	Fixtures   string
-	TokenTTL   time.Duration
-	TrustedIPs []string
-	Replay     string // --replay DIR
-	State      string // --state FILE: keep tokens, codes, messages, contacts... across restarts
+	shared.ServeFlags // --addr, --insecure-listen, --allow-host
+	Fixtures          string
+	TokenTTL          time.Duration
+	TrustedIPs        []string
+	Replay            string // --replay DIR
+	State             string // --state FILE: keep tokens, codes, messages, contacts... across restarts
 }
 
 // NewCmd builds `wwcli sandbox`. runF replaces the run function in tests.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Terminated: notifyTerm}
+	opts := &Options{IO: f.IO, Signals: func() (serve.Signals, func()) { return serve.Notify(false) }}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run a local WeCom-compatible API server",
@@ -69,6 +66,13 @@ Control API (JSON) under /_sandbox/: issue OAuth / mini-program codes
 (/_sandbox/clock), rotate tokens (/_sandbox/rotate), read counters, the
 request log and sent messages, reset. See docs/sandbox.md.
 
+It listens on loopback: a non-loopback --addr needs --insecure-listen (the
+control API has no login, and the demo secrets are public). Requests for a
+Host name other than loopback names and IP addresses are refused (a guard
+against DNS rebinding): --allow-host NAME adds one, e.g. a docker service
+name. Control calls that change something are refused when a web page of
+another site sent them (CSRF); curl, scripts and the console pass.
+
 A repeated gettoken returns the live token, as WeCom documented it. With
 --state FILE, tokens, tickets, codes, messages, contacts and the clock
 survive a restart, so clients that keep tokens on disk keep working.
@@ -88,6 +92,7 @@ with the demo corp instead.`,
   wwcli sandbox --addr 127.0.0.1:8399 --token-ttl 2m
   wwcli sandbox --trusted-ip 10.0.0.5
   wwcli sandbox --state sandbox-state.json
+  wwcli sandbox --insecure-listen --addr 0.0.0.0:8399 --allow-host sandbox
   code=$(wwcli sandbox code zhangsan) && wwcli --sandbox userinfo "$code"
   wwcli sandbox --suite-callback http://127.0.0.1:8080/suite`,
 		Args:                       noSubcommand,
@@ -101,7 +106,7 @@ with the demo corp instead.`,
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.SuiteCallbacks, "suite-callback", nil, "push suite_ticket and auth events to this URL ([SUITE_ID=]URL)")
-	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free port)")
+	shared.AddServeFlags(cmd, &opts.ServeFlags, "127.0.0.1:0", wwsandbox.PublicRisk)
 	fl.StringVar(&opts.Fixtures, "fixtures", "", "JSON file with your own corps, apps, departments and members")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", 7200*time.Second, "lifetime of access tokens (expired tokens answer 42001)")
 	fl.StringArrayVar(&opts.TrustedIPs, "trusted-ip", nil, "only these caller IPs/CIDRs may call APIs, others get 60020 (repeatable)")
@@ -110,13 +115,6 @@ with the demo corp instead.`,
 	cmd.AddCommand(NewCodeCmd(f, nil))
 	cmd.AddCommand(NewSuiteCmd(f, nil))
 	return cmd
-}
-
-// notifyTerm delivers the process's SIGTERM (docker stop, kill, systemd).
-func notifyTerm() (<-chan os.Signal, func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGTERM)
-	return ch, func() { signal.Stop(ch) }
 }
 
 // noSubcommand: `wwcli sandbox` serves and takes no arguments, so an
@@ -132,16 +130,13 @@ func noSubcommand(cmd *cobra.Command, args []string) error {
 	return cmdutil.FlagErrorf("%s", msg)
 }
 
+func (o *Options) listen() wwsandbox.ListenOptions {
+	return wwsandbox.ListenOptions{Addr: o.Addr, Public: o.InsecureListen, AllowHosts: o.AllowHosts}
+}
+
 func (o *Options) validate() (*wwsandbox.Fixtures, error) {
-	host, port, err := net.SplitHostPort(o.Addr)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("--addr %q: use host:port, e.g. 127.0.0.1:0 or 127.0.0.1:8399", o.Addr)
-	}
-	if host == "" {
-		return nil, cmdutil.FlagErrorf("--addr %q: name the host, e.g. 127.0.0.1:%s (an empty host listens on every interface; say 0.0.0.0 if you mean it)", o.Addr, strings.TrimPrefix(o.Addr, ":"))
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return nil, cmdutil.FlagErrorf("--addr %q: the port must be a number from 0 to 65535 (0 picks a free port)", o.Addr)
+	if err := o.listen().Check(); err != nil {
+		return nil, shared.ServeError(err)
 	}
 	if o.TokenTTL <= 0 {
 		return nil, cmdutil.FlagErrorf("--token-ttl must be positive, e.g. --token-ttl 2h")
@@ -173,14 +168,6 @@ func (o *Options) validate() (*wwsandbox.Fixtures, error) {
 	return fx, nil
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 func run(ctx context.Context, o *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -195,11 +182,6 @@ func run(ctx context.Context, o *Options) error {
 	}
 	streams := o.IO
 	theme := ui.New(streams.ErrOut, streams.ColorErr())
-	host, _, _ := net.SplitHostPort(o.Addr)
-	if !isLoopback(host) {
-		fmt.Fprintf(streams.ErrOut, "%s listening on %s: the sandbox is reachable from other machines; use 127.0.0.1 to keep it local\n",
-			theme.WarnIcon(), host)
-	}
 	if w := wwsandbox.TokenTTLWarning(o.TokenTTL); w != "" {
 		fmt.Fprintf(streams.ErrOut, "%s %s\n", theme.WarnIcon(), w)
 	}
@@ -207,7 +189,7 @@ func run(ctx context.Context, o *Options) error {
 		Fixtures:   fx,
 		TokenTTL:   o.TokenTTL,
 		TrustedIPs: o.TrustedIPs,
-		Log:        streams.ErrOut, // the sandbox writes one whole line at a time
+		Log:        streams.ErrOut, // through the sandbox's queue: an unread stderr never stalls an answer
 		Replay:     replay,
 		StatePath:  o.State,
 	})
@@ -216,19 +198,25 @@ func run(ctx context.Context, o *Options) error {
 	}
 	// SIGTERM (kill, docker stop) is a normal way to stop a server: it ends
 	// cleanly with exit 0. Ctrl-C cancels ctx, and the root says "interrupted".
-	term, stopTerm := o.Terminated()
-	defer stopTerm()
+	sig, stopSignals := o.Signals()
+	defer stopSignals()
 	for id, u := range suiteCallbacks(o.SuiteCallbacks) {
 		_ = srv.SetSuiteCallback(id, u) // validate checked them
 	}
-	base, err := srv.Start(o.Addr)
+	ln, err := srv.Listen(o.listen())
 	if err != nil {
 		_ = srv.Close()
-		return listenError(o.Addr, err)
+		return shared.ServeError(err)
 	}
+	base := ln.URL()
 	if _, err := fmt.Fprintln(streams.Out, base); err != nil {
 		_ = srv.Close()
 		return err
+	}
+	// From here on stderr may be a pipe nobody reads: every line goes
+	// through the sandbox's log queue.
+	if host, _, _ := net.SplitHostPort(o.Addr); !serve.IsLoopback(host) {
+		srv.LogLine(fmt.Sprintf("%s listening on %s (%s): %s", theme.WarnIcon(), host, wwsandbox.InsecureListenFlag, wwsandbox.PublicRisk))
 	}
 	corp := wwsandbox.DemoCorpID
 	if fx != nil {
@@ -238,20 +226,27 @@ func run(ctx context.Context, o *Options) error {
 	if o.State != "" {
 		kept = "; state kept in " + o.State
 	}
-	fmt.Fprintf(streams.ErrOut, "%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/%s; Ctrl-C to stop\n",
-		theme.SuccessIcon(), base, corp, base, kept)
-	reportReplay(streams.ErrOut, o.Replay, replay, srv.Simulates)
-	select {
-	case <-ctx.Done():
-	case <-term:
+	srv.LogLine(fmt.Sprintf("%s WeCom sandbox on %s (corp %s); control API at %s/_sandbox/%s; Ctrl-C to stop",
+		theme.SuccessIcon(), base, corp, base, kept))
+	reportReplay(srv.LogLine, o.Replay, replay, srv.Simulates)
+	how, waitErr := ln.Wait(ctx, sig, nil)
+	// save first: "sandbox stopped" is the last line only when all was kept
+	err = srv.SaveState()
+	if err == nil && how == serve.ByTerm {
+		srv.LogLine("sandbox stopped")
 	}
-	if err := srv.Close(); err != nil {
+	if cerr := srv.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("stopping the sandbox: %w", err))
 	}
-	if ctx.Err() != nil {
+	switch how {
+	case serve.ByContext:
 		return ctx.Err()
+	case serve.ByFailure:
+		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("the sandbox stopped serving: %w", waitErr))
 	}
-	fmt.Fprintln(streams.ErrOut, "sandbox stopped")
 	return nil
 }
 
@@ -268,16 +263,4 @@ func suiteCallbacks(args []string) map[string]string {
 		}
 	}
 	return m
-}
-
-// listenError names the fix for the usual reasons a listen fails.
-func listenError(addr string, err error) error {
-	host, port, _ := net.SplitHostPort(addr)
-	switch {
-	case errors.Is(err, syscall.EADDRINUSE), strings.Contains(err.Error(), "Only one usage of each socket address"): // the latter: Windows
-		return cmdutil.Errorf(cmdutil.ExitFailure, "port %s on %s is already in use: stop what listens there, or use --addr %s:0 for a free port", port, host, host)
-	case errors.Is(err, fs.ErrPermission):
-		return cmdutil.Errorf(cmdutil.ExitFailure, "no permission to listen on %s (ports below 1024 need privileges): use --addr 127.0.0.1:0 for a free port", addr)
-	}
-	return cmdutil.WithCode(cmdutil.ExitFailure, err)
 }

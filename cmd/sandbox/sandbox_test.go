@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	wwsandbox "github.com/wwcli/wwcli/pkg/sandbox"
@@ -143,7 +144,7 @@ func TestSIGTERMStopsCleanly(t *testing.T) {
 	term := make(chan os.Signal, 1)
 	released := false
 	cmd := NewCmd(f, func(ctx context.Context, o *Options) error {
-		o.Terminated = func() (<-chan os.Signal, func()) { return term, func() { released = true } }
+		o.Signals = func() (serve.Signals, func()) { return serve.Signals{Term: term}, func() { released = true } }
 		return run(ctx, o)
 	})
 	cmd.SetArgs(nil)
@@ -195,13 +196,17 @@ func TestNewCmdParsesFlags(t *testing.T) {
 	var got *Options
 	cmd := NewCmd(f, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--addr", "127.0.0.1:8399", "--token-ttl", "2m", "--trusted-ip", "10.0.0.1", "--trusted-ip", "10.0.0.0/8",
-		"--fixtures", "corp.json", "--state", "kept.json"})
+		"--fixtures", "corp.json", "--state", "kept.json", "--insecure-listen", "--allow-host", "sandbox", "--allow-host", "*.dev.example"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	if got.Addr != "127.0.0.1:8399" || got.TokenTTL != 2*time.Minute || !slices.Equal(got.TrustedIPs, []string{"10.0.0.1", "10.0.0.0/8"}) ||
-		got.Fixtures != "corp.json" || got.State != "kept.json" || got.IO == nil {
+		got.Fixtures != "corp.json" || got.State != "kept.json" || got.IO == nil || !got.InsecureListen ||
+		!slices.Equal(got.AllowHosts, []string{"sandbox", "*.dev.example"}) {
 		t.Fatalf("options %+v", got)
+	}
+	if l := got.listen(); !l.Public || l.Addr != "127.0.0.1:8399" || !slices.Equal(l.AllowHosts, got.AllowHosts) {
+		t.Fatalf("listen options %+v", l)
 	}
 }
 
@@ -210,6 +215,20 @@ func TestBadInput(t *testing.T) {
 	badJSON := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(badJSON, []byte(`{"corps":[{"corpid":""}]}`), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	// a state file and a replay directory another local user could write
+	openState := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(openState, []byte(`{"format":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	openReplay := filepath.Join(dir, "replay")
+	if err := os.Mkdir(openReplay, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for p, mode := range map[string]os.FileMode{openState: 0o666, openReplay: 0o777} {
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
 	}
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -230,6 +249,14 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--addr", busy.Addr().String()}, 1, "already in use: stop what listens there, or use --addr 127.0.0.1:0"},
 		{[]string{"--addr", "127.0.0.1:99999"}, 2, "the port must be a number from 0 to 65535"},
 		{[]string{"--addr", "127.0.0.1:http"}, 2, "the port must be a number"},
+		// other machines reach it: the control API has no login, the demo secrets are public
+		{[]string{"--addr", "0.0.0.0:0"}, 2, "--addr 0.0.0.0:0 is not a loopback address: anyone who reaches it can read the request log, inject faults and move the clock, and the demo secrets are public.\n  use --addr 127.0.0.1:0, or add --insecure-listen if you mean it"},
+		{[]string{"--addr", "192.0.2.1:8399"}, 2, "add --insecure-listen if you mean it"},
+		{[]string{"--allow-host", "http://sandbox:8399"}, 2, `--allow-host "http://sandbox:8399" is not a host name`},
+		// the sandbox answers anyone who reaches it: the Host check stays on
+		{[]string{"--allow-host", "*"}, 2, "--allow-host * would let every DNS-rebinding page use this server"},
+		{[]string{"--state", openState}, 2, "fix: chmod go-w " + openState},
+		{[]string{"--replay", openReplay}, 2, "chmod go-w " + openReplay},
 		{[]string{"extra"}, 2, `unknown command "extra" for "sandbox"`},
 		{[]string{"cdoe"}, 2, "Did you mean code?"},
 	}
@@ -269,15 +296,6 @@ func TestHelpShowsDemoCredentials(t *testing.T) {
 		wwsandbox.DemoContactSecret, wwsandbox.DemoMiniProgramSecret, "1000002", "张三", "/_sandbox/"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("--help lacks %q", want)
-		}
-	}
-}
-
-func TestIsLoopback(t *testing.T) {
-	for host, want := range map[string]bool{"127.0.0.1": true, "::1": true, "localhost": true, "127.8.0.1": true,
-		"0.0.0.0": false, "192.168.1.4": false, "example.com": false} {
-		if isLoopback(host) != want {
-			t.Errorf("isLoopback(%q) = %v", host, !want)
 		}
 	}
 }

@@ -217,6 +217,7 @@ func TestProbesGoThroughTheProxy(t *testing.T) {
 		mu.Lock()
 		proxied = append(proxied, r.URL.Host+r.URL.Path)
 		mu.Unlock()
+		r.Host = target.Host // the sandbox answers only its own names (a guard against DNS rebinding)
 		forward.ServeHTTP(w, r)
 	})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

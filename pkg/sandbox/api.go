@@ -345,7 +345,7 @@ func (s *Server) record(e LogEntry) {
 	if len(s.log) > maxLogEntries {
 		s.log = append([]LogEntry(nil), s.log[len(s.log)-maxLogEntries:]...)
 	}
-	if s.opts.Log != nil {
+	if s.logq != nil {
 		line := fmt.Sprintf("%s %s %s", e.Time.Format("15:04:05"), e.Method, e.Path)
 		if e.Query != "" {
 			line += "?" + e.Query
@@ -354,8 +354,9 @@ func (s *Server) record(e LogEntry) {
 		if e.Fault {
 			line += " (injected fault)"
 		}
-		// written under s.mu so lines from concurrent requests never interleave
-		fmt.Fprintln(s.opts.Log, line)
+		// queued under s.mu, so the lines are in the order of the log
+		// entries; the queue never waits for the reader (audit N9)
+		s.logq.Push(line)
 	}
 	s.mu.Unlock()
 }

@@ -535,7 +535,7 @@ func TestRequestLogRedactsSecrets(t *testing.T) {
 	tok := e.token(DemoAppSecret)
 	code := e.code(CodeRequest{UserID: "zhangsan"})
 	e.get("/cgi-bin/auth/getuserinfo", "access_token", tok, "code", code)
-	out := e.log.String()
+	out := e.logText()
 	for _, secret := range []string{DemoAppSecret, tok, code} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("log leaks %q:\n%s", secret, out)

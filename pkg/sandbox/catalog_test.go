@@ -159,7 +159,7 @@ func TestReplayServesRecordedEndpoints(t *testing.T) {
 	if a := e.get("/cgi-bin/user/get", "access_token", tok, "userid", "zhangsan"); strings.Contains(a.raw, "recorded") {
 		t.Fatalf("recording served for a simulated endpoint: %s", a.raw)
 	}
-	if !strings.Contains(e.log.String(), "GET /cgi-bin/wwcli_test/get?access_token=***&tagid=1 -> 200 errcode=0") {
-		t.Fatalf("replayed call not logged: %s", e.log.String())
+	if !strings.Contains(e.logText(), "GET /cgi-bin/wwcli_test/get?access_token=***&tagid=1 -> 200 errcode=0") {
+		t.Fatalf("replayed call not logged: %s", e.logText())
 	}
 }

@@ -253,6 +253,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		return true
 	}
 
+	// A web page of another site can send a "simple" POST here (text/plain,
+	// a form) without the user knowing; it must change nothing (CSRF, audit
+	// N4). Scripts, curl and the console's own same-origin calls pass.
+	if err := s.hosts.Load().CheckWrite(r); err != nil {
+		bad(http.StatusForbidden, "%v", err)
+		return
+	}
 	if sandboxconsole.Serves(r) { // the web console: HTML over this JSON API
 		sandboxconsole.Handler().ServeHTTP(w, r)
 		return

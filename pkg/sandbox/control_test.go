@@ -234,7 +234,7 @@ func TestConcurrentClients(t *testing.T) {
 	if got := len(e.s.Messages()); got != clients*4 {
 		t.Fatalf("recorded %d messages, want %d", got, clients*4)
 	}
-	if got := strings.Count(e.log.String(), "\n"); got != clients*perClient {
+	if got := strings.Count(e.logText(), "\n"); got != clients*perClient {
 		t.Fatalf("log has %d lines, want %d", got, clients*perClient)
 	}
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -21,17 +22,51 @@ type env struct {
 	s    *Server
 	base string
 	log  *syncBuffer
+
+	barriers int // logText's markers
 }
 
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{} // closed and replaced on every write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.wrote != nil {
+		close(b.wrote)
+		b.wrote = nil
+	}
 	return b.buf.Write(p)
+}
+
+// changed is closed on the next write.
+func (b *syncBuffer) changed() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.wrote == nil {
+		b.wrote = make(chan struct{})
+	}
+	return b.wrote
+}
+
+// waitFor waits (bounded) until the buffer holds want.
+func (b *syncBuffer) waitFor(t testing.TB, want string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		changed := b.changed()
+		if strings.Contains(b.String(), want) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%q not in the log within 10s:\n%s", want, b.String())
+		}
+	}
 }
 
 func (b *syncBuffer) String() string {
@@ -59,6 +94,23 @@ func newEnv(t *testing.T, opts Options) *env {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return &env{t: t, s: s, base: base, log: lb}
+}
+
+// logText is the request log so far. Lines reach Options.Log through a
+// queue, so a barrier line goes in after them and is waited for.
+func (e *env) logText() string {
+	e.t.Helper()
+	e.barriers++
+	marker := fmt.Sprintf("-- log barrier %d --", e.barriers)
+	e.s.LogLine(marker)
+	e.log.waitFor(e.t, marker)
+	var kept []string
+	for _, line := range strings.SplitAfter(e.log.String(), "\n") {
+		if !strings.HasPrefix(line, "-- log barrier ") {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Join(kept, "")
 }
 
 type answer struct {

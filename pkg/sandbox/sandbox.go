@@ -7,17 +7,16 @@
 package sandbox
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/recording"
 )
 
@@ -32,8 +31,12 @@ type Options struct {
 	TokenTTL   time.Duration    // 0 = 7200s
 	TrustedIPs []string         // empty = trust every caller (per-app trusted_ips still apply); else others get 60020
 	Now        func() time.Time // nil = time.Now; the control API moves the sandbox clock forward from it
-	Log        io.Writer        // one line per request (nil = none); secrets and tokens are never logged in clear
-	Codes      CodeStore        // nil = codes live in memory; else issued codes go there and unknown codes come from there
+	// Log gets one line per request (nil = none); secrets and tokens are
+	// never logged in clear. Lines go through a bounded queue: a Log nobody
+	// reads (a full stderr pipe) never holds up an answer; lines that do not
+	// fit are dropped and counted in a warning line once there is room.
+	Log   io.Writer
+	Codes CodeStore // nil = codes live in memory; else issued codes go there and unknown codes come from there
 
 	// Replay answers endpoints the sandbox does not simulate (replay.go, --replay).
 	Replay []recording.Exchange
@@ -84,9 +87,12 @@ type Server struct {
 	persistState
 	jobs map[string]*batchJob // batch/syncuser jobs by jobid
 
+	logq     *serve.LineQueue            // Options.Log behind its queue; nil without a Log
+	hosts    atomic.Pointer[serve.Hosts] // the Host allow-list: Listen's, else loopback names and IPs
+	listener *serve.Server               // set by Listen (under mu)
+
 	done      chan struct{}
 	closeOnce sync.Once
-	httpSrv   *http.Server
 }
 
 // corpIndex is a corp with lookup tables built at New and rebuilt by
@@ -159,6 +165,11 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, fx: opts.Fixtures, corps: map[string]*corpIndex{}, done: make(chan struct{})}
+	defaultHosts, _ := serve.NewHosts("", nil) // no extra names: cannot fail
+	s.hosts.Store(defaultHosts)
+	if opts.Log != nil {
+		s.logq = serve.NewLineQueue(opts.Log, serve.QueueOptions{Name: "the request log"})
+	}
 	s.robotKeys = map[string]*robotRef{}
 	for i := range s.fx.Corps {
 		c := &s.fx.Corps[i]
@@ -221,59 +232,24 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// Start listens on addr (e.g. "127.0.0.1:0") and serves in the background.
-// It returns the base URL, e.g. "http://127.0.0.1:41234".
-func (s *Server) Start(addr string) (string, error) {
-	select {
-	case <-s.done:
-		return "", errors.New("sandbox: server is closed")
-	default:
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", fmt.Errorf("sandbox: listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	s.mu.Lock()
-	if s.httpSrv != nil {
-		s.mu.Unlock()
-		_ = ln.Close()
-		return "", errors.New("sandbox: already started")
-	}
-	s.httpSrv = srv
-	s.mu.Unlock()
-	go func() { _ = srv.Serve(ln) }()
-	return "http://" + clientAddr(ln.Addr()), nil
-}
-
-// clientAddr is where a client on this machine reaches a listener: one on
-// every interface (0.0.0.0 or ::) answers on loopback, and "[::]" is no
-// address to connect to.
-func clientAddr(a net.Addr) string {
-	tcp, ok := a.(*net.TCPAddr)
-	if !ok || !tcp.IP.IsUnspecified() {
-		return a.String()
-	}
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
-}
-
-// Close stops the listener started by Start, waiting up to 2 seconds for
-// requests in flight; injected delays are cut short.
-// With Options.StatePath it then saves the state a last time.
+// Close stops the listener of Listen or Start, waiting a little for
+// requests in flight (injected delays are cut short), saves the state a
+// last time (Options.StatePath) and lets the queued log lines out, waiting
+// at most a second for a Log nobody reads.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { close(s.done) })
 	s.mu.Lock()
-	srv := s.httpSrv
+	srv := s.listener
 	s.mu.Unlock()
 	var err error
 	if srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err = srv.Shutdown(ctx); err != nil {
-			err = srv.Close()
-		}
+		err = srv.Shutdown() // bounded; a second call after serve's Wait returns at once
 	}
-	return errors.Join(err, s.SaveState())
+	err = errors.Join(err, s.SaveState())
+	if s.logq != nil {
+		s.logq.Close(time.Second)
+	}
+	return err
 }
 
 // Now is the sandbox clock: Options.Now plus every Advance.

@@ -1,25 +1,36 @@
 package sandbox
 
 import (
-	"net"
+	"errors"
+	"strings"
 	"testing"
+
+	"github.com/wwcli/wwcli/internal/serve"
 )
 
-// A server listening on every interface prints a base URL a client can
-// use: http://[::]:8399 connects nowhere.
-func TestClientAddr(t *testing.T) {
-	for _, c := range []struct {
-		addr net.Addr
-		want string
-	}{
-		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8399}, "127.0.0.1:8399"},
-		{&net.TCPAddr{IP: net.IPv4zero, Port: 8399}, "127.0.0.1:8399"},
-		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 41234}, "127.0.0.1:41234"},
-		{&net.TCPAddr{IP: net.ParseIP("192.168.1.4"), Port: 80}, "192.168.1.4:80"},
-		{&net.TCPAddr{IP: net.IPv6loopback, Port: 80}, "[::1]:80"},
-	} {
-		if got := clientAddr(c.addr); got != c.want {
-			t.Errorf("clientAddr(%v) = %q, want %q", c.addr, got, c.want)
-		}
+// Start is for loopback: the control API has no login, so an address other
+// machines reach needs Listen with Public (--insecure-listen). The policy
+// is checked before anything listens.
+func TestStartRefusesAnAddressOthersReach(t *testing.T) {
+	s := New(Options{})
+	defer s.Close()
+	_, err := s.Start("0.0.0.0:0")
+	if !errors.Is(err, serve.ErrNotLoopback) || !strings.Contains(err.Error(), "--insecure-listen") ||
+		!strings.Contains(err.Error(), PublicRisk) {
+		t.Fatalf("Start(0.0.0.0:0) = %v, want the loopback refusal naming --insecure-listen and why", err)
+	}
+	if err := (ListenOptions{Addr: "0.0.0.0:0"}).Check(); !errors.Is(err, serve.ErrNotLoopback) {
+		t.Fatalf("Check = %v", err)
+	}
+	if err := (ListenOptions{Addr: "127.0.0.1:0", AllowHosts: []string{"http://x"}}).Check(); !errors.Is(err, serve.ErrBadHost) {
+		t.Fatalf("Check with a bad --allow-host = %v", err)
+	}
+	// the refusal did not use up the server's one listen
+	base, err := s.Start("127.0.0.1:0")
+	if err != nil || !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("Start(127.0.0.1:0) = %q, %v", base, err)
+	}
+	if _, err := s.Start("127.0.0.1:0"); err == nil {
+		t.Fatal("a sandbox listens once")
 	}
 }

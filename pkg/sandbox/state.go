@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/atomicfile"
+	"github.com/wwcli/wwcli/pkg/safedir"
 )
 
 // State persistence (`wwcli sandbox --state FILE`, and the in-process
@@ -122,23 +122,27 @@ func Open(opts Options) (*Server, error) {
 }
 
 func (s *Server) loadState(path string) error {
-	file, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sandbox state: %w; use a --state path you can read and write", err)
-	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, maxStateFile+1))
-	if err != nil {
-		return fmt.Errorf("sandbox state: %w", err)
-	}
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("sandbox state %s: %s; fix the file, or move it away to start afresh", path, fmt.Sprintf(format, a...))
 	}
-	if len(data) > maxStateFile {
+	// The state holds live tokens and decides what the sandbox answers:
+	// another local user who could write the file or its directory could
+	// plant tokens, contacts and a clock (safedir's rule, as for the cache).
+	err := safedir.MkdirPrivate(filepath.Dir(path))
+	var data []byte
+	if err == nil {
+		data, err = safedir.ReadTrusted(path, maxStateFile)
+	}
+	var unsafe *safedir.UnsafeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case errors.Is(err, safedir.ErrTooLarge):
 		return fail("larger than %d MB", maxStateFile>>20)
+	case errors.As(err, &unsafe), errors.Is(err, safedir.ErrNotRegular):
+		return fmt.Errorf("sandbox state: %w", err) // names the fix
+	case err != nil:
+		return fmt.Errorf("sandbox state: %w; use a --state path you can read and write", err)
 	}
 	var st stateFile
 	if err := json.Unmarshal(data, &st); err != nil {
@@ -323,10 +327,8 @@ func (s *Server) saveLoop() {
 			if err != nil {
 				msg = err.Error()
 			}
-			if msg != "" && msg != lastErr && s.opts.Log != nil {
-				s.mu.Lock()
-				fmt.Fprintln(s.opts.Log, err)
-				s.mu.Unlock()
+			if msg != "" && msg != lastErr {
+				s.logf("%v", err)
 			}
 			lastErr = msg
 		}

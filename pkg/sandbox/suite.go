@@ -147,7 +147,7 @@ func (s *Server) initSuites() {
 	s.pushWake = make(chan struct{}, 1)
 	s.pushClient = s.opts.PushClient
 	if s.pushClient == nil {
-		s.pushClient = &http.Client{Timeout: suitePushTimeout}
+		s.pushClient = &http.Client{Timeout: suitePushTimeout, CheckRedirect: noRedirects}
 	}
 }
 

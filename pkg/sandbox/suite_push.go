@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,17 +24,31 @@ import (
 // 97172), POSTed as an XML envelope with msg_signature, timestamp and
 // nonce in the query; the receiver must answer the literal "success".
 
-// PushResult is how one push went.
+// PushResult is how one push went. Its JSON (the control API's answer)
+// says only whether the push worked: what the URL answered stays in the
+// Go value and the log (Options.Log), so the control API cannot be used to
+// read or probe other servers through the sandbox (SSRF, audit N4).
 type PushResult struct {
 	InfoType string    `json:"info_type"`
 	SuiteID  string    `json:"suite_id"`
 	URL      string    `json:"url"`
-	Time     time.Time `json:"time"` // sandbox clock
-	Status   int       `json:"status,omitempty"`
-	Reply    string    `json:"reply,omitempty"` // the answer's body (first 200 bytes)
+	Time     time.Time `json:"time"`            // sandbox clock
+	Status   int       `json:"-"`               // the answer's HTTP status (0: no answer)
+	Reply    string    `json:"-"`               // the answer's body (first 200 bytes)
 	OK       bool      `json:"ok"`              // HTTP 200 and "success"
-	Error    string    `json:"error,omitempty"`
+	Error    string    `json:"error,omitempty"` // errPushFailed's text when not OK
 }
+
+// errPushFailed is all a caller learns of a failed push; the log has why.
+var errPushFailed = errors.New(`push failed: WeCom expects HTTP 200 with the body "success"; the sandbox's log (stderr) says what the URL answered`)
+
+// errVerifyFailed is all a caller learns of a failed URL verification.
+var errVerifyFailed = fmt.Errorf("URL verification failed: the URL must answer HTTP 200 with the decrypted echostr; "+
+	"decrypt the GET's echostr for receive id %s (the provider's corp id), the POSTs for the suite id; "+
+	"the sandbox's log (stderr) says what the URL answered", DemoProviderCorpID)
+
+// noRedirects: a push goes to the URL the caller named and nowhere else.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // push is one message waiting to be delivered.
 type push struct {
@@ -88,8 +103,9 @@ func authPush(suiteID, u, infoType string, now time.Time, authCode, corpID, stat
 // deliver POSTs p (not holding s.mu) and records the result.
 func (s *Server) deliver(p push) PushResult {
 	res := PushResult{InfoType: p.infoType, SuiteID: p.suiteID, URL: p.url, Time: p.now}
+	detail := ""
 	if err := s.post(p, &res); err != nil {
-		res.Error = err.Error()
+		res.OK, res.Error, detail = false, errPushFailed.Error(), err.Error()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,15 +115,13 @@ func (s *Server) deliver(p push) PushResult {
 			run.nextPush = minTime(run.nextPush, s.nowLocked().Add(suiteRetryEvery))
 		}
 	}
-	if s.opts.Log != nil {
-		line := fmt.Sprintf("%s PUSH %s %s -> %s", p.now.Format("15:04:05"), p.infoType, p.suiteID, p.url)
-		if res.Error != "" {
-			line += ": " + res.Error
-		} else {
-			line += fmt.Sprintf(" %d %q", res.Status, res.Reply)
-		}
-		fmt.Fprintln(s.opts.Log, line)
+	line := fmt.Sprintf("%s PUSH %s %s -> %s", p.now.Format("15:04:05"), p.infoType, p.suiteID, p.url)
+	if detail != "" {
+		line += ": " + detail
+	} else {
+		line += fmt.Sprintf(" %d %q", res.Status, res.Reply)
 	}
+	s.logf("%s", line) // under s.mu: in order with the request lines
 	return res
 }
 
@@ -264,15 +278,18 @@ func (s *Server) verifyCallback(u string) error {
 	if err != nil {
 		return err
 	}
+	fail := func(detail string) error {
+		s.logf("%s VERIFY %s -> %s", s.Now().Format("15:04:05"), u, detail)
+		return errVerifyFailed
+	}
 	resp, err := s.pushClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("URL verification failed: %w", err)
+		return fail(err.Error())
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != echo {
-		return fmt.Errorf("URL verification failed: the URL answered HTTP %d %q, want HTTP 200 with the decrypted echostr; "+
-			"decrypt the GET's echostr for receive id %s (the provider's corp id), the POSTs for the suite id", resp.StatusCode, body, DemoProviderCorpID)
+		return fail(fmt.Sprintf("HTTP %d %q, want HTTP 200 with the decrypted echostr", resp.StatusCode, body))
 	}
 	return nil
 }
