@@ -3,7 +3,6 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -198,13 +197,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		if rt, ok := s.routes[path]; ok && rt.maxBody > 0 {
 			limit = rt.maxBody
 		}
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, limit))
-		if err != nil {
-			finish(http.StatusBadRequest, 0)
-			http.Error(w, "cannot read request body", http.StatusBadRequest)
+		var release func()
+		var ok bool
+		if body, release, ok = s.readBody(w, r, limit, finish); !ok {
 			return
 		}
+		defer release()
 	}
 
 	s.mu.Lock()

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/wwcli/wwcli/pkg/apicatalog"
@@ -25,12 +24,12 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, finish func
 	}
 	var body []byte
 	if r.Method == http.MethodPost {
-		var err error
-		if body, err = io.ReadAll(io.LimitReader(r.Body, maxBody)); err != nil {
-			finish(http.StatusBadRequest, 0)
-			http.Error(w, "cannot read request body", http.StatusBadRequest)
+		var release func()
+		var ok bool
+		if body, release, ok = s.readBody(w, r, maxBody, finish); !ok {
 			return true
 		}
+		defer release()
 	}
 	q := r.URL.Query()
 	ip := callerIP(r)

@@ -89,6 +89,7 @@ type Server struct {
 
 	logq     *serve.LineQueue            // Options.Log behind its queue; nil without a Log
 	hosts    atomic.Pointer[serve.Hosts] // the Host allow-list: Listen's, else loopback names and IPs
+	bodies   *serve.Budget               // what request bodies in flight may hold (20 MB uploads)
 	listener *serve.Server               // set by Listen (under mu)
 
 	done      chan struct{}
@@ -164,7 +165,8 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, fx: opts.Fixtures, corps: map[string]*corpIndex{}, done: make(chan struct{})}
+	s := &Server{opts: opts, fx: opts.Fixtures, corps: map[string]*corpIndex{}, done: make(chan struct{}),
+		bodies: serve.NewBudget(serve.DefaultBudget)}
 	defaultHosts, _ := serve.NewHosts("", nil) // no extra names: cannot fail
 	s.hosts.Store(defaultHosts)
 	if opts.Log != nil {
@@ -267,4 +269,29 @@ func callerIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// readBody reads a POST body, at most limit bytes (more is cut off, as it
+// always was: the handlers then find a short multipart or JSON body),
+// within the server's memory budget. ok is false when the answer was
+// already written: 503 when the budget stayed full, 400 when the body could
+// not be read. Call release after the answer.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, finish func(status, code int)) (body []byte, release func(), ok bool) {
+	length := r.ContentLength
+	if length > limit {
+		length = -1 // read the first limit bytes, as io.LimitReader does
+	}
+	body, release, err := s.bodies.ReadBody(r.Context(), io.LimitReader(r.Body, limit), length, limit)
+	switch {
+	case errors.Is(err, serve.ErrBusy):
+		finish(http.StatusServiceUnavailable, 0)
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "the sandbox holds as many request bodies as it may: retry in a moment", http.StatusServiceUnavailable)
+		return nil, release, false
+	case err != nil:
+		finish(http.StatusBadRequest, 0)
+		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		return nil, release, false
+	}
+	return body, release, true
 }
