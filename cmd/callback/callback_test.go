@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
+	"github.com/wwcli/wwcli/pkg/callbackserve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 )
@@ -202,15 +203,21 @@ func TestSecretsFileFlag(t *testing.T) {
 	execute(t, nil, wrong, "", append([]string{"verify", "--callback-secrets-file", big}, args[3:]...)...).expect(t, 4, "", "more than a secret can be")
 }
 
-// lockedBuffer lets the test read serve's stdout while it runs.
+// lockedBuffer lets the test read serve's stdout or stderr while it runs;
+// each write wakes the waiters (waitOut).
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed and replaced on each write
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.written != nil {
+		close(l.written)
+		l.written = nil
+	}
 	return l.b.Write(p)
 }
 
@@ -220,15 +227,33 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// waitOut waits (at most 5 s) until serve's stdout, written by its own
-// goroutine, satisfies ok, and returns it.
+// next is the content now and a channel closed at the next write.
+func (l *lockedBuffer) next() (string, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.written == nil {
+		l.written = make(chan struct{})
+	}
+	return l.b.String(), l.written
+}
+
+// waitOut waits (at most 5 s) until serve's stdout or stderr, written by
+// its own goroutine through a queue, satisfies ok, and returns it.
 func waitOut(t *testing.T, out *lockedBuffer, ok func(string) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !ok(out.String()) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	for {
+		s, written := out.next()
+		if ok(s) {
+			return s
+		}
+		select {
+		case <-written:
+		case <-deadline.C:
+			return out.String()
+		}
 	}
-	return out.String()
 }
 
 func contains(sub string) func(string) bool {
@@ -306,7 +331,7 @@ func TestServeAndSend(t *testing.T) {
 		t.Fatalf("want the callback URL, then one JSON line per message, got %d:\n%s", len(lines), out.String())
 	}
 	lines = lines[1:]
-	var m servedMessage
+	var m callbackserve.MessageLine
 	if err := json.Unmarshal([]byte(lines[5]), &m); err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +345,9 @@ func TestServeAndSend(t *testing.T) {
 	wrong := map[string]string{cmdutil.EnvCallbackToken: "wrong", cmdutil.EnvCallbackAESKey: vKey, cmdutil.EnvCallbackReceiveID: vCorp}
 	execute(t, nil, wrong, "", "send", "--to", base+"/wecom").expect(t, 1, "", "400 Bad Request")
 	execute(t, nil, vEnv, "", "send", "--to", base+"/elsewhere").expect(t, 1, "", "404")
-	if s := errOut.String(); !strings.Contains(s, "-40001 ValidateSignature_Error") || !strings.Contains(s, "not the callback path") {
+	if s := waitOut(t, errOut, func(s string) bool {
+		return strings.Contains(s, "-40001 ValidateSignature_Error") && strings.Contains(s, "not the callback path")
+	}); !strings.Contains(s, "-40001 ValidateSignature_Error") || !strings.Contains(s, "not the callback path") {
 		t.Fatalf("serve log: %s", s)
 	}
 	// A file event.
@@ -368,17 +395,19 @@ func TestServeForwardFailureAnswers502(t *testing.T) {
 	defer app.Close()
 	base, _, errOut := startServe(t, vEnv, "--forward-to", app.URL)
 	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 1, "", "502")
-	if !strings.Contains(errOut.String(), "500 Internal Server Error") {
+	if !strings.Contains(waitOut(t, errOut, contains("500 Internal Server Error")), "500 Internal Server Error") {
 		t.Fatalf("serve log: %s", errOut.String())
 	}
 }
 
 func TestServeAndSendErrors(t *testing.T) {
 	execute(t, nil, vEnv, "", "serve", "--path", "wecom").expect(t, 2, "", "--path must start with /")
+	execute(t, nil, vEnv, "", "serve", "--path", "/a b").expect(t, 2, "", `--path "/a b": use a plain path`) // a ServeMux pattern: was a panic
+	execute(t, nil, vEnv, "", "serve", "--path", "/{x}").expect(t, 2, "", "without spaces or braces")
 	execute(t, nil, vEnv, "", "serve", "--forward-to", "ftp://x").expect(t, 2, "", "--forward-to must be")
 	execute(t, nil, vEnv, "", "serve", "--max-body", "0").expect(t, 2, "", "--max-body")
 	execute(t, nil, nil, "", "serve").expect(t, 4, "", "three ways")
-	execute(t, nil, vEnv, "", "serve", "--addr", "256.0.0.1:1").expect(t, 1, "", "cannot listen")
+	execute(t, nil, vEnv, "", "serve", "--addr", "256.0.0.1:1", "--insecure-listen").expect(t, 1, "", "cannot listen")
 
 	execute(t, nil, vEnv, "", "send").expect(t, 2, "", "--to is required")
 	execute(t, nil, vEnv, "", "send", "--to", "example.com").expect(t, 2, "", "http(s) URL")
@@ -411,7 +440,8 @@ func TestServeSurvivesMalformedRequests(t *testing.T) {
 			t.Fatalf("body %.20q: %d", body, res.StatusCode)
 		}
 	}
-	if strings.Count(errOut.String(), "→ 400") != 5 || !strings.Contains(errOut.String(), "-40008 IllegalBuffer: body larger than 4096") {
+	log := waitOut(t, errOut, func(s string) bool { return strings.Count(s, "→ 400") >= 5 })
+	if strings.Count(log, "→ 400") != 5 || !strings.Contains(log, "-40008 IllegalBuffer: body larger than 4096") {
 		t.Fatalf("log: %s", errOut.String())
 	}
 	// Still serving.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 )
@@ -63,7 +64,7 @@ func TestNewCmdsParseFlags(t *testing.T) {
 		return NewServeCmd(f, func(_ context.Context, o *ServeOptions) error { s = o; return nil })
 	}, "serve", "--addr", "127.0.0.1:0", "--path", "/w", "--forward-to", "http://127.0.0.1:1/", "--max-body", "9", "--jq", ".event")
 	if s.Addr != "127.0.0.1:0" || s.Path != "/w" || s.ForwardTo != "http://127.0.0.1:1/" || s.MaxBody != 9 || s.Timeout != 3*time.Second ||
-		s.Exporter.JQ != ".event" || s.Terminated == nil {
+		s.Exporter.JQ != ".event" || s.Signals == nil {
 		t.Errorf("serve: %+v", s)
 	}
 
@@ -129,7 +130,7 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	stopped := false
 	ready := make(chan string, 1)
 	cmd := NewServeCmd(h.F, func(ctx context.Context, o *ServeOptions) error {
-		o.Terminated = func() (<-chan os.Signal, func()) { return term, func() { stopped = true } }
+		o.Signals = func() (serve.Signals, func()) { return serve.Signals{Term: term}, func() { stopped = true } }
 		o.Ready = func(addr string) { ready <- addr }
 		return runServe(ctx, o)
 	})

@@ -84,7 +84,8 @@ func TestOracleSuiteTicketPushes(t *testing.T) {
 			t.Fatalf("push %d: stored %q, %v; want the pushed ticket", i, got.Value, err)
 		}
 	}
-	if log := errOut.String(); strings.Count(log, "suite_ticket suite "+sandbox.DemoSuiteID) != n {
+	log := waitOut(t, errOut, func(s string) bool { return strings.Count(s, "suite_ticket suite "+sandbox.DemoSuiteID) >= n })
+	if strings.Count(log, "suite_ticket suite "+sandbox.DemoSuiteID) != n {
 		t.Fatalf("want %d log lines:\n%s", n, log)
 	}
 }

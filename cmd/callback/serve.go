@@ -3,26 +3,20 @@ package callback
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/signal"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/cmd/shared"
+	"github.com/wwcli/wwcli/internal/serve"
 	cb "github.com/wwcli/wwcli/pkg/callback"
+	"github.com/wwcli/wwcli/pkg/callbackserve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
-	"github.com/wwcli/wwcli/pkg/safetext"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
@@ -32,15 +26,15 @@ type ServeOptions struct {
 	IO      *iostreams.IOStreams
 	Secrets SecretsFunc
 	Now     func() time.Time
-	// Terminated delivers SIGTERM (tests send their own); stop releases it.
-	Terminated func() (sig <-chan os.Signal, stop func())
+	// Signals delivers SIGTERM (tests send their own); stop releases it.
+	Signals func() (sig serve.Signals, stop func())
 	SecretOptions
-	Addr      string
-	Path      string
-	ForwardTo string
-	MaxBody   int64
-	Timeout   time.Duration // --timeout: bounds each forward to the app
-	Exporter  cmdutil.Exporter
+	shared.ServeFlags // --addr, --insecure-listen, --allow-host
+	Path              string
+	ForwardTo         string
+	MaxBody           int64
+	Timeout           time.Duration // --timeout: bounds each forward to the app
+	Exporter          cmdutil.Exporter
 	// Suite: serve the instruction callback (指令回调) of this suite id.
 	Suite        string
 	SuiteTickets func() (*suiteticket.Store, error)
@@ -50,22 +44,16 @@ type ServeOptions struct {
 	SuiteSession       func(ctx context.Context, command string, noCache bool) (*cmdutil.SuiteSession, error)
 	StorePermanentCode func(ctx context.Context, suiteID, corpID, code string) error
 
-	// Ready, when set, is called with the listening address (tests).
+	// Ready, when set, is called with the listening host:port (tests).
 	Ready func(addr string)
 
-	queueLen int // stdout lines waiting to be written; 0 = defaultQueueLen
-}
-
-// notifyTerm delivers the process's SIGTERM (docker stop, kill, systemd).
-func notifyTerm() (<-chan os.Signal, func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGTERM)
-	return ch, func() { signal.Stop(ch) }
+	queueLen int // lines waiting for stdout / stderr; 0 = serve.DefaultQueueLen
 }
 
 // NewServeCmd builds `wwcli callback serve`.
 func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now, Terminated: notifyTerm, SuiteTickets: f.SuiteTickets,
+	opts := &ServeOptions{IO: f.IO, Secrets: f.CallbackSecrets, Now: f.Now, SuiteTickets: f.SuiteTickets,
+		Signals:      func() (serve.Signals, func()) { return serve.Notify(false) },
 		SuiteSession: f.SuiteSession, StorePermanentCode: f.StorePermanentCode}
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -84,6 +72,14 @@ Rejected requests get 400 and a log line on stderr with the -4000x code.
 SIGTERM (docker stop, kill) stops the server cleanly with exit 0; Ctrl-C
 exits 130.
 
+Behind a tunnel: it answers only requests for its own address, localhost
+or an IP (the Host header; a guard against DNS rebinding). Many tunnels
+pass their public name through (ngrok does by default): add it with
+--allow-host, e.g. --allow-host abc.ngrok-free.app, or WeCom's requests
+get 403. Each refusal is logged on stderr with the exact flag to add.
+--allow-host '*' turns the check off (every request it acts on is signed).
+It listens on loopback; --insecure-listen allows another address.
+
 --suite SUITE_ID serves a third-party app's (or 代开发 template's)
 instruction callback (指令回调, DOC 90628): the receive id of every POST is
 the suite id (URL verification uses the provider's corp id, so GET checks
@@ -99,6 +95,7 @@ stored permanent code, as 'wwcli suite permanent-code' does, after the
 answer (WeCom allows 1000 ms; DOC 97175).`,
 		Example: `  wwcli callback serve
   wwcli callback serve --addr 127.0.0.1:9000 --path /wecom/callback
+  wwcli callback serve --path /wecom --allow-host abc.ngrok-free.app
   wwcli callback serve --forward-to http://127.0.0.1:3000/wecom \
     --jq .fields.MsgType
   wwcli callback serve --suite ww9c3e7b1a5d2f8e60 --path /suite/receive`,
@@ -116,7 +113,7 @@ answer (WeCom allows 1000 ms; DOC 97175).`,
 		},
 	}
 	addReceiveIDFlag(cmd, &opts.SecretOptions)
-	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	shared.AddServeFlags(cmd, &opts.ServeFlags, "127.0.0.1:8080", "others can send it requests, and replay captured messages to your app")
 	cmd.Flags().StringVar(&opts.Path, "path", "/", "URL path of the callback")
 	cmd.Flags().StringVar(&opts.ForwardTo, "forward-to", "", "POST each decrypted message to this URL; its answer becomes the passive reply")
 	cmd.Flags().Int64Var(&opts.MaxBody, "max-body", cb.DefaultMaxBody, "largest POST body accepted, in bytes")
@@ -126,57 +123,64 @@ answer (WeCom allows 1000 ms; DOC 97175).`,
 	return cmd
 }
 
-// servedMessage is one line of serve's output.
-type servedMessage struct {
-	ReceivedAt string            `json:"received_at"`
-	Format     cb.Format         `json:"format"`
-	ToUserName string            `json:"to_user_name"`
-	AgentID    string            `json:"agent_id"`
-	ReceiveID  string            `json:"receive_id"`
-	MsgType    string            `json:"msg_type,omitempty"`
-	Event      string            `json:"event,omitempty"`
-	Fields     map[string]string `json:"fields,omitempty"`
-	Message    string            `json:"message"`
-	Forwarded  *forwardResult    `json:"forwarded,omitempty"`
+// serveConfig is the listen policy and timeouts of callback serve.
+func (o *ServeOptions) serveConfig() serve.Config {
+	return serve.Config{
+		Addr: o.Addr, Public: o.InsecureListen, Why: callbackserve.PublicRisk, OptOut: "--insecure-listen",
+		AllowHosts: o.AllowHosts, Authenticated: true, // every request it acts on is signed
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
 
-type forwardResult struct {
-	Status     int  `json:"status"`
-	ReplyBytes int  `json:"reply_bytes"`
-	Replied    bool `json:"replied"`
-}
-
-func runServe(ctx context.Context, opts *ServeOptions) error {
-	if !strings.HasPrefix(opts.Path, "/") {
-		return cmdutil.FlagErrorf("--path must start with /, e.g. --path /wecom/callback")
+// validate checks the flags before any secret is read.
+func (o *ServeOptions) validate() (forward *url.URL, err error) {
+	if !strings.HasPrefix(o.Path, "/") {
+		return nil, cmdutil.FlagErrorf("--path must start with /, e.g. --path /wecom/callback")
 	}
-	if opts.MaxBody <= 0 {
-		return cmdutil.FlagErrorf("--max-body must be positive")
+	if !callbackserve.PlainPath(o.Path) {
+		return nil, cmdutil.FlagErrorf("--path %q: use a plain path without spaces or braces, e.g. --path /wecom/callback", o.Path)
 	}
-	var forward *url.URL
-	if opts.ForwardTo != "" {
-		u, err := url.Parse(opts.ForwardTo)
+	if o.MaxBody <= 0 {
+		return nil, cmdutil.FlagErrorf("--max-body must be positive")
+	}
+	if o.ForwardTo != "" {
+		u, err := url.Parse(o.ForwardTo)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return cmdutil.FlagErrorf("--forward-to must be an http(s) URL, e.g. http://127.0.0.1:3000/wecom")
+			return nil, cmdutil.FlagErrorf("--forward-to must be an http(s) URL, e.g. http://127.0.0.1:3000/wecom")
 		}
 		forward = u
 	}
-	var tickets *suiteticket.Store
-	if opts.Exchange && opts.Suite == "" {
-		return cmdutil.FlagErrorf("--exchange goes with --suite SUITE_ID: it exchanges the auth codes an instruction callback receives")
+	if o.Exchange && o.Suite == "" {
+		return nil, cmdutil.FlagErrorf("--exchange goes with --suite SUITE_ID: it exchanges the auth codes an instruction callback receives")
 	}
-	if opts.Suite != "" {
-		if err := checkSuiteOptions(opts); err != nil {
-			return err
+	if o.Suite != "" {
+		if err := checkSuiteOptions(o); err != nil {
+			return nil, err
 		}
+	}
+	if _, err := serve.Check(o.serveConfig()); err != nil {
+		return nil, shared.ServeError(err)
+	}
+	return forward, nil
+}
+
+func runServe(ctx context.Context, opts *ServeOptions) error {
+	forward, err := opts.validate()
+	if err != nil {
+		return err
+	}
+	var suite *callbackserve.Suite
+	if opts.Suite != "" {
 		// The receive id of an instruction callback is the suite id;
 		// --receive-id "" skips the check (some create_auth pushes are
 		// reported to carry the provider's corp id).
 		if !opts.ReceiveIDSet || opts.ReceiveID != "" {
 			opts.ReceiveID, opts.ReceiveIDSet = opts.Suite, true
 		}
-		var err error
-		if tickets, err = opts.SuiteTickets(); err != nil {
+		if suite, err = suiteOptions(ctx, opts); err != nil {
 			return err
 		}
 	}
@@ -186,223 +190,60 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	}
 	ios := opts.IO
 	t := ui.New(ios.ErrOut, ios.ColorErr())
-	// Separate locks: a stdout nobody reads must not stop the log, and the
-	// log must not wait for stdout.
-	var logMu sync.Mutex
-	logf := func(format string, a ...any) {
-		logMu.Lock()
-		defer logMu.Unlock()
-		fmt.Fprintf(ios.ErrOut, format+"\n", a...)
-	}
-	out := newLineQueue(opts.queueLen, logf)
-	go out.drain()
-	defer out.close()
+	// Both streams through bounded queues: a stdout or stderr nobody reads
+	// never holds up an answer to WeCom.
+	streams := callbackserve.NewOutputs(ios.Out, ios.ErrOut, opts.queueLen)
+	defer streams.Close(time.Second)
 	client := &http.Client{Timeout: opts.Timeout}
 	if client.Timeout <= 0 {
 		client.Timeout = 10 * time.Second
 	}
-
-	h := &cb.Handler{
-		Crypter: c,
-		MaxBody: opts.MaxBody,
-		Now:     opts.Now,
-		OnVerify: func(r *http.Request, echo []byte) {
-			logf("%s GET %s verification answered (%d bytes)", t.SuccessIcon(), safetext.Escape(r.URL.Path), len(echo))
-		},
-		OnFailure: func(r *http.Request, status int, err error) {
-			logf("%s %s %s → %d: %v", t.FailIcon(), r.Method, safetext.Escape(r.URL.Path), status, safetext.Escape(err.Error()))
-		},
-		OnMessage: func(ctx context.Context, m *cb.Message) ([]byte, error) {
-			line := servedMessage{
-				ReceivedAt: m.Received.UTC().Format(time.RFC3339), Format: m.Format,
-				ToUserName: m.ToUserName, AgentID: m.AgentID, ReceiveID: m.ReceiveID,
-				Fields: cb.Fields(m.Plaintext), Message: string(m.Plaintext),
-			}
-			line.MsgType, line.Event = line.Fields["MsgType"], line.Fields["Event"]
-			var reply []byte
-			if forward != nil {
-				status, body, err := forwardMessage(ctx, client, forward, m)
-				if err != nil {
-					return nil, err
-				}
-				reply = bytes.TrimSpace(body)
-				line.Forwarded = &forwardResult{Status: status, ReplyBytes: len(reply), Replied: len(reply) > 0}
-			}
-			// Queued, never waited for: the answer to WeCom must not depend
-			// on someone reading stdout (a paused pager, a stuck `| jq`).
-			out.push(func() error { return opts.Exporter.Write(context.Background(), ios, line) })
-			return reply, nil
-		},
-	}
-	var handler http.Handler = h
-	if opts.Suite != "" {
-		var exchange func(ev *cb.SuiteEvent)
-		if opts.Exchange {
-			ex, err := newExchanger(ctx, opts, logf)
-			if err != nil {
-				return err
-			}
-			defer ex.close()
-			exchange = ex.enqueue
-		}
-		h.OnMessage = suiteHandler(opts, tickets, logf, out, exchange)
-		if handler, err = suiteHTTPHandler(ctx, opts, h); err != nil {
-			return err
-		}
-	}
-	mux := http.NewServeMux()
-	mux.Handle(opts.Path, handler)
-	if opts.Path != "/" {
-		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			logf("%s %s %s → 404: not the callback path %s", t.FailIcon(), r.Method, safetext.Escape(r.URL.Path), opts.Path)
-			http.NotFound(w, r)
-		})
-	}
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	ln, err := net.Listen("tcp", opts.Addr)
+	server, err := callbackserve.New(callbackserve.Options{
+		Crypter: c, Path: opts.Path, MaxBody: opts.MaxBody, Now: opts.Now,
+		Out: streams.Out, Log: streams.Log, Render: exportLine(&opts.Exporter, ios),
+		Icons:     callbackserve.Icons{OK: t.SuccessIcon(), Fail: t.FailIcon()},
+		ForwardTo: forward, Client: client, Suite: suite,
+	})
 	if err != nil {
-		return cmdutil.Errorf(cmdutil.ExitFailure, "cannot listen on %s: %v (is another server using it? try --addr 127.0.0.1:0)", opts.Addr, err)
+		return err
 	}
-	addr := ln.Addr().String()
-	term, stopNotify := opts.Terminated()
-	defer stopNotify()
+	defer server.Close() // before the streams close: the exchanges' last lines get out
+	srv, err := server.Listen(opts.serveConfig())
+	if err != nil {
+		return shared.ServeError(err)
+	}
+	sig, stopSignals := opts.Signals()
+	defer stopSignals()
+	srv.Start() // serving before the URL is printed: a script may call it at once
 	// The callback URL first, alone on stdout: what a script or a tunnel reads.
-	callbackURL := fmt.Sprintf("http://%s%s\n", addr, opts.Path)
-	out.push(func() error { _, err := io.WriteString(ios.Out, callbackURL); return err })
-	logf("%s listening on http://%s%s (Ctrl-C to stop)", t.SuccessIcon(), addr, opts.Path)
+	callbackURL := srv.URL() + opts.Path
+	streams.Out.Push(callbackURL)
+	streams.Log.Push(fmt.Sprintf("%s listening on %s (Ctrl-C to stop)", t.SuccessIcon(), callbackURL))
 	if opts.Ready != nil {
-		opts.Ready(addr)
+		opts.Ready(strings.TrimPrefix(srv.URL(), "http://"))
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	shutdown := func() {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-		<-errc
-	}
-	select {
-	case err := <-errc:
+	stopped, err := srv.Wait(ctx, sig, nil)
+	switch stopped {
+	case serve.ByFailure:
 		return cmdutil.Errorf(cmdutil.ExitFailure, "server stopped: %v", err)
-	case <-term:
-		shutdown()
-		logf("callback serve stopped (SIGTERM)")
-		return nil
-	case <-ctx.Done():
-		shutdown()
+	case serve.ByContext:
 		return ctx.Err() // Ctrl-C: root prints "interrupted", exit 130
 	}
+	if err != nil { // a bounded shutdown that went wrong: still a requested stop
+		streams.Log.Push(fmt.Sprintf("warning: shutting down: %v", err))
+	}
+	streams.Log.Push("callback serve stopped (SIGTERM)")
+	return nil
 }
 
-// defaultQueueLen is how many stdout lines may wait for a slow reader
-// before new ones are dropped.
-const defaultQueueLen = 1024
-
-// lineQueue writes stdout lines in order from one goroutine. When the
-// queue is full (stdout not read) a line is dropped instead of making the
-// HTTP handler wait; the log says so once per run of drops, with the count.
-type lineQueue struct {
-	lines chan func() error
-	done  chan struct{}
-	logf  func(format string, a ...any)
-
-	mu      sync.Mutex
-	dropped int // in the current run of drops
-	closed  bool
-}
-
-func newLineQueue(n int, logf func(string, ...any)) *lineQueue {
-	if n <= 0 {
-		n = defaultQueueLen
+// exportLine renders one stdout line the way --json/--jq print it
+// (indented on a terminal), into bytes for the stdout queue.
+func exportLine(e *cmdutil.Exporter, ios *iostreams.IOStreams) func(v any) ([]byte, error) {
+	return func(v any) ([]byte, error) {
+		var buf bytes.Buffer
+		into := *ios // same terminal facts, output into buf
+		into.Out = &buf
+		err := e.Write(context.Background(), &into, v)
+		return buf.Bytes(), err
 	}
-	return &lineQueue{lines: make(chan func() error, n), done: make(chan struct{}), logf: logf}
-}
-
-func (q *lineQueue) push(write func() error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return
-	}
-	select {
-	case q.lines <- write:
-		q.endDrops()
-	default:
-		if q.dropped == 0 {
-			q.logf("warning: stdout is not being read: dropping message lines until it is (the HTTP answers go on)")
-		}
-		q.dropped++
-	}
-}
-
-// endDrops reports how many lines the run of drops that just ended lost.
-func (q *lineQueue) endDrops() {
-	if q.dropped > 0 {
-		q.logf("warning: %d message line(s) dropped because stdout was not read", q.dropped)
-		q.dropped = 0
-	}
-}
-
-func (q *lineQueue) drain() {
-	defer close(q.done)
-	failed := false
-	for write := range q.lines {
-		if err := write(); err != nil && !failed {
-			failed = true
-			q.logf("warning: cannot write to stdout: %v", err)
-		}
-	}
-}
-
-// close lets the lines already queued out, waiting at most a second for a
-// reader that may never come.
-func (q *lineQueue) close() {
-	q.mu.Lock()
-	q.closed = true
-	close(q.lines)
-	q.endDrops()
-	q.mu.Unlock()
-	select {
-	case <-q.done:
-	case <-time.After(time.Second):
-	}
-}
-
-// maxForwardReply bounds what we read back from the forwarded-to app.
-const maxForwardReply = 1 << 20
-
-// forwardMessage POSTs the plaintext to the user's app and returns its answer.
-func forwardMessage(ctx context.Context, client *http.Client, to *url.URL, m *cb.Message) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to.String(), bytes.NewReader(m.Plaintext))
-	if err != nil {
-		return 0, nil, err
-	}
-	if m.Format == cb.FormatJSON {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	} else {
-		req.Header.Set("Content-Type", "application/xml; charset=utf-8")
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("forward to %s: %w", to.Redacted(), err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxForwardReply+1))
-	if err != nil {
-		return res.StatusCode, nil, fmt.Errorf("forward to %s: %w", to.Redacted(), err)
-	}
-	if len(body) > maxForwardReply {
-		return res.StatusCode, nil, errors.New("forward: the app's answer is larger than 1 MiB")
-	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return res.StatusCode, nil, fmt.Errorf("forward to %s: the app answered %s", to.Redacted(), res.Status)
-	}
-	return res.StatusCode, body, nil
 }

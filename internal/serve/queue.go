@@ -39,7 +39,10 @@ type QueueOptions struct {
 	// Len is how many lines may wait; 0 = DefaultQueueLen.
 	Len int
 	// Notice, when set, reports drops somewhere else: a data stream
-	// (JSON lines on stdout) must not get a warning line in it.
+	// (JSON lines on stdout) must not get a warning line in it. It is
+	// called, under the queue's lock, on the first push after a drop with
+	// the lines dropped since its last call (so once per dropped line
+	// while the stream stays blocked), and at Close; Dropped has the total.
 	Notice func(dropped int)
 }
 

@@ -42,6 +42,17 @@ type Handler struct {
 	OnMessage func(ctx context.Context, m *Message) (reply []byte, err error)
 	// OnFailure is told about every rejected request.
 	OnFailure func(r *http.Request, status int, err error)
+	// ReadBody, when set, reads a POST body of at most limit bytes in
+	// place of the handler's own io.ReadAll: a server passes its memory
+	// budget here, so the body is held once and counted. It returns the
+	// body and a release to call once the answer is written, or answers
+	// the request itself (and tells OnFailure) and returns ok false.
+	ReadBody func(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, release func(), ok bool)
+}
+
+// TooLarge is the -40008 error of a body over limit bytes.
+func TooLarge(limit int64) *Error {
+	return errorf(CodeIllegalBuffer, "body larger than %d bytes", limit)
 }
 
 func (h *Handler) now() time.Time {
@@ -104,15 +115,26 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, p Params) {
 	if limit <= 0 {
 		limit = DefaultMaxBody
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.fail(w, r, http.StatusBadRequest, errorf(CodeIllegalBuffer, "body larger than %d bytes", limit))
+	var body []byte
+	if h.ReadBody != nil {
+		b, release, ok := h.ReadBody(w, r, limit)
+		if !ok {
 			return
 		}
-		h.fail(w, r, http.StatusBadRequest, errorf(CodeParse, "cannot read the body: %v", err))
-		return
+		defer release()
+		body = b
+	} else {
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				h.fail(w, r, http.StatusBadRequest, TooLarge(limit))
+				return
+			}
+			h.fail(w, r, http.StatusBadRequest, errorf(CodeParse, "cannot read the body: %v", err))
+			return
+		}
+		body = b
 	}
 	opened, err := h.Crypter.Open(body, p)
 	if err != nil {

@@ -174,6 +174,52 @@ func TestHandlerSurvivesMalformedRequests(t *testing.T) {
 	}
 }
 
+// A server's ReadBody reads the body in place of the handler (once, within
+// its budget), gets the cap, is released only after the answer is written,
+// and may answer the request itself. The handler checks the query first:
+// a POST without a signature is refused unread.
+func TestHandlerReadBodyHook(t *testing.T) {
+	c, v := vectorCrypter(t)
+	h, rec := newTestHandler(t, c, "")
+	var calls []int64
+	released := 0
+	answered := false
+	h.ReadBody = func(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, func(), bool) {
+		calls = append(calls, limit)
+		if r.Header.Get("X-Refuse") != "" {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return nil, func() {}, false
+		}
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, func() { answered = w.(*httptest.ResponseRecorder).Code != 0; released++ }, true
+	}
+	body, _ := RequestBody(FormatXML, "", "", v.Encrypt)
+	post := func(q string, refuse bool) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/?"+q, strings.NewReader(string(body)))
+		if refuse {
+			req.Header.Set("X-Refuse", "1")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	if w := post(query(Params{v.MsgSignature, v.Timestamp, v.Nonce}, ""), false); w.Code != 200 || len(rec.messages) != 1 {
+		t.Fatalf("through ReadBody: %d, %d messages", w.Code, len(rec.messages))
+	}
+	if len(calls) != 1 || calls[0] != 64<<10 || released != 1 || !answered {
+		t.Fatalf("ReadBody calls %v, released %d, after the answer %v", calls, released, answered)
+	}
+	if w := post(query(Params{v.MsgSignature, v.Timestamp, v.Nonce}, ""), true); w.Code != 503 || len(rec.messages) != 1 {
+		t.Fatalf("ReadBody answered 503 itself: got %d, %d messages", w.Code, len(rec.messages))
+	}
+	if w := post("", false); w.Code != 400 || len(calls) != 2 {
+		t.Fatalf("no signature: %d, ReadBody called %d times (want it not called)", w.Code, len(calls))
+	}
+}
+
 // FuzzHandler throws arbitrary queries and bodies at the handler: it must
 // answer, never panic, and never accept an unsigned message.
 func FuzzHandler(f *testing.F) {
