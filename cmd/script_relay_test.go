@@ -9,6 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/relay"
@@ -52,13 +53,16 @@ func relayStart(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	srv := relay.New(relay.Options{Clients: clients, Upstream: up, Audit: audit,
 		Identity: relay.Identity{CorpID: creds.CorpID, AgentID: creds.AgentID}})
-	base, err := srv.Start("127.0.0.1:0", nil)
+	server, err := serve.Listen(serve.Config{Addr: "127.0.0.1:0", Handler: srv.Handler()})
 	ts.Check(err)
+	server.Start()
 	ts.Defer(func() {
-		_ = srv.Close()
+		_ = server.Shutdown()
+		srv.CloseAudit(time.Second)
 		_ = audit.Close()
 		f.Close()
 	})
+	base := server.URL()
 	if !strings.HasPrefix(base, "http://127.0.0.1:") {
 		ts.Fatalf("relay-start: base URL %s", base)
 	}

@@ -11,6 +11,9 @@
 // access_token injection. It prints a markdown table on stdout. Everything
 // listens on 127.0.0.1, every phase has a fixed request count, and
 // -timeout bounds the whole run. Exit status 1 when a request fails.
+//
+// ./stress runs a wwcli binary's relay as its own process under hostile
+// load (logs nobody reads, large bodies) and reports stalls and memory.
 package main
 
 import (
@@ -26,6 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/relay"
@@ -144,11 +148,12 @@ func startRelay(ctx context.Context, sbURL string) (string, func(), error) {
 	}
 	srv := relay.New(relay.Options{Clients: clients, Upstream: up, Audit: io.Discard,
 		Identity: relay.Identity{CorpID: creds.CorpID, AgentID: creds.AgentID}})
-	base, err := srv.Start("127.0.0.1:0", nil)
+	server, err := serve.Listen(serve.Config{Addr: "127.0.0.1:0", Handler: srv.Handler()})
 	if err != nil {
 		return "", nil, err
 	}
-	return base, func() { _ = srv.Close(); f.Close(); _ = os.RemoveAll(dir) }, nil
+	server.Start()
+	return server.URL(), func() { _ = server.Shutdown(); srv.CloseAudit(time.Second); f.Close(); _ = os.RemoveAll(dir) }, nil
 }
 
 // directToken is a token for the direct phase, fetched once.

@@ -6,16 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
-	"os/signal"
+	"runtime/debug"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/cmd/shared"
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	wwrelay "github.com/wwcli/wwcli/pkg/relay"
@@ -24,26 +23,40 @@ import (
 // Options of `wwcli relay`: only what run needs.
 type Options struct {
 	IO *iostreams.IOStreams
-	// Terminated delivers SIGTERM (tests send their own); stop releases it.
-	Terminated func() (sig <-chan os.Signal, stop func())
-	// Hangup delivers SIGHUP: reload the clients file.
-	Hangup func() (sig <-chan os.Signal, stop func())
+	// Signals delivers SIGTERM and SIGHUP (tests send their own); stop
+	// releases them.
+	Signals func() (sig serve.Signals, stop func())
 	// Upstream resolves the relay's own credentials and reaches WeCom.
 	Upstream func(ctx context.Context, in cmdutil.CredInput) (wwrelay.Upstream, wwrelay.Identity, error)
+	// MemoryLimit sets the process's soft memory limit for a body budget
+	// of budget bytes (tests leave the process alone).
+	MemoryLimit func(budget int64)
 
-	Addr           string
-	Clients        string
-	TLSCert        string
-	TLSKey         string
-	InsecureListen bool
-	AuditLog       string
-	MaxBody        int64
-	Creds          cmdutil.CredInput
+	Serve       shared.ServeFlags
+	Clients     string
+	TLSCert     string
+	TLSKey      string
+	AuditLog    string
+	MaxBody     int64
+	MaxInFlight int64
+	Creds       cmdutil.CredInput
 }
+
+// shutdownTimeout bounds the wait for requests in flight at SIGTERM: one
+// WeCom round trip, so a POST that may act is answered, not cut.
+const shutdownTimeout = 10 * time.Second
+
+// readTimeout bounds a whole request: a 20 MB upload over a slow runner link.
+const readTimeout = 2 * time.Minute
+
+// flushWait bounds the wait for a log reader at exit: one that never
+// reads must not keep the relay from stopping.
+const flushWait = 2 * time.Second
 
 // NewCmd builds `wwcli relay`. runF replaces the run function in tests.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Terminated: notifyTerm, Hangup: notifyHup, Upstream: upstream(f)}
+	opts := &Options{IO: f.IO, Signals: func() (serve.Signals, func()) { return serve.Notify(true) },
+		Upstream: upstream(f), MemoryLimit: softMemoryLimit}
 	cmd := &cobra.Command{
 		Use:   "relay --clients FILE [--addr ADDR] [--tls-cert F --tls-key F]",
 		Short: "Serve an authenticated relay to the WeCom API for CI runners",
@@ -53,17 +66,22 @@ without holding the app secret (WeCom answers 60020 to untrusted IPs).
 
 Clients send 'Authorization: Bearer TOKEN'; the relay checks the token
 against the SHA-256 hashes in the clients FILE, the client's path
-allow-list, read-only flag and rate, strips any access_token, adds its own
-(cached, refetched on 40014/42001) and passes WeCom's answer through.
-gettoken and the other token endpoints are never relayed. jsapi_tickets are
-served from the relay's cache. An audit log (JSON lines: client, method,
-path, status, errcode, latency; never tokens, query values or bodies) goes
-to stderr or --audit-log.
+allow-list, read-only flag and rate, strips any access_token (and debug,
+unless the client may send it), adds its own (cached, refetched on
+40014/42001) and passes WeCom's answer through. gettoken and the other
+token endpoints are never relayed. jsapi_tickets are served from the
+relay's cache. An audit log (JSON lines: client, method, path, status,
+errcode, latency; never tokens, query values or bodies) goes to stderr or
+--audit-log.
 
 The relay's own credentials come from the usual sources (profile, env
 WWCLI_CORP_ID/WWCLI_SECRET, --secret-file, --sandbox). Plain HTTP listens
-only on loopback unless --insecure-listen. The first stdout line is the
-base URL. Stop with Ctrl-C (exit 130) or SIGTERM (exit 0).
+only on loopback unless --insecure-listen; with --tls-cert any address
+will do. Requests must name the relay by an IP, localhost or its --addr
+host: add --allow-host NAME for the DNS name clients use. The clients
+file, the TLS key and the audit log must be files no other local user can
+write. The first stdout line is the base URL. Stop with Ctrl-C (exit 130)
+or SIGTERM (exit 0).
 
 Clients run any wwcli command with WWCLI_RELAY=URL and WWCLI_RELAY_TOKEN
 (or --relay-token-file). SIGHUP reloads the clients FILE (to add or revoke
@@ -82,13 +100,13 @@ a client). See docs/relay.md.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free port)")
+	shared.AddServeFlags(cmd, &opts.Serve, "127.0.0.1:0", "plain HTTP would carry client tokens in clear; not needed with --tls-cert")
 	fl.StringVar(&opts.Clients, "clients", "", "JSON `FILE` of clients: name, token_sha256, paths, ...")
 	fl.StringVar(&opts.TLSCert, "tls-cert", "", "serve HTTPS with the certificate in `FILE` (PEM)")
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "the private key of --tls-cert, in `FILE` (PEM)")
-	fl.BoolVar(&opts.InsecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
 	fl.StringVar(&opts.AuditLog, "audit-log", "", "append the audit log to `FILE` instead of stderr")
-	fl.Int64Var(&opts.MaxBody, "max-body", wwrelay.DefaultMaxBody, "largest request body in `BYTES`")
+	fl.Int64Var(&opts.MaxBody, "max-body", wwrelay.DefaultMaxBody, "largest upload body in `BYTES` (media/upload and the other multipart uploads; other bodies: 2 MiB)")
+	fl.Int64Var(&opts.MaxInFlight, "max-in-flight", serve.DefaultBudget, "`BYTES` of request bodies held at once by all requests; beyond, HTTP 503")
 	shared.AddCredFlags(cmd, &opts.Creds, "the relayed app's AgentId")
 	return cmd
 }
@@ -119,17 +137,24 @@ func upstream(f *cmdutil.Factory) func(ctx context.Context, in cmdutil.CredInput
 	}
 }
 
-// notifyTerm delivers the process's SIGTERM (systemd stop, docker stop).
-func notifyTerm() (<-chan os.Signal, func()) { return notify(syscall.SIGTERM) }
-
-// notifyHup delivers SIGHUP (systemctl reload, kill -HUP).
-func notifyHup() (<-chan os.Signal, func()) { return notify(syscall.SIGHUP) }
-
-func notify(sig os.Signal) (<-chan os.Signal, func()) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, sig)
-	return ch, func() { signal.Stop(ch) }
+// softMemoryLimit lets the garbage collector work harder as the heap nears
+// the body budget plus room for connections, so that memory finished
+// bodies gave back is reused instead of the heap growing to twice what is
+// live (40 × 20 MB bodies: 157 MB peak without a limit, 117 MB with it;
+// see bench/relay-load/stress). GOMEMLIMIT, when set, is the user's
+// choice and wins.
+func softMemoryLimit(budget int64) {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
+		return
+	}
+	debug.SetMemoryLimit(memoryLimitFor(budget))
 }
+
+// memoryLimitFor is the soft limit for a body budget: the budget plus
+// 32 MiB for everything else (1,000 connections at once peak near 80 MB of
+// resident memory in all). The limit is soft: above it the collector runs
+// more often; nothing fails.
+func memoryLimitFor(budget int64) int64 { return budget + 32<<20 }
 
 func run(ctx context.Context, o *Options) error {
 	if ctx == nil {
@@ -139,112 +164,169 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
-	if err := wwrelay.CheckListen(o.Addr, tlsConfig != nil, o.InsecureListen); err != nil {
-		if errors.Is(err, wwrelay.ErrPlainHTTPNotLoopback) {
-			return cmdutil.FlagErrorf("--addr %s: %v.\n  serve HTTPS with --tls-cert/--tls-key, listen on 127.0.0.1 behind a TLS proxy, or pass --insecure-listen", o.Addr, err)
-		}
-		return cmdutil.FlagErrorf("%v", err)
+	cfg := serve.Config{
+		Addr:       o.Serve.Addr,
+		Public:     tlsConfig != nil || o.Serve.InsecureListen,
+		Why:        "plain HTTP would carry client tokens in clear",
+		OptOut:     "--insecure-listen",
+		AllowHosts: o.Serve.AllowHosts,
+		// every request needs a client token, so --allow-host * may turn
+		// the Host check off (behind a proxy that rewrites Host)
+		Authenticated: true,
+		TLS:           tlsConfig,
+
+		ReadTimeout:     readTimeout,
+		IdleTimeout:     readTimeout,
+		ShutdownTimeout: shutdownTimeout,
+	}
+	if _, err := serve.Check(cfg); err != nil {
+		return listenError(err)
 	}
 	if o.MaxBody <= 0 {
 		return cmdutil.FlagErrorf("--max-body must be positive, e.g. --max-body %d", wwrelay.DefaultMaxBody)
 	}
+	if o.MaxInFlight < o.MaxBody {
+		return cmdutil.FlagErrorf("--max-in-flight %d is below --max-body %d, so no upload would fit: raise --max-in-flight or lower --max-body", o.MaxInFlight, o.MaxBody)
+	}
 	clients, err := loadClients(o.Clients)
 	if err != nil {
 		return err
 	}
-	audit, closeAudit, err := openAudit(o)
+	// stderr and the audit log are written through queues, so a reader who
+	// stops reading never holds up an answer (docs/relay.md, threat model).
+	stderr, audit, closeLogs, err := openLogs(o)
 	if err != nil {
 		return err
 	}
-	defer closeAudit()
+	defer closeLogs()
 	up, id, err := o.Upstream(ctx, o.Creds)
 	if err != nil {
 		return err
 	}
-	srv := wwrelay.New(wwrelay.Options{Clients: clients, Upstream: up, Identity: id, MaxBody: o.MaxBody, Audit: audit,
-		ErrorLog: o.IO.ErrOut})
-	term, stopTerm := o.Terminated()
-	defer stopTerm()
-	hup, stopHup := o.Hangup()
-	defer stopHup()
-	base, err := srv.Start(o.Addr, tlsConfig)
+	o.MemoryLimit(o.MaxInFlight)
+	srv := wwrelay.New(wwrelay.Options{Clients: clients, Upstream: up, Identity: id, MaxBody: o.MaxBody,
+		Budget: serve.NewBudget(o.MaxInFlight), Audit: audit})
+	cfg.Handler = srv.Handler()
+	cfg.HostRefused = srv.HostRefused
+	cfg.ErrorLog = prefixed{stderr, "relay: "}
+	sig, stopSignals := o.Signals()
+	defer stopSignals()
+	server, err := serve.Listen(cfg)
 	if err != nil {
-		return listenError(o.Addr, err)
+		return listenError(err)
 	}
-	if _, err := fmt.Fprintln(o.IO.Out, base); err != nil {
-		_ = srv.Close()
+	if _, err := fmt.Fprintln(o.IO.Out, server.URL()); err != nil {
+		_ = server.Shutdown()
 		return err
 	}
-	if o.InsecureListen && tlsConfig == nil {
-		fmt.Fprintf(o.IO.ErrOut, "warning: --insecure-listen: plain HTTP on %s; client tokens travel in clear\n", o.Addr)
+	if o.Serve.InsecureListen && tlsConfig == nil {
+		stderr.Push(fmt.Sprintf("warning: --insecure-listen: plain HTTP on %s; client tokens travel in clear", o.Serve.Addr))
 	}
-	fmt.Fprintf(o.IO.ErrOut, "relay on %s for corp %s (%d clients: %s); Ctrl-C to stop\n",
-		base, id.CorpID, len(clients.Names()), strings.Join(clients.Names(), ", "))
-	serving := true
-	for serving {
-		select {
-		case <-ctx.Done():
-			serving = false
-		case <-term:
-			serving = false
-		case <-hup:
-			reload(o, srv)
+	stderr.Push(fmt.Sprintf("relay on %s for corp %s (%d clients: %s); Ctrl-C to stop",
+		server.URL(), id.CorpID, len(clients.Names()), strings.Join(clients.Names(), ", ")))
+	// A reload runs off the signal loop: a clients file that hangs (a
+	// FIFO, a dead network file system) can never keep SIGTERM out.
+	reload := func() {
+		next, err := loadClients(o.Clients)
+		if err != nil {
+			stderr.Push(fmt.Sprintf("relay: reload failed, keeping the clients in use: %v", err))
+			return
 		}
+		srv.Reload(next)
+		stderr.Push(fmt.Sprintf("relay: reloaded %s: %d clients: %s", o.Clients, len(next.Names()), strings.Join(next.Names(), ", ")))
 	}
-	if err := srv.Close(); err != nil {
+	stopped, err := server.Wait(ctx, sig, reload)
+	switch {
+	case stopped == serve.ByFailure:
+		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("the relay stopped serving: %w", err))
+	case err != nil:
 		return cmdutil.WithCode(cmdutil.ExitFailure, fmt.Errorf("stopping the relay: %w", err))
-	}
-	if ctx.Err() != nil {
+	case stopped == serve.ByContext:
 		return ctx.Err()
 	}
-	fmt.Fprintln(o.IO.ErrOut, "relay stopped")
+	stderr.Push("relay stopped")
 	return nil
 }
 
-// reload reads the clients file again (SIGHUP); a file that does not
-// parse leaves the clients in use, so a typo never locks everyone out.
-func reload(o *Options, srv *wwrelay.Server) {
-	clients, err := loadClients(o.Clients)
-	if err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "relay: reload failed, keeping the clients in use: %v\n", err)
-		return
+// listenError gives a refused or failed listen its exit code, naming TLS
+// as the other way to a public address.
+func listenError(err error) error {
+	var notLoopback *serve.NotLoopbackError
+	if errors.As(err, &notLoopback) {
+		err = fmt.Errorf("%w\n  or serve HTTPS with --tls-cert FILE --tls-key FILE (or listen on 127.0.0.1 behind a TLS proxy)", err)
 	}
-	srv.Reload(clients)
-	fmt.Fprintf(o.IO.ErrOut, "relay: reloaded %s: %d clients: %s\n", o.Clients, len(clients.Names()), strings.Join(clients.Names(), ", "))
+	return shared.ServeError(err)
 }
 
 func loadClients(path string) (*wwrelay.Clients, error) {
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, cmdutil.Errorf(cmdutil.ExitUsage, "--clients: %v", err)
-	}
-	defer file.Close()
-	clients, err := wwrelay.ParseClients(file)
+	clients, err := wwrelay.LoadClients(path)
 	if err != nil {
 		return nil, cmdutil.Errorf(cmdutil.ExitUsage, "--clients %s: %v", path, err)
 	}
 	return clients, nil
 }
 
-// openAudit is --audit-log (appended, 0600) or stderr.
-func openAudit(o *Options) (io.Writer, func(), error) {
+// openLogs starts the queue for stderr and the audit log's: stderr itself
+// (one queue, so lines stay in order) or --audit-log, whose drops are
+// reported on stderr to keep the file JSON lines only. closeLogs lets the
+// queued lines out, waiting a bounded time for a reader.
+func openLogs(o *Options) (stderr, audit *serve.LineQueue, closeLogs func(), err error) {
 	if o.AuditLog == "" {
-		return o.IO.ErrOut, func() {}, nil
+		stderr = serve.NewLineQueue(o.IO.ErrOut, serve.QueueOptions{Name: "stderr (the audit log)"})
+		return stderr, stderr, func() { stderr.Close(flushWait) }, nil
 	}
-	file, err := os.OpenFile(o.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	file, err := wwrelay.OpenAuditLog(o.AuditLog)
 	if err != nil {
-		return nil, nil, cmdutil.Errorf(cmdutil.ExitFailure, "--audit-log: %v", err)
+		return nil, nil, nil, cmdutil.Errorf(cmdutil.ExitUsage, "--audit-log %s: %v", o.AuditLog, err)
 	}
-	return file, func() { _ = file.Close() }, nil
+	stderr = serve.NewLineQueue(o.IO.ErrOut, serve.QueueOptions{Name: "stderr"})
+	drops := &dropReport{stderr: stderr, path: o.AuditLog, now: time.Now}
+	audit = serve.NewLineQueue(file, serve.QueueOptions{Name: "the audit log", Notice: drops.notice})
+	return stderr, audit, func() {
+		audit.Close(flushWait)
+		drops.flush()
+		_ = file.Close()
+		stderr.Close(flushWait)
+	}, nil
 }
 
-// listenError names the fix for the usual reasons a listen fails.
-func listenError(addr string, err error) error {
-	switch {
-	case errors.Is(err, syscall.EADDRINUSE):
-		return cmdutil.Errorf(cmdutil.ExitFailure, "%s is already in use: stop what listens there, or pick another --addr", addr)
-	case errors.Is(err, fs.ErrPermission):
-		return cmdutil.Errorf(cmdutil.ExitFailure, "no permission to listen on %s (ports below 1024 need privileges)", addr)
+// dropReport tells stderr of the audit lines the --audit-log file did not
+// take in time (a hung network file system). The queue's Notice comes at
+// every line dropped while the file is stuck, so this speaks at most once
+// a minute, and once more at exit: a stuck file must not flood stderr.
+// Its methods are called one at a time (under the queue's lock, then at
+// exit).
+type dropReport struct {
+	stderr     *serve.LineQueue
+	path       string
+	now        func() time.Time
+	unreported int
+	last       time.Time
+}
+
+func (d *dropReport) notice(n int) {
+	d.unreported += n
+	if t := d.now(); d.last.IsZero() || t.Sub(d.last) >= time.Minute {
+		d.flush()
+		d.last = t
 	}
-	return cmdutil.WithCode(cmdutil.ExitFailure, err)
+}
+
+func (d *dropReport) flush() {
+	if d.unreported > 0 {
+		d.stderr.Push(fmt.Sprintf("warning: %d audit line(s) dropped because %s was not written in time", d.unreported, d.path))
+		d.unreported = 0
+	}
+}
+
+// prefixed writes net/http's own complaints (TLS handshakes) to the
+// stderr queue, marked as the relay's.
+type prefixed struct {
+	q      *serve.LineQueue
+	prefix string
+}
+
+func (p prefixed) Write(b []byte) (int, error) {
+	p.q.Push(p.prefix + strings.TrimRight(string(b), "\n"))
+	return len(b), nil
 }

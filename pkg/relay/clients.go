@@ -17,6 +17,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/wwcli/wwcli/pkg/safedir"
 )
 
 // DefaultRatePerMinute is a client's rate when the clients file names none.
@@ -35,6 +37,10 @@ type ClientConfig struct {
 	// RatePerMinute is the sustained rate; a client may burst a tenth of
 	// it (at least 1) at once. 0 = DefaultRatePerMinute.
 	RatePerMinute int `json:"rate_per_minute"`
+	// Debug lets the client pass WeCom's debug=1. Off by default: WeCom
+	// allows an app 5 debug calls a minute, so one client could use them
+	// up for every other.
+	Debug bool `json:"debug"`
 }
 
 // Client is a checked client: its token hash decoded, its patterns valid.
@@ -48,10 +54,23 @@ type Clients struct {
 	list []*Client
 }
 
+// LoadClients reads the clients file at path. Whoever can write it picks
+// the tokens that get in, so it must be a regular file no other local user
+// could have written (safedir.ReadTrusted: owner, mode, directory chain).
+// The open never blocks, so a FIFO planted at path cannot hang a reload.
+func LoadClients(path string) (*Clients, error) {
+	data, err := safedir.ReadTrusted(path, maxClientsFile)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClients(bytes.NewReader(data))
+}
+
 // ParseClients reads a clients file: {"clients":[{"name":"ci",
 // "token_sha256":"<hex>","paths":["/cgi-bin/*"],"read_only":false,
-// "rate_per_minute":600}]}. Unknown fields are refused, so a plain
-// "token" (a secret on disk) or a misspelt option is an error, not ignored.
+// "rate_per_minute":600,"debug":false}]}. Unknown fields are refused, so
+// a plain "token" (a secret on disk) or a misspelt option is an error,
+// not ignored.
 func ParseClients(r io.Reader) (*Clients, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxClientsFile+1))
 	if err != nil {

@@ -24,6 +24,16 @@ func TestParseClients(t *testing.T) {
 	if _, ok := cs.Authenticate(hashA); ok {
 		t.Fatal("the hash itself authenticated")
 	}
+	if c.Debug {
+		t.Fatal(`debug is on without "debug": true`)
+	}
+	cs, err = ParseClients(strings.NewReader(`{"clients":[{"name":"dev","token_sha256":"` + hashA + `","paths":["/cgi-bin/*"],"debug":true}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := cs.Authenticate("ci-token-0123456789abcdef"); !c.Debug {
+		t.Fatal(`"debug": true not parsed`)
+	}
 }
 
 func TestParseClientsRefusals(t *testing.T) {
@@ -40,6 +50,7 @@ func TestParseClientsRefusals(t *testing.T) {
 		"relative path":  {client(`"name":"ci","token_sha256":"` + hashA + `","paths":["cgi-bin/*"]`), "must start with /"},
 		"bad pattern":    {client(`"name":"ci","token_sha256":"` + hashA + `","paths":["/cgi-bin/["]`), "syntax error"},
 		"negative rate":  {client(ok + `,"rate_per_minute":-1`), "rate_per_minute"},
+		"debug as text":  {client(ok + `,"debug":"yes"`), "not a clients file"},
 		"two values":     {client(ok) + `{}`, "more than one JSON value"},
 		"duplicate name": {`{"clients":[{` + ok + `},{"name":"ci","token_sha256":"` + strings.Repeat("0", 64) + `","paths":["/x"]}]}`, "appears twice"},
 		"same hash":      {`{"clients":[{` + ok + `},{"name":"cd","token_sha256":"` + hashA + `","paths":["/x"]}]}`, "same token hash"},
@@ -132,30 +143,6 @@ func TestBucket(t *testing.T) {
 	}
 	if ok, _ := b.take(later); ok {
 		t.Fatal("the bucket grew past its burst")
-	}
-}
-
-func TestCheckListen(t *testing.T) {
-	for _, tc := range []struct {
-		addr           string
-		tls, insecure  bool
-		wantErr, plain bool
-	}{
-		{"127.0.0.1:0", false, false, false, false},
-		{"[::1]:8400", false, false, false, false},
-		{"localhost:8400", false, false, false, false},
-		{"0.0.0.0:8400", false, false, true, true},
-		{"10.0.0.5:8400", false, false, true, true},
-		{"0.0.0.0:8400", true, false, false, false},
-		{"0.0.0.0:8400", false, true, false, false},
-		{":8400", true, false, true, false},
-		{"127.0.0.1", false, false, true, false},
-		{"127.0.0.1:99999", false, false, true, false},
-	} {
-		err := CheckListen(tc.addr, tc.tls, tc.insecure)
-		if (err != nil) != tc.wantErr || errors.Is(err, ErrPlainHTTPNotLoopback) != tc.plain {
-			t.Errorf("CheckListen(%q, tls=%v, insecure=%v) = %v", tc.addr, tc.tls, tc.insecure, err)
-		}
 	}
 }
 

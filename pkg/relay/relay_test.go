@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/relay"
@@ -42,15 +43,22 @@ func clientsJSON() string {
  {"name":"slow","token_sha256":"` + relay.HashToken(slowTok) + `","paths":["/cgi-bin/user/*"],"rate_per_minute":6}]}`
 }
 
-// syncBuffer is the audit log of concurrent requests.
+// syncBuffer is the audit log of concurrent requests. Lines reach it
+// through the relay's queue, after the answer: waitLines waits for them.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{} // closed (and replaced) at every write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.wrote == nil {
+		b.wrote = make(chan struct{})
+	}
+	close(b.wrote)
+	b.wrote = make(chan struct{})
 	return b.buf.Write(p)
 }
 
@@ -58,6 +66,30 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// waitLines waits (10 s at most) until the buffer holds n lines, and
+// returns them.
+func (b *syncBuffer) waitLines(t *testing.T, n int) []string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		b.mu.Lock()
+		text := b.buf.String()
+		if b.wrote == nil {
+			b.wrote = make(chan struct{})
+		}
+		wrote := b.wrote
+		b.mu.Unlock()
+		if lines := strings.Split(strings.TrimSpace(text), "\n"); text != "" && len(lines) >= n {
+			return lines
+		}
+		select {
+		case <-wrote:
+		case <-deadline:
+			t.Fatalf("waited 10 s for %d lines, have:\n%s", n, text)
+		}
+	}
 }
 
 // fakeClock is the relay's clock (rate limits), moved by the test.
@@ -84,6 +116,7 @@ type harness struct {
 	url   string // the relay
 	audit *syncBuffer
 	clock *fakeClock
+	srv   *relay.Server
 	hc    *http.Client
 }
 
@@ -115,12 +148,21 @@ func start(t *testing.T, mod func(*relay.Options)) *harness {
 		mod(&opts)
 	}
 	srv := relay.New(opts)
-	base, err := srv.Start("127.0.0.1:0", nil)
+	base := serveRelay(t, srv, nil)
+	return &harness{sb: sb, sbURL: sbURL, url: base, audit: audit, clock: clock, srv: srv, hc: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// serveRelay serves srv on 127.0.0.1 through the server foundation, as
+// `wwcli relay` does, until the test ends; it returns the base URL.
+func serveRelay(t *testing.T, srv *relay.Server, tlsConfig *tls.Config) string {
+	t.Helper()
+	s, err := serve.Listen(serve.Config{Addr: "127.0.0.1:0", TLS: tlsConfig, Handler: srv.Handler()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return &harness{sb: sb, sbURL: sbURL, url: base, audit: audit, clock: clock, hc: &http.Client{Timeout: 10 * time.Second}}
+	s.Start()
+	t.Cleanup(func() { _ = s.Shutdown(); srv.CloseAudit(time.Second) })
+	return s.URL()
 }
 
 type answer struct {
@@ -419,10 +461,9 @@ func TestAuditLogNamesNoSecret(t *testing.T) {
 	h.get(t, "/cgi-bin/gettoken?corpid=ww1&corpsecret=topsecret", ciToken)
 	h.do(t, http.MethodGet, "/cgi-bin/user/get?userid=zhangsan", "Bearer wrong-token-value", "", nil)
 	h.get(t, "/cgi-bin/get_jsapi_ticket", ciToken)
-	log := h.audit.String()
-	lines := strings.Split(strings.TrimSpace(log), "\n")
+	lines := h.audit.waitLines(t, 5)
 	if len(lines) != 5 {
-		t.Fatalf("%d audit lines, want 5:\n%s", len(lines), log)
+		t.Fatalf("%d audit lines, want 5:\n%s", len(lines), h.audit)
 	}
 	var e relay.AuditEntry
 	if err := json.Unmarshal([]byte(lines[1]), &e); err != nil {
@@ -437,7 +478,8 @@ func TestAuditLogNamesNoSecret(t *testing.T) {
 	}
 	// The relay's access_token and ticket (read from the sandbox's answers).
 	ticket := h.get(t, "/cgi-bin/get_jsapi_ticket", ciToken).json["ticket"].(string)
-	log = h.audit.String()
+	h.audit.waitLines(t, 6)
+	log := h.audit.String()
 	for _, secret := range []string{ciToken, "wrong-token-value", "client-sent-token", "topsecret", sandbox.DemoAppSecret,
 		"zhangsan", "hi", ticket, relay.HashToken(ciToken), "Bearer"} {
 		if strings.Contains(log, secret) {
@@ -489,11 +531,7 @@ func TestTLS(t *testing.T) {
 	// a second relay, with TLS, in front of the same upstream as h
 	up := upstreamOf(t, h)
 	srv := relay.New(relay.Options{Clients: clients, Upstream: up, Identity: relay.Identity{CorpID: sandbox.DemoCorpID}})
-	base, err := srv.Start("127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	base := serveRelay(t, srv, cfg)
 	if !strings.HasPrefix(base, "https://127.0.0.1:") {
 		t.Fatalf("base URL %s", base)
 	}
@@ -586,12 +624,7 @@ func TestReloadRevokesAndAdds(t *testing.T) {
 	// a relay of its own in front of h's sandbox, so the test holds the *Server
 	clients, _ := relay.ParseClients(strings.NewReader(clientsJSON()))
 	srv := relay.New(relay.Options{Clients: clients, Upstream: upstreamOf(t, h), Now: h.clock.Now})
-	base, err := srv.Start("127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	h.url = base
+	h.url = serveRelay(t, srv, nil)
 	if a := h.get(t, "/cgi-bin/user/get?userid=zhangsan", slowTok); a.status != 200 {
 		t.Fatalf("before reload: %s", a.body)
 	}
@@ -643,7 +676,7 @@ func TestConcurrentClientsShareOneToken(t *testing.T) {
 	if got := h.sb.Count("/cgi-bin/gettoken"); got != 1 {
 		t.Fatalf("gettoken %d times for %d concurrent calls, want 1", got, n)
 	}
-	lines := strings.Split(strings.TrimSpace(h.audit.String()), "\n")
+	lines := h.audit.waitLines(t, n)
 	if len(lines) != n {
 		t.Fatalf("%d audit lines, want %d", len(lines), n)
 	}

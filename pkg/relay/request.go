@@ -39,11 +39,13 @@ func ParseBearer(header string) (string, error) {
 }
 
 // ErrUncleanPath is a request path that is not in canonical form.
-var ErrUncleanPath = errors.New("the path must be clean (no //, /./, /../, trailing / or escapes): e.g. /cgi-bin/user/get")
+var ErrUncleanPath = errors.New("the path must be clean (letters, digits, _ . - and single /; no /./, /../, trailing / or escapes): e.g. /cgi-bin/user/get")
 
 // CheckPath accepts only canonical API paths: absolute, path.Clean'ed,
 // without a trailing slash and without percent-escapes (rawPath), so
-// that the allow-list and the deny-list see the path WeCom will see.
+// that the allow-list and the deny-list see the path WeCom will see; and
+// made of the characters WeCom's paths use ([A-Za-z0-9_./-]), so that no
+// path brings a shell or terminal metacharacter anywhere.
 func CheckPath(p, rawPath string) (string, error) {
 	if rawPath != "" && rawPath != p {
 		return "", ErrUncleanPath
@@ -52,7 +54,7 @@ func CheckPath(p, rawPath string) (string, error) {
 		return "", ErrUncleanPath
 	}
 	for i := 0; i < len(p); i++ {
-		if p[i] < 0x21 || p[i] >= 0x7f || p[i] == '%' || p[i] == '\\' {
+		if c := p[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-' || c == '/') {
 			return "", ErrUncleanPath
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -30,12 +31,13 @@ func (u *recordingUpstream) Ticket(context.Context, wecom.TicketKind) (string, i
 // FuzzServe: whatever the method, target and Authorization header, only
 // an authenticated client reaches WeCom, only on a canonical path its
 // allow-list names and that is no token endpoint, never with a client's
-// access_token, and every answer is JSON.
+// access_token or debug (in any case), and every answer is JSON.
 func FuzzServe(f *testing.F) {
 	for _, s := range [][3]string{
 		{"GET", "/cgi-bin/user/get?userid=zhangsan", "Bearer ci-token-0123456789abcdef"},
 		{"GET", "/cgi-bin/gettoken?corpid=a&corpsecret=b", "Bearer ci-token-0123456789abcdef"},
 		{"POST", "/cgi-bin/message/send?access_token=mine", "Bearer ci-token-0123456789abcdef"},
+		{"GET", "/cgi-bin/user/get?Access_Token=mine&DEBUG=1&access%5Ftoken=x", "Bearer ci-token-0123456789abcdef"},
 		{"GET", "/cgi-bin//GETTOKEN", "bearer ci-token-0123456789abcdef"},
 		{"GET", "/cgi-bin/get_jsapi_ticket", "Basic x"},
 		{"DELETE", "/_relay/whoami", "Bearer ci-token-0123456789abcdef"},
@@ -53,6 +55,7 @@ func FuzzServe(f *testing.F) {
 		}
 		up := &recordingUpstream{}
 		s := New(Options{Clients: clients, Upstream: up, Audit: io.Discard})
+		defer s.CloseAudit(time.Second)
 		req := &http.Request{Method: method, URL: u, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(nil)),
 			RemoteAddr: "127.0.0.1:1", Host: "relay"}
 		if auth != "" {
@@ -74,8 +77,10 @@ func FuzzServe(f *testing.F) {
 			t.Fatalf("%s %s reached WeCom", method, target)
 		}
 		for _, c := range up.calls {
-			if c.Query.Has("access_token") {
-				t.Fatalf("%s %s: the client's access_token went on", method, target)
+			for name := range c.Query {
+				if strings.EqualFold(name, "access_token") || strings.EqualFold(name, "debug") {
+					t.Fatalf("%s %s: the client's %s went on", method, target, name)
+				}
 			}
 		}
 	})

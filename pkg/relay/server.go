@@ -3,27 +3,22 @@ package relay
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
-
-// DefaultMaxBody caps a request body: WeCom takes files up to 20 MB in
-// media/upload (DOC 96484), plus room
-// for the multipart headers.
-const DefaultMaxBody = 20<<20 + 64<<10
 
 // WhoamiPath answers an authenticated client with its name and the corp
 // and agent id the relay calls for (no secret): wwcli in relay mode reads
@@ -53,6 +48,13 @@ const MaxDownload = 20<<20 + 64<<10
 // downloadPaths answer a file (DOC 96486; media/get/jssdk for JS-SDK voice).
 var downloadPaths = map[string]bool{"/cgi-bin/media/get": true, "/cgi-bin/media/get/jssdk": true}
 
+// DefaultMaxUpstream is how many calls to WeCom the relay makes at once:
+// as many as the upstream connections it keeps open, so that 1,000
+// clients at once reuse them instead of each costing a new connection
+// (and its memory); at WeCom's usual 50-100 ms that is over 600 calls a
+// second, more than WeCom allows a corp.
+const DefaultMaxUpstream = 64
+
 // Identity is what the relay tells clients about the app it calls for.
 type Identity struct {
 	CorpID  string `json:"corp_id"`
@@ -64,23 +66,35 @@ type Options struct {
 	Clients  *Clients
 	Upstream Upstream
 	Identity Identity
-	MaxBody  int64            // 0 = DefaultMaxBody
-	Audit    io.Writer        // JSON lines; nil = none
-	ErrorLog io.Writer        // the HTTP server's own errors (TLS handshakes); nil = none
-	Now      func() time.Time // nil = time.Now
+	// MaxBody caps an upload's body (uploadPaths); 0 = DefaultMaxBody.
+	MaxBody int64
+	// MaxJSONBody caps every other body, never above MaxBody; 0 =
+	// DefaultMaxJSONBody.
+	MaxJSONBody int64
+	// Budget bounds the bytes all bodies in flight hold together; beyond
+	// it a request gets 503 with Retry-After. nil = serve.DefaultBudget.
+	Budget *serve.Budget
+	// MaxUpstream bounds the calls to WeCom at once; more wait their
+	// turn. 0 = DefaultMaxUpstream.
+	MaxUpstream int
+	// Audit gets one JSON line per request (nil = none). It is written
+	// through a serve.LineQueue, never from the request itself: a writer
+	// that is not one already is put behind one (see CloseAudit).
+	Audit io.Writer
+	Now   func() time.Time // nil = time.Now
 }
 
-// Server is the relay. Create it with New.
+// Server is the relay: an http.Handler to serve with internal/serve.
+// Create it with New.
 type Server struct {
-	opts    Options
-	clients atomic.Pointer[Clients] // swapped whole by Reload
-	auditMu sync.Mutex
+	opts       Options
+	clients    atomic.Pointer[Clients] // swapped whole by Reload
+	auditQ     *serve.LineQueue
+	auditOwned bool
+	upstream   chan struct{} // a slot per call to WeCom in flight
 
 	bucketsMu sync.Mutex
 	buckets   map[string]*bucket // by client name and rate
-
-	mu  sync.Mutex
-	srv *http.Server
 }
 
 // New returns a relay for opts.
@@ -88,10 +102,20 @@ func New(opts Options) *Server {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
+	if opts.MaxJSONBody <= 0 {
+		opts.MaxJSONBody = DefaultMaxJSONBody
+	}
+	if opts.Budget == nil {
+		opts.Budget = serve.NewBudget(serve.DefaultBudget)
+	}
+	if opts.MaxUpstream <= 0 {
+		opts.MaxUpstream = DefaultMaxUpstream
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, buckets: map[string]*bucket{}}
+	s := &Server{opts: opts, buckets: map[string]*bucket{}, upstream: make(chan struct{}, opts.MaxUpstream)}
+	s.auditQ, s.auditOwned = auditQueue(opts.Audit)
 	s.clients.Store(opts.Clients)
 	return s
 }
@@ -126,68 +150,8 @@ func (s *Server) bucket(c *Client) *bucket {
 	return b
 }
 
-// Start listens on addr (with TLS when tlsConfig is set) and serves in the
-// background. It returns the base URL clients use.
-func (s *Server) Start(addr string, tlsConfig *tls.Config) (string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", err
-	}
-	scheme := "http"
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
-		scheme = "https"
-	}
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute, // a 20 MB upload over a slow runner link
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	if s.opts.ErrorLog != nil {
-		srv.ErrorLog = log.New(s.opts.ErrorLog, "relay: ", 0)
-	}
-	s.mu.Lock()
-	s.srv = srv
-	s.mu.Unlock()
-	go func() { _ = srv.Serve(ln) }()
-	return scheme + "://" + ln.Addr().String(), nil
-}
-
-// Close stops accepting requests and waits (up to 10 s) for those in flight.
-func (s *Server) Close() error {
-	s.mu.Lock()
-	srv := s.srv
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return srv.Close()
-	}
-	return nil
-}
-
 // Handler serves the relay.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
-
-// AuditEntry is one audit log line. It never holds a token, a secret, a
-// query value or a body: only who called which path and how it ended.
-type AuditEntry struct {
-	Time      string  `json:"time"`
-	Client    string  `json:"client,omitempty"`
-	Remote    string  `json:"remote"`
-	Method    string  `json:"method"`
-	Path      string  `json:"path"`
-	Status    int     `json:"status"`
-	ErrCode   *int    `json:"errcode,omitempty"` // WeCom's, when it answered JSON
-	Refused   string  `json:"refused,omitempty"` // why the relay answered itself
-	LatencyMS float64 `json:"latency_ms"`
-}
 
 // exchange is one request on its way through the relay.
 type exchange struct {
@@ -201,10 +165,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Answers carry tickets and members' data: no shared cache keeps them.
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	x := &exchange{w: w, r: r, entry: AuditEntry{Method: r.Method, Path: "(invalid)"}}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		x.entry.Remote = host
-	}
+	// Until the path checks out it is logged as sent, escaped: the client
+	// (maybe one without a token) chose every byte of it.
+	x := &exchange{w: w, r: r, entry: AuditEntry{Method: logSafe(r.Method), Path: logSafe(sentPath(r))}}
+	x.entry.Remote = remoteHost(r)
 	s.handle(x)
 	x.entry.Time = start.UTC().Format(time.RFC3339Nano)
 	x.entry.LatencyMS = float64(s.opts.Now().Sub(start).Microseconds()) / 1000
@@ -218,7 +182,7 @@ func (s *Server) handle(x *exchange) {
 		x.refuse(http.StatusBadRequest, "bad_path", err.Error())
 		return
 	}
-	x.entry.Path = p
+	x.entry.Path = logSafe(p)
 	token, err := ParseBearer(r.Header.Get("Authorization"))
 	if err != nil {
 		x.w.Header().Set("WWW-Authenticate", `Bearer realm="wwcli relay"`)
@@ -266,10 +230,9 @@ func (s *Server) handle(x *exchange) {
 		x.refuse(http.StatusBadRequest, "bad_query", "the query string is not valid URL encoding")
 		return
 	}
-	// The client's token, if it sent one, is never passed on: the relay's
-	// own is the only one WeCom sees.
-	query.Del("access_token")
-	body, ok := s.readBody(x)
+	dropParams(query, client)
+	body, release, ok := s.readBody(x, p)
+	defer release() // the body's share of the budget, once answered
 	if !ok {
 		return
 	}
@@ -277,6 +240,10 @@ func (s *Server) handle(x *exchange) {
 		s.serveTicket(x, kind)
 		return
 	}
+	if !s.upstreamSlot(x) {
+		return
+	}
+	defer func() { <-s.upstream }()
 	if d, ok := s.opts.Upstream.(Downloader); ok && r.Method == http.MethodGet && downloadPaths[p] {
 		ans, err := d.Download(r.Context(), wecom.Request{Method: r.Method, Path: p, Query: query}, r.Header.Get("Range"), MaxDownload)
 		x.fileAnswer(ans, err)
@@ -291,24 +258,45 @@ func (s *Server) handle(x *exchange) {
 	x.upstreamAnswer(raw, err)
 }
 
-// readBody reads the body within the size cap; over it, it answers 413.
-func (s *Server) readBody(x *exchange) ([]byte, bool) {
-	limit := s.opts.MaxBody
-	if x.r.ContentLength > limit {
-		x.refuse(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is over the relay's cap of %d bytes", limit))
-		return nil, false
+// upstreamSlot waits for one of the MaxUpstream slots for a call to
+// WeCom; false when the client went away first (answered 499).
+func (s *Server) upstreamSlot(x *exchange) bool {
+	select {
+	case s.upstream <- struct{}{}:
+		return true
+	case <-x.r.Context().Done():
+		x.refuse(499, "client_gone", "the client went away")
+		return false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, limit))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		x.refuse(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is over the relay's cap of %d bytes", limit))
-		return nil, false
-	case err != nil:
-		x.refuse(http.StatusBadRequest, "bad_body", "the request body could not be read")
-		return nil, false
+}
+
+// dropParams removes what a client may not pass on, whatever its case
+// (WeCom's parameter names are not known to be case-sensitive): any
+// access_token, as the relay's own is the only one WeCom may see, and
+// debug unless the client is allowed it, as WeCom allows an app 5 debug
+// calls a minute in all.
+func dropParams(q url.Values, c *Client) {
+	for name := range q {
+		if strings.EqualFold(name, "access_token") || (!c.Debug && strings.EqualFold(name, "debug")) {
+			delete(q, name)
+		}
 	}
-	return body, true
+}
+
+// remoteHost is the client's IP address.
+func remoteHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return ""
+}
+
+// sentPath is the path of the request target as the client sent it.
+func sentPath(r *http.Request) string {
+	if r.URL.RawPath != "" {
+		return r.URL.RawPath
+	}
+	return r.URL.Path
 }
 
 // ticketKind: the two jsapi_ticket calls (DOC 90506, DOC 90454), answered from
@@ -417,18 +405,4 @@ func (x *exchange) writeJSON(status int, v any) {
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(buf.Bytes())
 	x.entry.Status = status
-}
-
-// audit writes one JSON line; lines of concurrent requests never interleave.
-func (s *Server) audit(e AuditEntry) {
-	if s.opts.Audit == nil {
-		return
-	}
-	line, err := json.Marshal(e)
-	if err != nil {
-		return
-	}
-	s.auditMu.Lock()
-	defer s.auditMu.Unlock()
-	_, _ = s.opts.Audit.Write(append(line, '\n'))
 }
