@@ -96,9 +96,9 @@ func TestImportRules(t *testing.T) {
 	terminal := append(append(append([]string{}, styleModules...), ttyModules...),
 		module+"/pkg/ui", module+"/pkg/iostreams")
 	for _, p := range pkgs {
-		if under(p.path, "pkg") {
+		if under(p.path, "pkg") || under(p.path, "internal") {
 			if bad := matching(p.deps, cmdDir, cobra); len(bad) > 0 {
-				t.Errorf("%s depends on %v: pkg/ never imports cmd/ or cobra (docs/architecture.md)", p.path, bad)
+				t.Errorf("%s depends on %v: pkg/ and internal/ never import cmd/ or cobra (docs/architecture.md)", p.path, bad)
 			}
 		}
 		for _, rule := range []struct {
@@ -184,4 +184,63 @@ func processStateUses(t *testing.T, p goPackage) []string {
 		})
 	}
 	return uses
+}
+
+// TestServersLiveInTheFoundation: every server's listener, signals and
+// output queues come from internal/serve; cmd/ only wires flags and
+// prints. And there is one IsLoopback in the tree, so no two servers
+// disagree on what "local" means (the audit found four).
+func TestServersLiveInTheFoundation(t *testing.T) {
+	_, pkgs := modulePackages(t)
+	forbidden := map[string]map[string]bool{
+		"net":       {"Listen": true, "ListenTCP": true, "ListenPacket": true},
+		"net/http":  {"Server": true, "ListenAndServe": true, "Serve": true},
+		"os/signal": {"Notify": true, "NotifyContext": true},
+	}
+	fset := token.NewFileSet()
+	loopbacks := 0
+	for _, p := range pkgs {
+		// scripttest packages are test support (a stand-in web server).
+		inCmd := under(p.path, "cmd") && !strings.HasSuffix(p.path, "/scripttest")
+		for _, name := range p.goFiles {
+			file, err := parser.ParseFile(fset, filepath.Join(p.dir, name), nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			local := map[string]string{}
+			for _, imp := range file.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				n := filepath.Base(path)
+				if imp.Name != nil {
+					n = imp.Name.Name
+				}
+				local[n] = path
+			}
+			ast.Inspect(file, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncDecl:
+					if strings.EqualFold(n.Name.Name, "isLoopback") || strings.EqualFold(n.Name.Name, "isLoopbackHost") {
+						loopbacks++
+						if p.path != "internal/serve" {
+							t.Errorf("%s: %s declares %s: use serve.IsLoopback", p.path, fset.Position(n.Pos()), n.Name.Name)
+						}
+					}
+				case *ast.TypeSpec:
+					if inCmd && strings.Contains(strings.ToLower(n.Name.Name), "queue") {
+						t.Errorf("%s: %s declares %s: output queues are serve.LineQueue", p.path, fset.Position(n.Pos()), n.Name.Name)
+					}
+				case *ast.SelectorExpr:
+					// root.go's NotifyContext is every command's Ctrl-C (exit 130), not a server's.
+					rootInterrupt := p.path == "cmd" && name == "root.go" && n.Sel.Name == "NotifyContext"
+					if id, ok := n.X.(*ast.Ident); ok && inCmd && !rootInterrupt && forbidden[local[id.Name]][n.Sel.Name] {
+						t.Errorf("%s: %s uses %s.%s: servers listen, serve and take signals through internal/serve", p.path, fset.Position(n.Pos()), local[id.Name], n.Sel.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
+	if loopbacks != 1 {
+		t.Errorf("%d IsLoopback functions in the tree, want the one in internal/serve", loopbacks)
+	}
 }

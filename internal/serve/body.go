@@ -15,6 +15,7 @@ import (
 // (ErrBusy: answer 503 with Retry-After).
 type Budget struct {
 	total int64
+	wait  time.Duration // how long a body waits for room
 
 	mu   sync.Mutex
 	used int64
@@ -23,16 +24,21 @@ type Budget struct {
 
 // NewBudget is a budget of total bytes.
 func NewBudget(total int64) *Budget {
-	return &Budget{total: total, wake: make(chan struct{})}
+	return &Budget{total: total, wait: BudgetWait, wake: make(chan struct{})}
 }
+
+// SetWait changes how long a body waits for room before ErrBusy (0: not
+// at all). Call it before the budget is used.
+func (b *Budget) SetWait(d time.Duration) { b.wait = d }
 
 // DefaultBudget is what a server's bodies may hold at once.
 const DefaultBudget = 64 << 20
 
-// BudgetWait is how long a request waits for room before ErrBusy.
+// BudgetWait is how long a request waits for room before ErrBusy, unless
+// SetWait says otherwise.
 const BudgetWait = 2 * time.Second
 
-// ErrBusy: the budget stayed full for BudgetWait.
+// ErrBusy: the budget stayed full for its wait.
 var ErrBusy = errors.New("the server holds as many request bodies as it may; retry in a moment")
 
 // TooLargeError is a body over the per-request cap.
@@ -89,7 +95,8 @@ const chunk = 32 << 10
 // limit bytes, reserving the memory it holds from the budget as it grows.
 // Call release once the body is no longer needed (after the answer);
 // release is never nil and may be called more than once. Errors:
-// *TooLargeError, ErrBusy, or the read's own.
+// *TooLargeError, ErrBusy, ctx's error when the request ended while
+// waiting, or the read's own.
 func (b *Budget) ReadBody(ctx context.Context, body io.Reader, contentLength, limit int64) (data []byte, release func(), err error) {
 	var held int64
 	var once sync.Once
@@ -97,10 +104,13 @@ func (b *Budget) ReadBody(ctx context.Context, body io.Reader, contentLength, li
 	if contentLength > limit {
 		return nil, release, &TooLargeError{limit}
 	}
-	wctx, cancel := context.WithTimeout(ctx, BudgetWait)
+	wctx, cancel := context.WithTimeout(ctx, b.wait)
 	defer cancel()
 	grow := func(size int64) error {
 		if !b.reserve(wctx, size-held) {
+			if err := ctx.Err(); err != nil {
+				return err // the client went away: not the budget's doing
+			}
 			return ErrBusy
 		}
 		held = size

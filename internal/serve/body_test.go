@@ -95,9 +95,9 @@ func TestReservationWaitsForRoomThenGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // no time to wait: the budget is full now
-	if _, _, err := b.ReadBody(ctx, strings.NewReader(strings.Repeat("b", 50)), 50, 100); !errors.Is(err, ErrBusy) {
-		t.Fatalf("full budget: %v", err)
+	cancel() // the request is gone while the budget is full: its own error, not ErrBusy
+	if _, _, err := b.ReadBody(ctx, strings.NewReader(strings.Repeat("b", 50)), 50, 100); !errors.Is(err, context.Canceled) {
+		t.Fatalf("full budget, request gone: %v", err)
 	}
 	done := make(chan error, 1)
 	go func() {
@@ -111,6 +111,15 @@ func TestReservationWaitsForRoomThenGivesUp(t *testing.T) {
 	}
 	if _, _, err := b.ReadBody(context.Background(), strings.NewReader(""), 101, 200); !errors.Is(err, ErrBusy) {
 		t.Fatalf("more than the whole budget: %v", err)
+	}
+	_, hold, err := b.ReadBody(context.Background(), strings.NewReader(strings.Repeat("c", 100)), 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold()
+	b.SetWait(0) // no waiting for room: ErrBusy at once
+	if _, _, err := b.ReadBody(context.Background(), strings.NewReader("d"), 1, 100); !errors.Is(err, ErrBusy) {
+		t.Fatalf("full budget, no wait: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -84,10 +85,14 @@ func (h *Hosts) Check(next http.Handler, refused func(r *http.Request)) http.Han
 			if refused != nil {
 				refused(r)
 			}
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			// JSON like every server's own refusals, without an errcode so
+			// that no client takes it for WeCom's answer.
+			body, _ := json.Marshal(map[string]string{"error": "host_not_allowed",
+				"message": fmt.Sprintf("Host %q is not a name of this server (a guard against DNS rebinding): use its address, e.g. http://127.0.0.1:PORT, or start it with --allow-host NAME", clip(r.Host, 100))})
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, "Host %q is not a name of this server (a guard against DNS rebinding): use its address, e.g. http://127.0.0.1:PORT, or start it with --allow-host NAME\n", clip(r.Host, 100))
+			_, _ = w.Write(append(body, '\n'))
 			return
 		}
 		next.ServeHTTP(w, r)

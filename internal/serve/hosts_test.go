@@ -56,7 +56,8 @@ func TestCheckAnswers403ToOtherHosts(t *testing.T) {
 	req.Host = "rebind.attacker.example:18410"
 	rec := httptest.NewRecorder()
 	handler.ServeHTTP(rec, req)
-	if rec.Code != http.StatusForbidden || reached != 0 || !strings.Contains(rec.Body.String(), "--allow-host") {
+	if rec.Code != http.StatusForbidden || reached != 0 || !strings.Contains(rec.Body.String(), "--allow-host") ||
+		!strings.Contains(rec.Body.String(), `"error":"host_not_allowed"`) || rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("rebinding Host: %d %q, handler reached %d times", rec.Code, rec.Body.String(), reached)
 	}
 	if len(seen) != 1 || seen[0] != "rebind.attacker.example:18410" {

@@ -35,8 +35,8 @@ type Config struct {
 	// HostRefused, when set, is told of each request refused for its Host
 	// (for the server's log; give the Host seen and the --allow-host fix).
 	HostRefused func(r *http.Request)
-	TLS        *tls.Config
-	Handler    http.Handler // served behind the Host check
+	TLS         *tls.Config
+	Handler     http.Handler // served behind the Host check
 
 	ReadHeaderTimeout time.Duration // default 10 s
 	ReadTimeout       time.Duration // default 30 s
