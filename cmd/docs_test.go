@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,7 +81,57 @@ func TestDocsNameEveryPackage(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("found only %d packages in pkg/", n)
 	}
+	checkLayerTable(t, docs["docs/architecture.md"])
 }
+
+// checkLayerTable: docs/architecture.md's layer table places every package
+// of pkg/ and internal/ (helpers for tests included) in the layer that
+// TestImportRules enforces, and names no package that is gone.
+func checkLayerTable(t *testing.T, doc string) {
+	t.Helper()
+	documented := map[string]string{} // package -> layer named in its row
+	rows := 0
+	for _, line := range strings.Split(doc, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 5 || !slices.Contains(layerNames[:], strings.TrimSpace(cells[1])) {
+			continue // "| layer | what it is | packages |" rows only
+		}
+		rows++
+		for _, m := range layerTableCode.FindAllStringSubmatch(cells[3], -1) {
+			if under(m[1], "pkg") || under(m[1], "internal") {
+				documented[m[1]] = strings.TrimSpace(cells[1])
+			}
+		}
+	}
+	if rows != len(layerNames) {
+		t.Fatalf("docs/architecture.md's layer table has %d rows, want one per layer %v", rows, layerNames)
+	}
+	_, pkgs := modulePackages(t)
+	n := 0
+	for _, p := range pkgs {
+		if !under(p.path, "pkg") && !under(p.path, "internal") {
+			continue
+		}
+		n++
+		got, ok := documented[p.path]
+		want, placed := layers[p.path]
+		switch {
+		case !ok:
+			t.Errorf("docs/architecture.md's layer table does not name `%s`", p.path)
+		case placed && got != want.String():
+			t.Errorf("docs/architecture.md puts `%s` in the %s layer, cmd/importrules_test.go in %s", p.path, got, want)
+		}
+		delete(documented, p.path)
+	}
+	for path := range documented {
+		t.Errorf("docs/architecture.md's layer table names `%s`, which is not a package", path)
+	}
+	if n < 10 {
+		t.Fatalf("go list found only %d packages in pkg/ and internal/", n)
+	}
+}
+
+var layerTableCode = regexp.MustCompile("`([^`]+)`")
 
 // outsideReferences are names of material that lives outside this
 // repository; a clone cannot follow them.

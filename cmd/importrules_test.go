@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,11 +20,12 @@ import (
 
 // goPackage is one package of the module as `go list` reports it.
 type goPackage struct {
-	path    string   // import path relative to the module ("pkg/wecom"; "" for the root)
-	imports []string // direct imports of its non-test files
-	deps    []string // everything its non-test files pull in, transitively
-	dir     string
-	goFiles []string
+	path        string   // import path relative to the module ("pkg/wecom"; "" for the root)
+	imports     []string // direct imports of its non-test files
+	deps        []string // everything its non-test files pull in, transitively
+	dir         string
+	goFiles     []string
+	testImports []string // direct imports of its _test.go files (in-package and external)
 }
 
 // goList runs `go list` from the repository root.
@@ -45,18 +47,20 @@ func goList(t *testing.T, args ...string) string {
 func modulePackages(t *testing.T) (module string, pkgs []goPackage) {
 	t.Helper()
 	module = strings.TrimSpace(goList(t, "-m"))
-	out := goList(t, "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}\t{{join .Deps \" \"}}\t{{.Dir}}\t{{join .GoFiles \" \"}}", "./...")
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+	out := goList(t, "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}\t{{join .Deps \" \"}}\t{{.Dir}}\t{{join .GoFiles \" \"}}\t{{join .TestImports \" \"}} {{join .XTestImports \" \"}}", "./...")
+	// Not TrimSpace: the last field may be only a space.
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		f := strings.Split(line, "\t")
-		if len(f) != 5 {
+		if len(f) != 6 {
 			t.Fatalf("go list line %q", line)
 		}
 		pkgs = append(pkgs, goPackage{
-			path:    strings.TrimPrefix(strings.TrimPrefix(f[0], module), "/"),
-			imports: strings.Fields(f[1]),
-			deps:    strings.Fields(f[2]),
-			dir:     f[3],
-			goFiles: strings.Fields(f[4]),
+			path:        strings.TrimPrefix(strings.TrimPrefix(f[0], module), "/"),
+			imports:     strings.Fields(f[1]),
+			deps:        strings.Fields(f[2]),
+			dir:         f[3],
+			goFiles:     strings.Fields(f[4]),
+			testImports: strings.Fields(f[5]),
 		})
 	}
 	if len(pkgs) < 10 {
@@ -82,56 +86,269 @@ func matching(list []string, prefixes ...string) []string {
 }
 
 var (
-	keyringModules = []string{"github.com/zalando/go-keyring"}
-	styleModules   = []string{"github.com/charmbracelet/lipgloss", "github.com/muesli/termenv"}
-	ttyModules     = []string{"github.com/mattn/go-isatty", "golang.org/x/term"}
-	testOnly       = []string{"github.com/rogpeppe/go-internal", "github.com/makiuchi-d/gozxing", "github.com/chromedp/chromedp", "github.com/chromedp/cdproto"}
+	keyringModules   = []string{"github.com/zalando/go-keyring"}
+	styleModules     = []string{"github.com/charmbracelet/lipgloss", "github.com/muesli/termenv"}
+	ttyModules       = []string{"github.com/mattn/go-isatty", "golang.org/x/term"}
+	websocketModules = []string{"github.com/coder/websocket", "nhooyr.io/websocket", "github.com/gorilla/websocket", "golang.org/x/net/websocket"}
+	testOnly         = []string{"github.com/rogpeppe/go-internal", "github.com/makiuchi-d/gozxing", "github.com/chromedp/chromedp", "github.com/chromedp/cdproto"}
 	// pureDomain packages know nothing about terminals or the environment.
 	pureDomain = []string{"pkg/wecom", "pkg/jssdk", "pkg/oauth", "pkg/errcode", "pkg/callback"}
 )
 
+// moduleOwners: a heavy or delicate module is imported by one package, so its
+// cost, its settings and its pitfalls sit in one place (docs/architecture.md).
+var moduleOwners = []struct {
+	modules []string
+	owners  []string // module-relative paths; none: nobody yet
+}{
+	{keyringModules, []string{"pkg/credstore"}},
+	{styleModules, []string{"pkg/ui"}},
+	{ttyModules, []string{"pkg/iostreams"}},
+	{[]string{"github.com/redis/go-redis"}, []string{"pkg/rediscache", "pkg/rediscache/redistest"}},
+	{[]string{"github.com/itchyny/gojq"}, []string{"pkg/jq"}},
+	{[]string{"rsc.io/qr"}, []string{"pkg/qrterm"}},
+	{[]string{"golang.org/x/net/idna"}, []string{"pkg/jssdk"}},
+	// No package speaks websocket yet. The first that needs it (the AI-bot
+	// gateway and its client, on github.com/coder/websocket) is named here
+	// as the one owner, and everything else goes through it.
+	{websocketModules, nil},
+}
+
+// layer is a package's place in the layers of docs/architecture.md. A
+// package imports only packages of its own layer or a lower one.
+type layer int
+
+const (
+	layerLeaf    layer = iota // general-purpose helpers that know nothing of WeCom; the standard library and a small module at most
+	layerDomain               // WeCom's rules and formats: the API client, signatures, crypto, errcodes, content limits
+	layerService              // what holds state, stores, checks or serves: caches, credentials, config, servers, senders
+	layerSupport              // command support: the Factory, the exporter, IO streams, presentation (ui, qrterm, jq)
+	layerCommand              // cmd and cmd/<command>: cobra wiring
+	layerProgram              // main packages: the binary, gen-docs, benchmarks, the browser tests
+)
+
+var layerNames = [...]string{layerLeaf: "leaf", layerDomain: "domain", layerService: "service", layerSupport: "command support", layerCommand: "command", layerProgram: "program"}
+
+func (l layer) String() string { return layerNames[l] }
+
+// layers places every package of the module ("" is main.go's). A new
+// package fails TestImportRules until it has a row here, and one in
+// docs/architecture.md's layer table (TestDocsNameEveryPackage). Helpers
+// for tests sit in the layer of the package they help; internal/testutil,
+// shared by tests in every layer, is a leaf.
+var layers = map[string]layer{
+	"internal/testutil":  layerLeaf, // what the tests of several packages share
+	"pkg/atomicfile":     layerLeaf,
+	"pkg/build":          layerLeaf,
+	"pkg/check":          layerLeaf,
+	"pkg/clock":          layerLeaf,
+	"pkg/safedir":        layerLeaf,
+	"pkg/safetext":       layerLeaf,
+	"pkg/sandboxconsole": layerLeaf, // static files; knows nothing of the sandbox
+	"pkg/secretinput":    layerLeaf,
+	"pkg/shellquote":     layerLeaf,
+
+	"internal/testutil/oracle": layerDomain, // the official npm packages as oracles for the domain's tests
+	"pkg/apicatalog":           layerDomain,
+	"pkg/callback":             layerDomain,
+	"pkg/errcode":              layerDomain,
+	"pkg/jssdk":                layerDomain,
+	"pkg/msgspec":              layerDomain,
+	"pkg/oauth":                layerDomain,
+	"pkg/wecom":                layerDomain,
+
+	"internal/serve":                  layerService,
+	"pkg/callbackserve":               layerService,
+	"pkg/config":                      layerService,
+	"pkg/credstore":                   layerService,
+	"pkg/doctor":                      layerService,
+	"pkg/domaincheck":                 layerService,
+	"pkg/domaincheck/domainchecktest": layerService,
+	"pkg/message":                     layerService,
+	"pkg/pacer":                       layerService,
+	"pkg/profile":                     layerService,
+	"pkg/recording":                   layerService,
+	"pkg/rediscache":                  layerService,
+	"pkg/rediscache/redistest":        layerService,
+	"pkg/relay":                       layerService,
+	"pkg/sandbox":                     layerService,
+	"pkg/signserve":                   layerService,
+	"pkg/suite":                       layerService,
+	"pkg/suiteticket":                 layerService,
+	"pkg/tokencache":                  layerService,
+	"pkg/webhook":                     layerService,
+
+	"pkg/cmdutil":             layerSupport,
+	"pkg/cmdutil/cmdutiltest": layerSupport,
+	"pkg/iostreams":           layerSupport,
+	"pkg/jq":                  layerSupport,
+	"pkg/qrterm":              layerSupport,
+	"pkg/qrterm/qrtermtest":   layerSupport,
+	"pkg/ui":                  layerSupport,
+
+	"cmd":                         layerCommand,
+	"cmd/api":                     layerCommand,
+	"cmd/auth":                    layerCommand,
+	"cmd/authurl":                 layerCommand,
+	"cmd/callback":                layerCommand,
+	"cmd/doctor":                  layerCommand,
+	"cmd/errcode":                 layerCommand,
+	"cmd/media":                   layerCommand,
+	"cmd/message":                 layerCommand,
+	"cmd/provider":                layerCommand,
+	"cmd/relay":                   layerCommand,
+	"cmd/sandbox":                 layerCommand,
+	"cmd/shared":                  layerCommand,
+	"cmd/sign":                    layerCommand,
+	"cmd/suite":                   layerCommand,
+	"cmd/ticket":                  layerCommand,
+	"cmd/token":                   layerCommand,
+	"cmd/userinfo":                layerCommand,
+	"cmd/verifydomain":            layerCommand,
+	"cmd/verifydomain/scripttest": layerCommand,
+	"cmd/version":                 layerCommand,
+	"cmd/webhook":                 layerCommand,
+
+	"":                        layerProgram,
+	"cmd/gen-docs":            layerProgram,
+	"bench/callback-blocked":  layerProgram,
+	"bench/relay-load":        layerProgram,
+	"bench/relay-load/stress": layerProgram,
+	"bench/sandbox-load":      layerProgram,
+	"bench/sign-serve":        layerProgram,
+	"bench/suite-callback":    layerProgram,
+	"bench/suite-load":        layerProgram,
+	"test/browser":            layerProgram,
+}
+
+// layerExceptions are the known imports that point up, each with why it
+// exists and what removes it. The list only shrinks: an exception that is
+// no longer needed fails the test until it is deleted here.
+var layerExceptions = map[[2]string]string{
+	// pkg/doctor's Env and Session name cmdutil.Credentials and
+	// cmdutil.Result (value types). The split of pkg/cmdutil, which moves
+	// credential resolution and token sessions into service-level packages
+	// (credentials, session), removes this import.
+	{"pkg/doctor", "pkg/cmdutil"}: "cmdutil.Credentials and cmdutil.Result until pkg/cmdutil is split",
+}
+
 func TestImportRules(t *testing.T) {
 	module, pkgs := modulePackages(t)
+	rel := func(path string) (string, bool) {
+		if path == module {
+			return "", true
+		}
+		r, ok := strings.CutPrefix(path, module+"/")
+		return r, ok
+	}
 	cmdDir, cobra := module+"/cmd", "github.com/spf13/cobra"
 	terminal := append(append(append([]string{}, styleModules...), ttyModules...),
 		module+"/pkg/ui", module+"/pkg/iostreams")
-	for _, p := range pkgs {
-		if under(p.path, "pkg") || under(p.path, "internal") {
-			if bad := matching(p.deps, cmdDir, cobra); len(bad) > 0 {
-				t.Errorf("%s depends on %v: pkg/ and internal/ never import cmd/ or cobra (docs/architecture.md)", p.path, bad)
+
+	t.Run("pkg and internal never reach cmd or cobra", func(t *testing.T) {
+		for _, p := range pkgs {
+			if under(p.path, "pkg") || under(p.path, "internal") {
+				if bad := matching(p.deps, cmdDir, cobra); len(bad) > 0 {
+					t.Errorf("%s depends on %v: pkg/ and internal/ never import cmd/ or cobra (docs/architecture.md)", p.path, bad)
+				}
 			}
 		}
-		for _, rule := range []struct {
-			owner   string
-			modules []string
-		}{
-			{"pkg/credstore", keyringModules},
-			{"pkg/ui", styleModules},
-			{"pkg/iostreams", ttyModules},
-		} {
-			if bad := matching(p.imports, rule.modules...); len(bad) > 0 && p.path != rule.owner {
-				t.Errorf("%s imports %v: only %s may", p.path, bad, rule.owner)
+	})
+
+	t.Run("one owner per module", func(t *testing.T) {
+		for _, p := range pkgs {
+			for _, rule := range moduleOwners {
+				if bad := matching(p.imports, rule.modules...); len(bad) > 0 && !slices.Contains(rule.owners, p.path) {
+					if len(rule.owners) == 0 {
+						t.Errorf("%s imports %v: no package owns this module yet; make one package its owner in cmd/importrules_test.go and docs/architecture.md", p.path, bad)
+					} else {
+						t.Errorf("%s imports %v: only %s may", p.path, bad, strings.Join(rule.owners, " and "))
+					}
+				}
 			}
 		}
-	}
-	checked := 0
-	for _, p := range pkgs {
-		for _, pure := range pureDomain {
-			if p.path != pure {
+	})
+
+	t.Run("layers", func(t *testing.T) {
+		used := map[[2]string]bool{}
+		seen := map[string]bool{}
+		for _, p := range pkgs {
+			seen[p.path] = true
+			from, ok := layers[p.path]
+			if !ok {
+				t.Errorf("package %q has no layer: give it one in cmd/importrules_test.go's layers and docs/architecture.md's layer table", p.path)
 				continue
 			}
-			checked++
-			if bad := matching(p.deps, terminal...); len(bad) > 0 {
-				t.Errorf("%s depends on %v: it must know nothing about terminals", p.path, bad)
-			}
-			for _, use := range processStateUses(t, p) {
-				t.Errorf("%s: %s; take the value (or an io.Writer, a getenv func) from the caller", p.path, use)
+			for _, imp := range p.imports {
+				to, inModule := rel(imp)
+				if !inModule {
+					continue
+				}
+				toLayer, ok := layers[to]
+				if !ok || toLayer <= from {
+					continue // a package without a layer is reported on its own
+				}
+				if _, known := layerExceptions[[2]string{p.path, to}]; known {
+					used[[2]string{p.path, to}] = true
+					continue
+				}
+				t.Errorf("%s (%s) imports %s (%s): a package imports only its own layer or lower (docs/architecture.md)", p.path, from, to, toLayer)
 			}
 		}
-	}
-	if checked != len(pureDomain) {
-		t.Errorf("found %d of the %d packages %v", checked, len(pureDomain), pureDomain)
-	}
+		for path := range layers {
+			if !seen[path] {
+				t.Errorf("layers names %q, which is not a package of the module: remove it", path)
+			}
+		}
+		for edge, why := range layerExceptions {
+			if !used[edge] {
+				t.Errorf("the exception %s -> %s (%s) is no longer needed: delete it from layerExceptions and docs/architecture.md", edge[0], edge[1], why)
+			}
+		}
+	})
+
+	t.Run("commands import no other command", func(t *testing.T) {
+		for _, p := range pkgs {
+			own, ok := strings.CutPrefix(p.path, "cmd/")
+			if !ok || layers[p.path] != layerCommand {
+				continue // cmd itself registers every command; gen-docs is a program
+			}
+			own, _, _ = strings.Cut(own, "/")
+			checkImports := func(imports []string, test bool) {
+				for _, imp := range imports {
+					to, inModule := rel(imp)
+					if !inModule || !under(to, "cmd") || under(to, "cmd/"+own) || to == "cmd/shared" ||
+						test && to == "cmd/verifydomain/scripttest" {
+						continue
+					}
+					t.Errorf("%s imports %s: a command imports only cmd/shared of cmd/ (tests also cmd/verifydomain/scripttest); move what both need to cmd/shared or pkg/", p.path, to)
+				}
+			}
+			checkImports(p.imports, false)
+			checkImports(p.testImports, true)
+		}
+	})
+
+	t.Run("pure domain", func(t *testing.T) {
+		checked := 0
+		for _, p := range pkgs {
+			for _, pure := range pureDomain {
+				if p.path != pure {
+					continue
+				}
+				checked++
+				if bad := matching(p.deps, terminal...); len(bad) > 0 {
+					t.Errorf("%s depends on %v: it must know nothing about terminals", p.path, bad)
+				}
+				for _, use := range processStateUses(t, p) {
+					t.Errorf("%s: %s; take the value (or an io.Writer, a getenv func) from the caller", p.path, use)
+				}
+			}
+		}
+		if checked != len(pureDomain) {
+			t.Errorf("found %d of the %d packages %v", checked, len(pureDomain), pureDomain)
+		}
+	})
 }
 
 // TestTestOnlyModulesStayOutOfTheBinary: what the wwcli binary links.

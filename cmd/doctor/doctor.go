@@ -167,7 +167,7 @@ func run(ctx context.Context, opts *Options) error {
 			fmt.Fprint(ios.ErrOut, strings.Repeat(" ", len(progress))+"\r")
 			progress = ""
 		}
-		theme.WriteCheck(ios.ErrOut, c.UI())
+		theme.WriteCheck(ios.ErrOut, c.Line())
 	}
 	if opts.Egress {
 		return runEgress(ctx, opts, env)

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/doctor"
 	"github.com/wwcli/wwcli/pkg/sandbox"
-	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 func TestNewCmdParsesFlags(t *testing.T) {
@@ -95,7 +95,7 @@ func TestFailedCheckExitsOne(t *testing.T) {
 			tok = c
 		}
 	}
-	if code != cmdutil.ExitFailure || rep.OK || tok.Status != ui.Fail {
+	if code != cmdutil.ExitFailure || rep.OK || tok.Status != check.Fail {
 		t.Fatalf("exit %d: %+v", code, tok)
 	}
 	if !strings.Contains(errOut, "\n    hint: ") || strings.Contains(errOut, "fix: hint") || !strings.Contains(errOut, "\n    fix: The secret does not match") {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/cmd/shared"
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/domaincheck"
 	"github.com/wwcli/wwcli/pkg/iostreams"
@@ -182,21 +183,21 @@ func run(ctx context.Context, opts *Options) error {
 	switch {
 	case !rep.OK && len(insecureOnly) > 0:
 		if human {
-			theme.WriteCheck(ios.ErrOut, ui.Check{Status: ui.Fail, Title: "Not verified",
+			theme.WriteCheck(ios.ErrOut, check.Line{Status: check.Fail, Title: "Not verified",
 				Detail: fmt.Sprintf("%s is served over %s only with --insecure: WeCom rejects the certificate", cfg.Name, strings.Join(insecureOnly, " and ")),
 				Fix:    "fix the certificate (the TLS check above says what is wrong), then run again without --insecure"})
 		}
 		return cmdutil.Silent(cmdutil.ExitFailure)
 	case !rep.OK:
 		if human {
-			theme.WriteCheck(ios.ErrOut, ui.Check{Status: ui.Fail, Title: "Not verified", Detail: fmt.Sprintf("%s is not served correctly over %s", cfg.Name, strings.Join(cfg.Schemes, " or ")), Fix: "fix the failing checks above; WeCom's console will reject the domain until then"})
+			theme.WriteCheck(ios.ErrOut, check.Line{Status: check.Fail, Title: "Not verified", Detail: fmt.Sprintf("%s is not served correctly over %s", cfg.Name, strings.Join(cfg.Schemes, " or ")), Fix: "fix the failing checks above; WeCom's console will reject the domain until then"})
 		}
 		return cmdutil.Silent(cmdutil.ExitFailure)
 	case len(passed) == 1 && passed[0] == "http" && len(cfg.Schemes) == 2:
 		opts.Warnf("only http passes: https fails, and WeCom's own examples fetch over https; fix https too")
 	}
 	if human {
-		theme.WriteCheck(ios.ErrOut, ui.Check{Status: ui.Pass, Title: "Verified", Detail: fmt.Sprintf("%s is served correctly over %s", cfg.Name, strings.Join(passed, " and "))})
+		theme.WriteCheck(ios.ErrOut, check.Line{Status: check.Pass, Title: "Verified", Detail: fmt.Sprintf("%s is served correctly over %s", cfg.Name, strings.Join(passed, " and "))})
 	}
 	return nil
 }
@@ -302,7 +303,7 @@ func writeFile(opts *Options, cfg domaincheck.Config, theme *ui.Theme) error {
 		if ok, diff := domaincheck.DiagnoseBody(existing, cfg.Expected); !ok {
 			return cmdutil.Errorf(cmdutil.ExitFailure, "refusing to overwrite %s: it holds different content (%s); remove it first if it is stale", path, diff)
 		}
-		theme.WriteCheck(errOut, ui.Check{Status: ui.Info, Title: "File", Detail: path + " already holds the expected content"})
+		theme.WriteCheck(errOut, check.Line{Status: check.Info, Title: "File", Detail: path + " already holds the expected content"})
 		return nil
 	}
 	if err != nil {
@@ -315,7 +316,7 @@ func writeFile(opts *Options, cfg domaincheck.Config, theme *ui.Theme) error {
 	if werr != nil {
 		return cmdutil.Errorf(cmdutil.ExitFailure, "--write %s: %v", path, werr)
 	}
-	theme.WriteCheck(errOut, ui.Check{Status: ui.Pass, Title: "Wrote", Detail: fmt.Sprintf("%s (%d bytes, no newline)", path, len(cfg.Expected))})
+	theme.WriteCheck(errOut, check.Line{Status: check.Pass, Title: "Wrote", Detail: fmt.Sprintf("%s (%d bytes, no newline)", path, len(cfg.Expected))})
 	return nil
 }
 
@@ -333,7 +334,7 @@ func writeHuman(w io.Writer, theme *ui.Theme, results []domaincheck.Result) {
 	for _, r := range results {
 		fmt.Fprintln(w, theme.Bold(r.URL))
 		for _, c := range r.Checks {
-			theme.WriteCheck(w, ui.Check{Status: c.Level, Title: titles[c.Check], Detail: c.Detail})
+			theme.WriteCheck(w, check.Line{Status: c.Level, Title: titles[c.Check], Detail: c.Detail})
 		}
 		fmt.Fprintln(w)
 	}
@@ -344,5 +345,5 @@ func writeHuman(w io.Writer, theme *ui.Theme, results []domaincheck.Result) {
 func writeLive(w io.Writer, theme *ui.Theme, c domaincheck.Check) {
 	scheme, _, _ := strings.Cut(c.URL, "://")
 	fmt.Fprint(w, theme.Muted(fmt.Sprintf("%-5s ", scheme)))
-	theme.WriteCheck(w, ui.Check{Status: c.Level, Title: titles[c.Check], Detail: c.Detail})
+	theme.WriteCheck(w, check.Line{Status: c.Level, Title: titles[c.Check], Detail: c.Detail})
 }

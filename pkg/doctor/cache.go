@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/rediscache"
-	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 // CheckTokenCache is the shared token cache on Redis (WWCLI_CACHE_URL);
@@ -35,15 +35,15 @@ func (d *doctor) checkSharedCache(ctx context.Context) {
 	var urlErr *rediscache.URLError
 	if errors.As(err, &urlErr) {
 		reason, fix, _ := strings.Cut(urlErr.Error(), "\n")
-		d.add(Check{Name: CheckTokenCache, Status: ui.Fail, Detail: reason + "; every command that uses a token stops (exit 2)", Fix: dedent(fix)})
+		d.add(Check{Name: CheckTokenCache, Status: check.Fail, Detail: reason + "; every command that uses a token stops (exit 2)", Fix: dedent(fix)})
 		return
 	}
 	if err != nil {
-		d.add(Check{Name: CheckTokenCache, Status: ui.Warn,
+		d.add(Check{Name: CheckTokenCache, Status: check.Warn,
 			Detail: fmt.Sprintf("%s (WWCLI_CACHE_URL) did not answer: %v; commands use this machine's file cache instead", c.Where(), err),
 			Fix:    "check that Redis runs and this machine may reach it, and the password or ACL user in WWCLI_CACHE_URL (docs/fleet.md)"})
 		return
 	}
-	d.add(Check{Name: CheckTokenCache, Status: ui.Pass,
-		Detail: fmt.Sprintf("%s answers (%s): tokens and tickets are shared with every machine using it", c.Where(), ui.Duration(time.Since(start)))})
+	d.add(Check{Name: CheckTokenCache, Status: check.Pass,
+		Detail: fmt.Sprintf("%s answers (%s): tokens and tickets are shared with every machine using it", c.Where(), check.Duration(time.Since(start)))})
 }

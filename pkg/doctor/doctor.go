@@ -19,12 +19,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/errcode"
 	"github.com/wwcli/wwcli/pkg/sandbox"
-	"github.com/wwcli/wwcli/pkg/ui"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -45,9 +45,9 @@ const (
 
 // Check is one line of the report.
 type Check struct {
-	Name   string    `json:"name"`
-	Status ui.Status `json:"status"`
-	Detail string    `json:"detail"`
+	Name   string       `json:"name"`
+	Status check.Status `json:"status"`
+	Detail string       `json:"detail"`
 	// Notes are facts that come with a WeCom answer (its hint, the egress
 	// IP it saw, the more-info link): shown under the detail, never as a fix.
 	Notes []string `json:"notes,omitempty"`
@@ -55,16 +55,16 @@ type Check struct {
 	More  string   `json:"more,omitempty"` // where to read more about a WeCom errcode
 }
 
-// UI is the check as a line of a check list: the notes, then the fix
+// Line is the check as a line of a check list: the notes, then the fix
 // labelled "fix:" with its continuation lines aligned under the first,
-// then the more-info link.
-func (c Check) UI() ui.Check {
+// then the more-info link. pkg/ui draws it.
+func (c Check) Line() check.Line {
 	detail := c.Detail
-	if c.Status == ui.Skip {
+	if c.Status == check.Skip {
 		detail = "not checked: " + detail
 	}
 	lines := append([]string{}, c.Notes...)
-	if c.Fix != "" && c.Status != ui.Pass {
+	if c.Fix != "" && c.Status != check.Pass {
 		for i, l := range strings.Split(c.Fix, "\n") {
 			if i == 0 {
 				lines = append(lines, "fix: "+l)
@@ -76,7 +76,7 @@ func (c Check) UI() ui.Check {
 	if c.More != "" {
 		lines = append(lines, "more: "+c.More)
 	}
-	return ui.Check{Status: c.Status, Title: c.Name, Detail: detail, Fix: strings.Join(lines, "\n")}
+	return check.Line{Status: c.Status, Title: c.Name, Detail: detail, Fix: strings.Join(lines, "\n")}
 }
 
 // Report is the outcome of Run, and the --json document.
@@ -137,7 +137,7 @@ func Run(ctx context.Context, env Env) Report {
 	d.runAll(ctx)
 	rep := Report{OK: true, Checks: d.checks}
 	for _, c := range d.checks {
-		if c.Status == ui.Fail {
+		if c.Status == check.Fail {
 			rep.OK = false
 		}
 	}
@@ -170,7 +170,7 @@ func (d *doctor) add(c Check) {
 
 func (d *doctor) skip(reason string, names ...string) {
 	for _, n := range names {
-		d.add(Check{Name: n, Status: ui.Skip, Detail: reason})
+		d.add(Check{Name: n, Status: check.Skip, Detail: reason})
 	}
 }
 
@@ -198,8 +198,8 @@ func (d *doctor) runAll(ctx context.Context) {
 	if s != nil {
 		d.checkTicket(ctx, s, wecom.CorpTicket)
 		if creds.AgentID == "" {
-			d.add(Check{Name: CheckAgentTicket, Status: ui.Skip, Detail: "no agent id", Fix: agentFix})
-			d.add(Check{Name: CheckAgent, Status: ui.Skip, Detail: "no agent id", Fix: agentFix})
+			d.add(Check{Name: CheckAgentTicket, Status: check.Skip, Detail: "no agent id", Fix: agentFix})
+			d.add(Check{Name: CheckAgent, Status: check.Skip, Detail: "no agent id", Fix: agentFix})
 		} else {
 			d.checkTicket(ctx, s, wecom.AgentTicket)
 			redirect = d.checkAgent(ctx, s, creds.AgentID)
@@ -215,10 +215,10 @@ func (d *doctor) runAll(ctx context.Context) {
 	case redirect != "":
 		// Looking up a domain nobody asked about would surprise in CI
 		// (and in the sandbox, whose demo domains do not exist).
-		d.add(Check{Name: CheckDomain, Status: ui.Skip, Detail: "the app's trusted domain is " + redirect,
+		d.add(Check{Name: CheckDomain, Status: check.Skip, Detail: "the app's trusted domain is " + redirect,
 			Fix: "check it with: wwcli doctor --domain " + redirect})
 	default:
-		d.add(Check{Name: CheckDomain, Status: ui.Skip, Detail: "no --domain and no redirect_domain from the app"})
+		d.add(Check{Name: CheckDomain, Status: check.Skip, Detail: "no --domain and no redirect_domain from the app"})
 	}
 }
 
@@ -227,19 +227,19 @@ func (d *doctor) runAll(ctx context.Context) {
 func (d *doctor) checkConfig() *config.Profile {
 	d.start(CheckConfig)
 	if d.env.Sandbox {
-		d.add(Check{Name: CheckConfig, Status: ui.Info, Detail: fmt.Sprintf(
+		d.add(Check{Name: CheckConfig, Status: check.Info, Detail: fmt.Sprintf(
 			"--sandbox: the in-process sandbox stands in for WeCom, and its demo app (corp %s, agent %d) is used unless credentials are given; profiles are not read",
 			sandbox.DemoCorpID, sandbox.DemoAgentID)})
 		return nil
 	}
 	dir, err := d.env.ConfigDir()
 	if err != nil {
-		d.add(Check{Name: CheckConfig, Status: ui.Fail, Detail: err.Error(), Fix: "set WWCLI_CONFIG_DIR to a writable directory"})
+		d.add(Check{Name: CheckConfig, Status: check.Fail, Detail: err.Error(), Fix: "set WWCLI_CONFIG_DIR to a writable directory"})
 		return nil
 	}
 	cfg, err := d.env.Config()
 	if err != nil {
-		d.add(Check{Name: CheckConfig, Status: ui.Fail, Detail: err.Error(),
+		d.add(Check{Name: CheckConfig, Status: check.Fail, Detail: err.Error(),
 			Fix: "repair or delete the config file in " + dir + ", then run 'wwcli auth login'"})
 		return nil
 	}
@@ -252,13 +252,13 @@ func (d *doctor) checkConfig() *config.Profile {
 			detail += ", agent " + p.AgentID
 		}
 		detail += ", secret in " + storageName(p.SecretStorage)
-		d.add(Check{Name: CheckConfig, Status: ui.Pass, Detail: detail})
+		d.add(Check{Name: CheckConfig, Status: check.Pass, Detail: detail})
 		return p
 	case d.env.ProfileGiven:
-		d.add(Check{Name: CheckConfig, Status: ui.Fail, Detail: fmt.Sprintf("no profile %q in %s", name, dir),
+		d.add(Check{Name: CheckConfig, Status: check.Fail, Detail: fmt.Sprintf("no profile %q in %s", name, dir),
 			Fix: fmt.Sprintf("wwcli auth login --profile %s --corp-id ww...", name)})
 	default:
-		d.add(Check{Name: CheckConfig, Status: ui.Warn, Detail: "no profile \"default\" in " + dir + " (fine when credentials come from arguments or WWCLI_* variables)",
+		d.add(Check{Name: CheckConfig, Status: check.Warn, Detail: "no profile \"default\" in " + dir + " (fine when credentials come from arguments or WWCLI_* variables)",
 			Fix: "wwcli auth login --corp-id ww...   (keeps the secret in the OS keyring)"})
 	}
 	return nil
@@ -276,14 +276,14 @@ func (d *doctor) checkCredentials(ctx context.Context) (cmdutil.Credentials, boo
 	creds, err := d.env.Credentials(ctx)
 	if err != nil {
 		detail, fix, _ := strings.Cut(err.Error(), "\n")
-		d.add(Check{Name: CheckCredentials, Status: ui.Fail, Detail: detail, Fix: dedent(fix)})
+		d.add(Check{Name: CheckCredentials, Status: check.Fail, Detail: detail, Fix: dedent(fix)})
 		return creds, false
 	}
 	detail := fmt.Sprintf("corp %s from %s", creds.CorpID, creds.Source)
 	if creds.AgentID != "" {
 		detail += ", agent " + creds.AgentID
 	}
-	d.add(Check{Name: CheckCredentials, Status: ui.Pass, Detail: detail})
+	d.add(Check{Name: CheckCredentials, Status: check.Pass, Detail: detail})
 	return creds, true
 }
 
@@ -295,7 +295,7 @@ func (d *doctor) checkKeyring(ctx context.Context, creds cmdutil.Credentials, cr
 	store := d.env.Keyring
 	_, err := store.Get(ctx, "wwcli-doctor-probe")
 	if err == nil || errors.Is(err, credstore.ErrNotFound) {
-		d.add(Check{Name: CheckKeyring, Status: ui.Pass, Detail: store.Location() + " answers"})
+		d.add(Check{Name: CheckKeyring, Status: check.Pass, Detail: store.Location() + " answers"})
 		return
 	}
 	detail := err.Error()
@@ -306,11 +306,11 @@ func (d *doctor) checkKeyring(ctx context.Context, creds cmdutil.Credentials, cr
 	needed := credsOK && creds.Profile != "" && prof != nil && prof.SecretStorage != config.StorageFile
 	switch {
 	case needed:
-		d.add(Check{Name: CheckKeyring, Status: ui.Fail, Detail: detail, Fix: d.keyringFix(u != nil)})
+		d.add(Check{Name: CheckKeyring, Status: check.Fail, Detail: detail, Fix: d.keyringFix(u != nil)})
 	case credsOK:
-		d.add(Check{Name: CheckKeyring, Status: ui.Info, Detail: detail + "; not needed: the secret comes from " + creds.Source})
+		d.add(Check{Name: CheckKeyring, Status: check.Info, Detail: detail + "; not needed: the secret comes from " + creds.Source})
 	default:
-		d.add(Check{Name: CheckKeyring, Status: ui.Warn, Detail: detail, Fix: d.keyringFix(u != nil)})
+		d.add(Check{Name: CheckKeyring, Status: check.Warn, Detail: detail, Fix: d.keyringFix(u != nil)})
 	}
 }
 
@@ -329,7 +329,7 @@ func (d *doctor) keyringFix(unavailable bool) string {
 func (d *doctor) failWith(name string, err error) {
 	var apiErr *wecom.APIError
 	if !errors.As(err, &apiErr) {
-		d.add(Check{Name: name, Status: ui.Fail, Detail: err.Error(), Fix: "check the network and --base-url (the API host check above says more)"})
+		d.add(Check{Name: name, Status: check.Fail, Detail: err.Error(), Fix: "check the network and --base-url (the API host check above says more)"})
 		return
 	}
 	ex := errcode.Explain(apiErr.Code, apiErr.Msg)
@@ -339,7 +339,7 @@ func (d *doctor) failWith(name string, err error) {
 			d.untrustedIP = ex.FromIP
 		}
 	}
-	c := Check{Name: name, Status: ui.Fail, Detail: ex.Title()}
+	c := Check{Name: name, Status: check.Fail, Detail: ex.Title()}
 	var ids []string
 	for _, f := range ex.Fields() {
 		switch f.Label {
@@ -365,11 +365,11 @@ func (d *doctor) checkToken(ctx context.Context, creds cmdutil.Credentials) Sess
 	d.start(CheckToken)
 	s, err := d.env.Session(creds)
 	if err != nil {
-		d.add(Check{Name: CheckToken, Status: ui.Fail, Detail: err.Error()})
+		d.add(Check{Name: CheckToken, Status: check.Fail, Detail: err.Error()})
 		return nil
 	}
 	if d.env.Relay != "" {
-		d.add(Check{Name: CheckToken, Status: ui.Skip, Detail: "the access_token stays on the relay " + d.env.Relay,
+		d.add(Check{Name: CheckToken, Status: check.Skip, Detail: "the access_token stays on the relay " + d.env.Relay,
 			Fix: "the ticket checks below go through the relay; check the relay host itself with 'wwcli doctor' there"})
 		return s
 	}
@@ -379,7 +379,7 @@ func (d *doctor) checkToken(ctx context.Context, creds cmdutil.Credentials) Sess
 		d.failWith(CheckToken, err)
 		return nil
 	}
-	d.add(Check{Name: CheckToken, Status: ui.Pass, Detail: fmt.Sprintf("access_token valid for %ds (%s)", t.ExpiresIn, ui.Duration(time.Since(start)))})
+	d.add(Check{Name: CheckToken, Status: check.Pass, Detail: fmt.Sprintf("access_token valid for %ds (%s)", t.ExpiresIn, check.Duration(time.Since(start)))})
 	return s
 }
 
@@ -392,7 +392,7 @@ func (d *doctor) checkTicket(ctx context.Context, s Session, kind wecom.TicketKi
 		return
 	}
 	d.passedIP = true
-	d.add(Check{Name: name, Status: ui.Pass, Detail: fmt.Sprintf("valid for %ds", t.ExpiresIn)})
+	d.add(Check{Name: name, Status: check.Pass, Detail: fmt.Sprintf("valid for %ds", t.ExpiresIn)})
 }
 
 // checkAgent reads the app and returns its trusted redirect domain.
@@ -414,16 +414,16 @@ func (d *doctor) checkAgent(ctx context.Context, s Session, agentID string) stri
 	}
 	switch {
 	case a.Close == 1:
-		d.add(Check{Name: CheckAgent, Status: ui.Fail, Detail: detail + "; the app is disabled",
+		d.add(Check{Name: CheckAgent, Status: check.Fail, Detail: detail + "; the app is disabled",
 			Fix: "enable it in 管理后台 → 应用管理 → " + a.Name})
 	case len(a.AllowUsers.User)+len(a.AllowParties.PartyID)+len(a.AllowTags.TagID) == 0:
-		d.add(Check{Name: CheckAgent, Status: ui.Warn, Detail: detail,
+		d.add(Check{Name: CheckAgent, Status: check.Warn, Detail: detail,
 			Fix: "the visible range (可见范围) is empty: no member can open the app or be identified by OAuth"})
 	case a.RedirectDomain == "":
-		d.add(Check{Name: CheckAgent, Status: ui.Warn, Detail: detail,
+		d.add(Check{Name: CheckAgent, Status: check.Warn, Detail: detail,
 			Fix: "set 网页授权及JS-SDK → 可信域名 in 管理后台 for OAuth redirects and JS-SDK"})
 	default:
-		d.add(Check{Name: CheckAgent, Status: ui.Pass, Detail: detail})
+		d.add(Check{Name: CheckAgent, Status: check.Pass, Detail: detail})
 	}
 	return a.RedirectDomain
 }
@@ -433,15 +433,15 @@ func (d *doctor) checkAgent(ctx context.Context, s Session, agentID string) stri
 func (d *doctor) checkTrustedIP() {
 	switch {
 	case d.saw60020 && d.untrustedIP != "":
-		d.add(Check{Name: CheckTrustedIP, Status: ui.Fail, Detail: "WeCom refused this machine's egress IP " + d.untrustedIP + " (60020)",
+		d.add(Check{Name: CheckTrustedIP, Status: check.Fail, Detail: "WeCom refused this machine's egress IP " + d.untrustedIP + " (60020)",
 			Fix: "add " + d.untrustedIP + " to 管理后台 → 应用管理 → the app → 企业可信IP"})
 	case d.saw60020:
-		d.add(Check{Name: CheckTrustedIP, Status: ui.Fail, Detail: "WeCom refused this machine's egress IP (60020)",
+		d.add(Check{Name: CheckTrustedIP, Status: check.Fail, Detail: "WeCom refused this machine's egress IP (60020)",
 			Fix: "add this machine's public IP to 企业可信IP of the app"})
 	case d.passedIP:
-		d.add(Check{Name: CheckTrustedIP, Status: ui.Pass, Detail: "WeCom answered the calls past gettoken without 60020"})
+		d.add(Check{Name: CheckTrustedIP, Status: check.Pass, Detail: "WeCom answered the calls past gettoken without 60020"})
 	default:
-		d.add(Check{Name: CheckTrustedIP, Status: ui.Skip, Detail: "no call past gettoken succeeded, so WeCom has not judged this machine's IP yet"})
+		d.add(Check{Name: CheckTrustedIP, Status: check.Skip, Detail: "no call past gettoken succeeded, so WeCom has not judged this machine's IP yet"})
 	}
 }
 

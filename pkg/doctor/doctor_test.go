@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/sandbox"
-	"github.com/wwcli/wwcli/pkg/ui"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -63,7 +63,7 @@ func TestHealthy(t *testing.T) {
 		t.Fatalf("%+v", rep.Checks)
 	}
 	for _, n := range []string{CheckCredentials, CheckAPIHost, CheckToken, CheckCorpTicket, CheckAgentTicket, CheckAgent, CheckTrustedIP} {
-		if c := find(rep, n); c.Status != ui.Pass {
+		if c := find(rep, n); c.Status != check.Pass {
 			t.Errorf("%s: %+v", n, c)
 		}
 	}
@@ -71,10 +71,10 @@ func TestHealthy(t *testing.T) {
 		t.Errorf("agent detail: %q", c.Detail)
 	}
 	// The secret comes from WWCLI_SECRET: a keyring that is off is no warning.
-	if c := find(rep, CheckKeyring); c.Status != ui.Info || !strings.Contains(c.Detail, "WWCLI_KEYRING=off") || !strings.Contains(c.Detail, "not needed: the secret comes from WWCLI_SECRET") {
+	if c := find(rep, CheckKeyring); c.Status != check.Info || !strings.Contains(c.Detail, "WWCLI_KEYRING=off") || !strings.Contains(c.Detail, "not needed: the secret comes from WWCLI_SECRET") {
 		t.Errorf("keyring: %+v", c)
 	}
-	if c := find(rep, CheckDomain); c.Status != ui.Skip || !strings.Contains(c.Fix, "wwcli doctor --domain wwcli.example.com") {
+	if c := find(rep, CheckDomain); c.Status != check.Skip || !strings.Contains(c.Fix, "wwcli doctor --domain wwcli.example.com") {
 		t.Errorf("trusted domain: %+v", c)
 	}
 	if c := find(rep, CheckAPIHost); !strings.Contains(c.Detail, "connect ") || !strings.Contains(c.Detail, "ms") || strings.Contains(c.Detail, " 0s") {
@@ -94,7 +94,7 @@ func TestWrongSecret(t *testing.T) {
 	h.Env["WWCLI_SECRET"] = "wrong-secret"
 	rep := Run(context.Background(), env())
 	c := find(rep, CheckToken)
-	if rep.OK || c.Status != ui.Fail || !strings.Contains(c.Detail, "errcode 40001") {
+	if rep.OK || c.Status != check.Fail || !strings.Contains(c.Detail, "errcode 40001") {
 		t.Fatalf("gettoken: %+v", c)
 	}
 	// WeCom's hint and egress IP are facts, not a fix.
@@ -102,15 +102,15 @@ func TestWrongSecret(t *testing.T) {
 		strings.Contains(c.Fix, "hint") || !strings.HasPrefix(c.Fix, "The secret does not match") || !strings.Contains(c.More, "e=40001") {
 		t.Fatalf("notes %q fix %q more %q", c.Notes, c.Fix, c.More)
 	}
-	lines := strings.Split(c.UI().Fix, "\n")
+	lines := strings.Split(c.Line().Fix, "\n")
 	if !strings.HasPrefix(lines[0], "hint: ") || !strings.HasPrefix(lines[1], "fix: The secret") || !strings.HasPrefix(lines[len(lines)-1], "more: ") {
 		t.Errorf("rendered: %q", lines)
 	}
-	if s := find(rep, CheckCorpTicket).Status; s != ui.Skip {
+	if s := find(rep, CheckCorpTicket).Status; s != check.Skip {
 		t.Errorf("ticket after a failed token: %s", s)
 	}
 	// Nothing past gettoken ran, so the IP was never judged: not "ok".
-	if c := find(rep, CheckTrustedIP); c.Status != ui.Skip || !strings.HasPrefix(c.UI().Detail, "not checked: ") {
+	if c := find(rep, CheckTrustedIP); c.Status != check.Skip || !strings.HasPrefix(c.Line().Detail, "not checked: ") {
 		t.Errorf("trusted IP: %+v", c)
 	}
 	b, _ := json.Marshal(rep)
@@ -123,7 +123,7 @@ func TestUntrustedIP(t *testing.T) {
 	_, env := setup(t, sandbox.Options{TrustedIPs: []string{"203.0.113.7"}})
 	rep := Run(context.Background(), env())
 	c := find(rep, CheckTrustedIP)
-	if rep.OK || c.Status != ui.Fail || !strings.Contains(c.Detail, "127.0.0.1") || !strings.Contains(c.Fix, "企业可信IP") {
+	if rep.OK || c.Status != check.Fail || !strings.Contains(c.Detail, "127.0.0.1") || !strings.Contains(c.Fix, "企业可信IP") {
 		t.Fatalf("trusted IP: %+v", c)
 	}
 }
@@ -136,14 +136,14 @@ func TestNoCredentialsFixIsAligned(t *testing.T) {
 	e.Keyring = unavailable{reason: "no D-Bus session"}
 	rep := Run(context.Background(), e)
 	c := find(rep, CheckCredentials)
-	if rep.OK || c.Status != ui.Fail || find(rep, CheckToken).Status != ui.Skip {
+	if rep.OK || c.Status != check.Fail || find(rep, CheckToken).Status != check.Skip {
 		t.Fatalf("%+v", rep.Checks)
 	}
 	// Without credentials the keyring may well be needed next: a warning.
-	if k := find(rep, CheckKeyring); k.Status != ui.Warn {
+	if k := find(rep, CheckKeyring); k.Status != check.Warn {
 		t.Errorf("keyring: %+v", k)
 	}
-	lines := strings.Split(c.UI().Fix, "\n")
+	lines := strings.Split(c.Line().Fix, "\n")
 	if len(lines) < 3 || !strings.HasPrefix(lines[0], "fix:   1. arguments:") {
 		t.Fatalf("fix: %q", lines)
 	}
@@ -166,10 +166,10 @@ func TestUnreachableHostStillTriesGettoken(t *testing.T) {
 	h.F.Global.BaseURL = dead
 	rep := Run(context.Background(), env())
 	host, tok := find(rep, CheckAPIHost), find(rep, CheckToken)
-	if rep.OK || host.Status != ui.Fail || !strings.Contains(host.Detail, "connection refused") || !strings.Contains(host.Fix, "HTTPS_PROXY") {
+	if rep.OK || host.Status != check.Fail || !strings.Contains(host.Detail, "connection refused") || !strings.Contains(host.Fix, "HTTPS_PROXY") {
 		t.Fatalf("API host: %+v", host)
 	}
-	if tok.Status != ui.Fail || !strings.Contains(tok.Detail, "/cgi-bin/gettoken") {
+	if tok.Status != check.Fail || !strings.Contains(tok.Detail, "/cgi-bin/gettoken") {
 		t.Fatalf("gettoken must be tried, not skipped: %+v", tok)
 	}
 }
@@ -244,11 +244,11 @@ func TestProbesGoThroughTheProxy(t *testing.T) {
 		Timeout:    5 * time.Second,
 	})
 	host := find(rep, CheckAPIHost)
-	if host.Status != ui.Pass || !strings.Contains(host.Detail, "via proxy "+proxyURL.String()) {
+	if host.Status != check.Pass || !strings.Contains(host.Detail, "via proxy "+proxyURL.String()) {
 		t.Fatalf("API host: %+v", host)
 	}
 	for _, n := range []string{CheckToken, CheckCorpTicket, CheckAgentTicket, CheckAgent, CheckTrustedIP} {
-		if c := find(rep, n); c.Status != ui.Pass {
+		if c := find(rep, n); c.Status != check.Pass {
 			t.Errorf("%s: %+v", n, c)
 		}
 	}
@@ -266,7 +266,7 @@ func TestLoopbackDomainFails(t *testing.T) {
 		e.Domain = domain
 		rep := Run(context.Background(), e)
 		c := find(rep, CheckDomain)
-		if rep.OK || c.Status != ui.Fail || !strings.Contains(c.Detail, "WeCom") || !strings.Contains(c.Fix, "public domain") {
+		if rep.OK || c.Status != check.Fail || !strings.Contains(c.Detail, "WeCom") || !strings.Contains(c.Fix, "public domain") {
 			t.Errorf("%s: %+v", domain, c)
 		}
 	}
@@ -285,7 +285,7 @@ func TestDomainCheckIsBoundedByTimeout(t *testing.T) {
 	start := time.Now()
 	rep := Run(context.Background(), e)
 	c := find(rep, CheckDomain)
-	if c.Status != ui.Fail || !strings.Contains(c.Detail, "cannot resolve app.example.com") || !strings.Contains(c.Detail, "no answer within 300ms (--timeout)") {
+	if c.Status != check.Fail || !strings.Contains(c.Detail, "cannot resolve app.example.com") || !strings.Contains(c.Detail, "no answer within 300ms (--timeout)") {
 		t.Errorf("domain: %+v", c)
 	}
 	if took := time.Since(start); took > 4*time.Second {
@@ -298,7 +298,7 @@ func TestBadDomainIsExplained(t *testing.T) {
 	e := env()
 	e.Domain = "https://app.example.com/"
 	c := find(Run(context.Background(), e), CheckDomain)
-	if c.Status != ui.Fail || !strings.Contains(c.Detail, "is a URL") {
+	if c.Status != check.Fail || !strings.Contains(c.Detail, "is a URL") {
 		t.Errorf("%+v", c)
 	}
 }
@@ -318,10 +318,10 @@ func TestKeyringMattersOnlyWhenTheSecretIsThere(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		storage string
-		want    ui.Status
+		want    check.Status
 	}{
-		{"profile in the keyring", config.StorageKeyring, ui.Fail},
-		{"profile in a file", config.StorageFile, ui.Info},
+		{"profile in the keyring", config.StorageKeyring, check.Fail},
+		{"profile in a file", config.StorageFile, check.Info},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h, env := setup(t, sandbox.Options{})
@@ -356,10 +356,10 @@ func TestSandboxConfigRow(t *testing.T) {
 	e.Keyring = unavailable{reason: "no D-Bus session"}
 	rep := Run(context.Background(), e)
 	c := find(rep, CheckConfig)
-	if c.Status != ui.Info || !strings.Contains(c.Detail, "--sandbox") || !strings.Contains(c.Detail, "demo app (corp "+sandbox.DemoCorpID) {
+	if c.Status != check.Info || !strings.Contains(c.Detail, "--sandbox") || !strings.Contains(c.Detail, "demo app (corp "+sandbox.DemoCorpID) {
 		t.Errorf("config: %+v", c)
 	}
-	if k := find(rep, CheckKeyring); k.Status != ui.Info {
+	if k := find(rep, CheckKeyring); k.Status != check.Info {
 		t.Errorf("keyring under --sandbox: %+v", k)
 	}
 	if !rep.OK {
@@ -371,11 +371,11 @@ func TestNoAgent(t *testing.T) {
 	h, env := setup(t, sandbox.Options{})
 	delete(h.Env, "WWCLI_AGENT_ID")
 	rep := Run(context.Background(), env())
-	if !rep.OK || find(rep, CheckAgent).Status != ui.Skip || !strings.Contains(find(rep, CheckAgent).Fix, "--agent-id") {
+	if !rep.OK || find(rep, CheckAgent).Status != check.Skip || !strings.Contains(find(rep, CheckAgent).Fix, "--agent-id") {
 		t.Fatalf("%+v", rep.Checks)
 	}
 	// The corp ticket got past gettoken: the IP was accepted.
-	if c := find(rep, CheckTrustedIP); c.Status != ui.Pass {
+	if c := find(rep, CheckTrustedIP); c.Status != check.Pass {
 		t.Errorf("trusted IP: %+v", c)
 	}
 }

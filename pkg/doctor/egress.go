@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/errcode"
-	"github.com/wwcli/wwcli/pkg/ui"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -59,7 +59,7 @@ func RunEgress(ctx context.Context, env Env) EgressReport {
 	creds, credErr := env.Credentials(ctx)
 	base, err := env.BaseURL(creds)
 	if err != nil {
-		d.add(Check{Name: CheckEgressIP, Status: ui.Fail, Detail: err.Error()})
+		d.add(Check{Name: CheckEgressIP, Status: check.Fail, Detail: err.Error()})
 		rep.Checks = d.checks
 		return rep
 	}
@@ -71,10 +71,10 @@ func RunEgress(ctx context.Context, env Env) EgressReport {
 	d.start(CheckEgressAccepted)
 	switch {
 	case !reached:
-		d.add(Check{Name: CheckEgressAccepted, Status: ui.Skip, Detail: "needs an answer from WeCom"})
+		d.add(Check{Name: CheckEgressAccepted, Status: check.Skip, Detail: "needs an answer from WeCom"})
 	case credErr != nil:
 		detail, _, _ := strings.Cut(credErr.Error(), "\n")
-		d.add(Check{Name: CheckEgressAccepted, Status: ui.Warn, Detail: "not checked without credentials: " + detail,
+		d.add(Check{Name: CheckEgressAccepted, Status: check.Warn, Detail: "not checked without credentials: " + detail,
 			Fix: "give credentials (WWCLI_CORP_ID + WWCLI_SECRET, a profile, or CORPID SECRET) to check that WeCom accepts calls from this IP"})
 	default:
 		rep.Accepted, rep.IP = d.probeAccepted(ctx, creds, rep.IP)
@@ -82,7 +82,7 @@ func RunEgress(ctx context.Context, env Env) EgressReport {
 	rep.Checks = d.checks
 	rep.OK = true
 	for _, c := range d.checks {
-		if c.Status == ui.Fail {
+		if c.Status == check.Fail {
 			rep.OK = false
 		}
 	}
@@ -102,17 +102,17 @@ func (d *doctor) probeEgressIP(ctx context.Context, base string) (ip string, rea
 		if err != nil {
 			detail = err.Error()
 		}
-		d.add(Check{Name: CheckEgressIP, Status: ui.Fail, Detail: detail,
+		d.add(Check{Name: CheckEgressIP, Status: check.Fail, Detail: detail,
 			Fix: "check the network and --base-url (wwcli doctor checks the API host)"})
 		return "", err == nil
 	}
 	ip = errcode.Explain(apiErr.Code, apiErr.Msg).FromIP
 	if ip == "" {
-		d.add(Check{Name: CheckEgressIP, Status: ui.Warn, Detail: fmt.Sprintf("WeCom answered errcode %d without a from ip", apiErr.Code),
+		d.add(Check{Name: CheckEgressIP, Status: check.Warn, Detail: fmt.Sprintf("WeCom answered errcode %d without a from ip", apiErr.Code),
 			Fix: "WeCom sometimes leaves \"from ip:\" empty; try again, or read the IP in the 60020 answer of a real call"})
 		return "", true
 	}
-	d.add(Check{Name: CheckEgressIP, Status: ui.Pass, Detail: fmt.Sprintf("WeCom sees this machine as %s (from ip of errcode %d)", ip, apiErr.Code)})
+	d.add(Check{Name: CheckEgressIP, Status: check.Pass, Detail: fmt.Sprintf("WeCom sees this machine as %s (from ip of errcode %d)", ip, apiErr.Code)})
 	return ip, true
 }
 
@@ -121,7 +121,7 @@ func (d *doctor) probeEgressIP(ctx context.Context, base string) (ip string, rea
 func (d *doctor) probeAccepted(ctx context.Context, creds cmdutil.Credentials, ip string) (string, string) {
 	s, err := d.env.Session(creds)
 	if err != nil {
-		d.add(Check{Name: CheckEgressAccepted, Status: ui.Fail, Detail: err.Error()})
+		d.add(Check{Name: CheckEgressAccepted, Status: check.Fail, Detail: err.Error()})
 		return Unknown, ip
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*d.env.Timeout) // gettoken, then the call
@@ -134,13 +134,13 @@ func (d *doctor) probeAccepted(ctx context.Context, creds cmdutil.Credentials, i
 		if ip != "" {
 			who = ip
 		}
-		d.add(Check{Name: CheckEgressAccepted, Status: ui.Pass, Detail: "WeCom accepts calls from " + who + " (corp " + creds.CorpID + ")"})
+		d.add(Check{Name: CheckEgressAccepted, Status: check.Pass, Detail: "WeCom accepts calls from " + who + " (corp " + creds.CorpID + ")"})
 		return Accepted, ip
 	case errors.As(err, &apiErr) && apiErr.Code == 60020:
 		if from := errcode.Explain(apiErr.Code, apiErr.Msg).FromIP; from != "" {
 			ip = from
 		}
-		d.add(Check{Name: CheckEgressAccepted, Status: ui.Fail, Detail: "WeCom refuses calls from " + orThisMachine(ip) + " (60020)",
+		d.add(Check{Name: CheckEgressAccepted, Status: check.Fail, Detail: "WeCom refuses calls from " + orThisMachine(ip) + " (60020)",
 			Fix:  "add " + orThisMachine(ip) + " to 管理后台 → 应用管理 → the app → 企业可信IP (third-party apps: the provider's IP白名单); it takes effect after about a minute",
 			More: "https://open.work.weixin.qq.com/devtool/query?e=60020"})
 		return NotAccepted, ip

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/sandbox"
-	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 // egressSetup is setup with the sandbox at hand, to read its counters.
@@ -34,10 +34,10 @@ func TestEgressAccepted(t *testing.T) {
 	if !rep.OK || rep.IP != "127.0.0.1" || rep.Accepted != Accepted {
 		t.Fatalf("%+v", rep)
 	}
-	if c := findEgress(rep, CheckEgressIP); c.Status != ui.Pass || !strings.Contains(c.Detail, "127.0.0.1") {
+	if c := findEgress(rep, CheckEgressIP); c.Status != check.Pass || !strings.Contains(c.Detail, "127.0.0.1") {
 		t.Fatalf("%+v", c)
 	}
-	if c := findEgress(rep, CheckEgressAccepted); c.Status != ui.Pass || !strings.Contains(c.Detail, sandbox.DemoCorpID) {
+	if c := findEgress(rep, CheckEgressAccepted); c.Status != check.Pass || !strings.Contains(c.Detail, sandbox.DemoCorpID) {
 		t.Fatalf("%+v", c)
 	}
 	// One token, no ticket: the egress check spends no capped quota.
@@ -53,7 +53,7 @@ func TestEgressRefusedNamesTheIPToAdd(t *testing.T) {
 		t.Fatalf("%+v", rep)
 	}
 	c := findEgress(rep, CheckEgressAccepted)
-	if c.Status != ui.Fail || !strings.Contains(c.Detail, "60020") || !strings.Contains(c.Fix, "add 127.0.0.1 to") || !strings.Contains(c.Fix, "企业可信IP") {
+	if c.Status != check.Fail || !strings.Contains(c.Detail, "60020") || !strings.Contains(c.Fix, "add 127.0.0.1 to") || !strings.Contains(c.Fix, "企业可信IP") {
 		t.Fatalf("%+v", c)
 	}
 }
@@ -65,7 +65,7 @@ func TestEgressWithoutCredentialsStillNamesTheIP(t *testing.T) {
 	if !rep.OK || rep.IP != "127.0.0.1" || rep.Accepted != Unknown {
 		t.Fatalf("%+v", rep)
 	}
-	if c := findEgress(rep, CheckEgressAccepted); c.Status != ui.Warn || !strings.Contains(c.Fix, "WWCLI_CORP_ID + WWCLI_SECRET") {
+	if c := findEgress(rep, CheckEgressAccepted); c.Status != check.Warn || !strings.Contains(c.Fix, "WWCLI_CORP_ID + WWCLI_SECRET") {
 		t.Fatalf("%+v", c)
 	}
 	if n := srv.Count("/cgi-bin/gettoken"); n != 0 {
@@ -86,7 +86,7 @@ func TestEgressWhenWeComLeavesFromIPEmpty(t *testing.T) {
 	if rep.IP != "" || rep.Accepted != Unknown {
 		t.Fatalf("%+v", rep)
 	}
-	if c := findEgress(rep, CheckEgressIP); c.Status != ui.Warn || !strings.Contains(c.Detail, "without a from ip") {
+	if c := findEgress(rep, CheckEgressIP); c.Status != check.Warn || !strings.Contains(c.Detail, "without a from ip") {
 		t.Fatalf("%+v", c)
 	}
 }

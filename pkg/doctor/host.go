@@ -12,9 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/domaincheck"
-	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 // checkHost sends one request to the API host through the HTTP client the
@@ -26,12 +26,12 @@ func (d *doctor) checkHost(ctx context.Context, creds cmdutil.Credentials) bool 
 	d.start(CheckAPIHost)
 	base, err := d.env.BaseURL(creds)
 	if err != nil {
-		d.add(Check{Name: CheckAPIHost, Status: ui.Fail, Detail: err.Error(), Fix: "fix --base-url / WWCLI_BASE_URL or the profile's base_url"})
+		d.add(Check{Name: CheckAPIHost, Status: check.Fail, Detail: err.Error(), Fix: "fix --base-url / WWCLI_BASE_URL or the profile's base_url"})
 		return false
 	}
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		d.add(Check{Name: CheckAPIHost, Status: ui.Fail, Detail: fmt.Sprintf("bad base URL %q", base), Fix: "fix --base-url / WWCLI_BASE_URL"})
+		d.add(Check{Name: CheckAPIHost, Status: check.Fail, Detail: fmt.Sprintf("bad base URL %q", base), Fix: "fix --base-url / WWCLI_BASE_URL"})
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.env.Timeout)
@@ -39,7 +39,7 @@ func (d *doctor) checkHost(ctx context.Context, creds cmdutil.Credentials) bool 
 	tr := &hostTrace{}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tr.clientTrace()), http.MethodGet, base+"/", nil)
 	if err != nil {
-		d.add(Check{Name: CheckAPIHost, Status: ui.Fail, Detail: err.Error(), Fix: "fix --base-url / WWCLI_BASE_URL"})
+		d.add(Check{Name: CheckAPIHost, Status: check.Fail, Detail: err.Error(), Fix: "fix --base-url / WWCLI_BASE_URL"})
 		return false
 	}
 	req.Header.Set("User-Agent", "wwcli-doctor")
@@ -50,7 +50,7 @@ func (d *doctor) checkHost(ctx context.Context, creds cmdutil.Credentials) bool 
 		// Drain a little so the connection can serve the calls that follow.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		d.add(Check{Name: CheckAPIHost, Status: ui.Pass, Detail: base + ": " + tr.summary(proxy, time.Since(start))})
+		d.add(Check{Name: CheckAPIHost, Status: check.Pass, Detail: base + ": " + tr.summary(proxy, time.Since(start))})
 		return true
 	}
 	d.add(tr.failure(ctx, base, proxy, err, d.env.Timeout))
@@ -134,21 +134,21 @@ func (h *hostTrace) summary(proxy *url.URL, total time.Duration) string {
 		parts = append(parts, "via proxy "+proxy.Redacted())
 	}
 	if !h.dnsDone.IsZero() {
-		parts = append(parts, fmt.Sprintf("DNS %s → %s", ui.Duration(h.dnsDone.Sub(h.dnsStart)), strings.Join(h.addrs, ", ")))
+		parts = append(parts, fmt.Sprintf("DNS %s → %s", check.Duration(h.dnsDone.Sub(h.dnsStart)), strings.Join(h.addrs, ", ")))
 	}
 	if !h.connDone.IsZero() {
-		parts = append(parts, "connect "+ui.Duration(h.connDone.Sub(h.connStart)))
+		parts = append(parts, "connect "+check.Duration(h.connDone.Sub(h.connStart)))
 	}
 	if h.tlsState != nil && len(h.tlsState.PeerCertificates) > 0 {
-		parts = append(parts, fmt.Sprintf("TLS %s %s", ui.Duration(h.tlsDone.Sub(h.tlsStart)), h.tlsState.PeerCertificates[0].Subject.CommonName))
+		parts = append(parts, fmt.Sprintf("TLS %s %s", check.Duration(h.tlsDone.Sub(h.tlsStart)), h.tlsState.PeerCertificates[0].Subject.CommonName))
 	}
 	if h.reused {
 		parts = append(parts, "connection reused")
 	}
 	if !h.firstByte.IsZero() && !h.requestSent.IsZero() {
-		parts = append(parts, "answer "+ui.Duration(h.firstByte.Sub(h.requestSent)))
+		parts = append(parts, "answer "+check.Duration(h.firstByte.Sub(h.requestSent)))
 	}
-	parts = append(parts, "total "+ui.Duration(total))
+	parts = append(parts, "total "+check.Duration(total))
 	return strings.Join(parts, "; ")
 }
 
@@ -157,7 +157,7 @@ func (h *hostTrace) summary(proxy *url.URL, total time.Duration) string {
 func (h *hostTrace) failure(ctx context.Context, base string, proxy *url.URL, err error, timeout time.Duration) Check {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c := Check{Name: CheckAPIHost, Status: ui.Fail}
+	c := Check{Name: CheckAPIHost, Status: check.Fail}
 	via := ""
 	if proxy != nil {
 		via = " via proxy " + proxy.Redacted()

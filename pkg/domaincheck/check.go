@@ -23,8 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/safetext"
-	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 // Names of the checks, in the order they run.
@@ -72,14 +72,14 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 
 // Check is one step against one URL. OK says whether the condition held;
 // Level says how it counts for the verdict: a scheme passes when none of
-// its checks is ui.Fail, and ui.Warn is advice (Content-Type, --insecure,
+// its checks is check.Fail, and check.Warn is advice (Content-Type, --insecure,
 // private addresses).
 type Check struct {
-	URL    string    `json:"url"`
-	Check  string    `json:"check"`
-	OK     bool      `json:"ok"`
-	Level  ui.Status `json:"level"`
-	Detail string    `json:"detail"`
+	URL    string       `json:"url"`
+	Check  string       `json:"check"`
+	OK     bool         `json:"ok"`
+	Level  check.Status `json:"level"`
+	Detail string       `json:"detail"`
 }
 
 // Result is the outcome for one scheme.
@@ -156,16 +156,16 @@ type run struct {
 	res Result
 }
 
-// newCheck is a check whose condition held unless level is ui.Fail.
+// newCheck is a check whose condition held unless level is check.Fail.
 // Details quote what the server sent (the status line is not checked by
 // Go's parser the way headers are), so their control characters are escaped.
-func newCheck(check string, level ui.Status, format string, a ...any) Check {
-	return Check{Check: check, OK: level != ui.Fail, Level: level, Detail: safetext.Escape(fmt.Sprintf(format, a...))}
+func newCheck(name string, level check.Status, format string, a ...any) Check {
+	return Check{Check: name, OK: level != check.Fail, Level: level, Detail: safetext.Escape(fmt.Sprintf(format, a...))}
 }
 
 // advice is a condition that failed but only counts as a warning.
-func advice(check, format string, a ...any) Check {
-	return Check{Check: check, OK: false, Level: ui.Warn, Detail: safetext.Escape(fmt.Sprintf(format, a...))}
+func advice(name, format string, a ...any) Check {
+	return Check{Check: name, OK: false, Level: check.Warn, Detail: safetext.Escape(fmt.Sprintf(format, a...))}
 }
 
 // record adds c to the result and reports it as done.
@@ -177,18 +177,18 @@ func (r *run) record(c Check) {
 	}
 }
 
-func (r *run) add(check string, level ui.Status, format string, a ...any) {
-	r.record(newCheck(check, level, format, a...))
+func (r *run) add(name string, level check.Status, format string, a ...any) {
+	r.record(newCheck(name, level, format, a...))
 }
 
-func (r *run) addAdvice(check, format string, a ...any) { r.record(advice(check, format, a...)) }
+func (r *run) addAdvice(name, format string, a ...any) { r.record(advice(name, format, a...)) }
 
 func checkScheme(ctx context.Context, cfg *Config, scheme string) Result {
 	r := &run{ctx: ctx, cfg: cfg, res: Result{Scheme: scheme, URL: cfg.URL(scheme)}}
 	r.steps(scheme)
 	r.res.OK = len(r.res.Checks) > 0
 	for _, c := range r.res.Checks {
-		if c.Level == ui.Fail {
+		if c.Level == check.Fail {
 			r.res.OK = false
 		}
 	}
@@ -234,7 +234,7 @@ func (r *run) steps(scheme string) {
 			return
 		}
 		// A TLS check that is only a warning is a certificate --insecure let through.
-		r.res.CertUnverified = tlsCheck.Level == ui.Warn
+		r.res.CertUnverified = tlsCheck.Level == check.Warn
 		conn = tconn
 	}
 	r.fetch(conn)
@@ -247,9 +247,9 @@ func Resolve(ctx context.Context, cfg *Config) ([]net.IP, Check) {
 	host := cfg.Host
 	if ip := net.ParseIP(host); ip != nil {
 		if !IsPublic(ip) {
-			return []net.IP{ip}, newCheck(CheckDNS, ui.Warn, "%s is a private or loopback IP address (no lookup): WeCom fetches from the internet and cannot reach it", host)
+			return []net.IP{ip}, newCheck(CheckDNS, check.Warn, "%s is a private or loopback IP address (no lookup): WeCom fetches from the internet and cannot reach it", host)
 		}
-		return []net.IP{ip}, newCheck(CheckDNS, ui.Pass, "%s is an IP address (no lookup)", host)
+		return []net.IP{ip}, newCheck(CheckDNS, check.Pass, "%s is an IP address (no lookup)", host)
 	}
 	resolver := cfg.Resolver
 	if resolver == nil {
@@ -257,7 +257,7 @@ func Resolve(ctx context.Context, cfg *Config) ([]net.IP, Check) {
 	}
 	addrs, err := resolver.LookupIPAddr(ctx, host)
 	if err != nil {
-		return nil, newCheck(CheckDNS, ui.Fail, "cannot resolve %s: %s", host, describe(ctx, cfg, err))
+		return nil, newCheck(CheckDNS, check.Fail, "cannot resolve %s: %s", host, describe(ctx, cfg, err))
 	}
 	var ips []net.IP
 	var names []string
@@ -268,9 +268,9 @@ func Resolve(ctx context.Context, cfg *Config) ([]net.IP, Check) {
 		public = public || IsPublic(a.IP)
 	}
 	if !public {
-		return ips, newCheck(CheckDNS, ui.Warn, "%s -> %s: only private or loopback addresses, which WeCom cannot reach from the internet", host, strings.Join(names, ", "))
+		return ips, newCheck(CheckDNS, check.Warn, "%s -> %s: only private or loopback addresses, which WeCom cannot reach from the internet", host, strings.Join(names, ", "))
 	}
-	return ips, newCheck(CheckDNS, ui.Pass, "%s -> %s", host, strings.Join(names, ", "))
+	return ips, newCheck(CheckDNS, check.Pass, "%s -> %s", host, strings.Join(names, ", "))
 }
 
 // IsPublic reports whether ip can be reached from the internet.
@@ -288,14 +288,14 @@ func Connect(ctx context.Context, cfg *Config, ips []net.IP, port string) (net.C
 		addr = net.JoinHostPort(ip.String(), port)
 		conn, err := d.DialContext(ctx, "tcp", addr)
 		if err == nil {
-			return conn, newCheck(CheckConnect, ui.Pass, "connected to %s", addr)
+			return conn, newCheck(CheckConnect, check.Pass, "connected to %s", addr)
 		}
 		lastErr = err
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	return nil, newCheck(CheckConnect, ui.Fail, "cannot connect to %s: %s", addr, describe(ctx, cfg, lastErr))
+	return nil, newCheck(CheckConnect, check.Fail, "cannot connect to %s: %s", addr, describe(ctx, cfg, lastErr))
 }
 
 // InsecureHint ends the detail of a certificate that did not verify.
@@ -318,7 +318,7 @@ func Handshake(ctx context.Context, cfg *Config, conn net.Conn) (net.Conn, Check
 	}
 	tconn := tls.Client(conn, conf)
 	if err := tconn.HandshakeContext(ctx); err != nil {
-		return nil, newCheck(CheckTLS, ui.Fail, "TLS handshake failed: %s", describe(ctx, cfg, err))
+		return nil, newCheck(CheckTLS, check.Fail, "TLS handshake failed: %s", describe(ctx, cfg, err))
 	}
 	state := tconn.ConnectionState()
 	leaf := state.PeerCertificates[0]
@@ -327,9 +327,9 @@ func Handshake(ctx context.Context, cfg *Config, conn net.Conn) (net.Conn, Check
 		if cfg.Insecure {
 			return tconn, advice(CheckTLS, "certificate NOT verified (--insecure): %s", describeCertError(err, host))
 		}
-		return nil, newCheck(CheckTLS, ui.Fail, "%s%s", describeCertError(err, host), InsecureHint)
+		return nil, newCheck(CheckTLS, check.Fail, "%s%s", describeCertError(err, host), InsecureHint)
 	}
-	return tconn, newCheck(CheckTLS, ui.Pass, "certificate valid for %s, issued by %s, expires %s (%s)", host, issuerName(leaf), expiry, tls.VersionName(state.Version))
+	return tconn, newCheck(CheckTLS, check.Pass, "certificate valid for %s, issued by %s, expires %s (%s)", host, issuerName(leaf), expiry, tls.VersionName(state.Version))
 }
 
 func verifyPeer(cfg *Config, certs []*x509.Certificate) error {
@@ -382,7 +382,7 @@ func certNames(c *x509.Certificate) string {
 func (r *run) fetch(conn net.Conn) {
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.res.URL, nil)
 	if err != nil {
-		r.add(CheckStatus, ui.Fail, "cannot build the request: %v", err)
+		r.add(CheckStatus, check.Fail, "cannot build the request: %v", err)
 		return
 	}
 	req.Header.Set("User-Agent", "wwcli-verify-domain")
@@ -390,17 +390,17 @@ func (r *run) fetch(conn net.Conn) {
 	// One hand-written request on the connection already checked: no
 	// transport, so no proxy, no connection reuse and no redirect following.
 	if err := req.Write(conn); err != nil {
-		r.add(CheckStatus, ui.Fail, "cannot send the request: %s", describe(r.ctx, r.cfg, err))
+		r.add(CheckStatus, check.Fail, "cannot send the request: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
 	budget := &budgetReader{r: conn, n: MaxHeader, err: errHeaderTooLarge}
 	resp, err := http.ReadResponse(bufio.NewReader(budget), req)
 	if err != nil {
 		if budget.n <= 0 {
-			r.add(CheckStatus, ui.Fail, "no HTTP response: %v (a web server sends a few hundred bytes)", errHeaderTooLarge)
+			r.add(CheckStatus, check.Fail, "no HTTP response: %v (a web server sends a few hundred bytes)", errHeaderTooLarge)
 			return
 		}
-		r.add(CheckStatus, ui.Fail, "no HTTP response: %s", describe(r.ctx, r.cfg, err))
+		r.add(CheckStatus, check.Fail, "no HTTP response: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
 	defer resp.Body.Close()
@@ -412,22 +412,22 @@ func (r *run) fetch(conn net.Conn) {
 	redirect := resp.StatusCode >= 300 && resp.StatusCode < 400
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		r.add(CheckStatus, ui.Pass, "%s", resp.Status)
+		r.add(CheckStatus, check.Pass, "%s", resp.Status)
 	case resp.StatusCode == http.StatusNotFound:
-		r.add(CheckStatus, ui.Fail, "%s: the file is not at the domain root (upload it next to the site's index, not in a sub-folder)", resp.Status)
+		r.add(CheckStatus, check.Fail, "%s: the file is not at the domain root (upload it next to the site's index, not in a sub-folder)", resp.Status)
 	case redirect:
-		r.add(CheckStatus, ui.Fail, "%s: expected 200 OK, not a redirect", resp.Status)
+		r.add(CheckStatus, check.Fail, "%s: expected 200 OK, not a redirect", resp.Status)
 	default:
-		r.add(CheckStatus, ui.Fail, "%s: expected 200 OK", resp.Status)
+		r.add(CheckStatus, check.Fail, "%s: expected 200 OK", resp.Status)
 	}
 	if redirect {
 		loc := resp.Header.Get("Location")
 		if loc == "" {
 			loc = "(no Location header)"
 		}
-		r.add(CheckRedirect, ui.Fail, "redirects to %s; serve the file at this URL directly (WeCom is not known to follow redirects; a forced-HTTPS rule or a WAF is the usual cause)", loc)
+		r.add(CheckRedirect, check.Fail, "redirects to %s; serve the file at this URL directly (WeCom is not known to follow redirects; a forced-HTTPS rule or a WAF is the usual cause)", loc)
 	} else {
-		r.add(CheckRedirect, ui.Pass, "no redirect")
+		r.add(CheckRedirect, check.Pass, "no redirect")
 	}
 	if resp.StatusCode != http.StatusOK {
 		return
@@ -435,15 +435,15 @@ func (r *run) fetch(conn net.Conn) {
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
-		r.add(CheckBody, ui.Fail, "reading the body failed: %s", describe(r.ctx, r.cfg, err))
+		r.add(CheckBody, check.Fail, "reading the body failed: %s", describe(r.ctx, r.cfg, err))
 		return
 	}
 	if len(body) > MaxBody {
-		r.add(CheckBody, ui.Fail, "the body is larger than %d KiB: this is not the verification file", MaxBody>>10)
+		r.add(CheckBody, check.Fail, "the body is larger than %d KiB: this is not the verification file", MaxBody>>10)
 	} else if ok, detail := DiagnoseBody(body, r.cfg.Expected); ok {
-		r.add(CheckBody, ui.Pass, "%s", detail)
+		r.add(CheckBody, check.Pass, "%s", detail)
 	} else {
-		r.add(CheckBody, ui.Fail, "%s", detail)
+		r.add(CheckBody, check.Fail, "%s", detail)
 	}
 
 	ct := resp.Header.Get("Content-Type")
@@ -452,7 +452,7 @@ func (r *run) fetch(conn net.Conn) {
 	case ct == "":
 		r.addAdvice(CheckContentType, "no Content-Type header; text/plain is expected (advisory)")
 	case perr == nil && media == "text/plain":
-		r.add(CheckContentType, ui.Pass, "%s", ct)
+		r.add(CheckContentType, check.Pass, "%s", ct)
 	default:
 		r.addAdvice(CheckContentType, "%s; text/plain is expected (advisory)", ct)
 	}

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/pkg/check"
 	"github.com/wwcli/wwcli/pkg/domaincheck/domainchecktest"
-	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 const (
@@ -88,24 +88,24 @@ func TestHTTPCases(t *testing.T) {
 		handler http.Handler
 		ok      bool
 		check   string // the check that decides, with its level and detail fragment
-		level   ui.Status
+		level   check.Status
 		detail  string
 	}{
-		{"pass", serveFile(testToken, "text/plain; charset=utf-8"), true, CheckBody, ui.Pass, "exactly the expected content (16 bytes)"},
-		{"not found", http.NotFoundHandler(), false, CheckStatus, ui.Fail, "404 Not Found: the file is not at the domain root"},
-		{"redirect", http.RedirectHandler("https://www.example.com/"+testName, http.StatusMovedPermanently), false, CheckRedirect, ui.Fail, "redirects to https://www.example.com/" + testName},
-		{"server error", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }), false, CheckStatus, ui.Fail, "500 Internal Server Error"},
-		{"trailing newline", serveFile(testToken+"\n", "text/plain"), false, CheckBody, ui.Fail, `a trailing newline (\n)`},
-		{"crlf", serveFile(testToken+"\r\n", "text/plain"), false, CheckBody, ui.Fail, `CRLF`},
-		{"bom", serveFile("\xEF\xBB\xBF"+testToken, "text/plain"), false, CheckBody, ui.Fail, "byte-order mark"},
-		{"bom and newline", serveFile("\xEF\xBB\xBF"+testToken+"\n", "text/plain"), false, CheckBody, ui.Fail, "byte-order mark (EF BB BF): save the file as UTF-8 without BOM; a trailing newline"},
-		{"surrounding whitespace", serveFile("  "+testToken+" \t", "text/plain"), false, CheckBody, ui.Fail, `leading whitespace "  "; trailing whitespace " \t"`},
-		{"html page", serveFile("<!DOCTYPE html><html><head><title>App</title></head><body></body></html>", "text/html"), false, CheckBody, ui.Fail, "an HTML page"},
-		{"wrong token", serveFile("ZZZZeeeeFFFF0000", "text/plain"), false, CheckBody, ui.Fail, `wrong token: got "ZZZZeeeeFFFF0000"`},
-		{"empty", serveFile("", "text/plain"), false, CheckBody, ui.Fail, "the body is empty"},
-		{"other content", serveFile("hello", "text/plain"), false, CheckBody, ui.Fail, `unexpected content "hello"`},
-		{"too large", serveFile(strings.Repeat("x", MaxBody+10), "text/plain"), false, CheckBody, ui.Fail, "larger than 64 KiB"},
-		{"content type advisory", serveFile(testToken, "application/octet-stream"), true, CheckContentType, ui.Warn, "application/octet-stream; text/plain is expected (advisory)"},
+		{"pass", serveFile(testToken, "text/plain; charset=utf-8"), true, CheckBody, check.Pass, "exactly the expected content (16 bytes)"},
+		{"not found", http.NotFoundHandler(), false, CheckStatus, check.Fail, "404 Not Found: the file is not at the domain root"},
+		{"redirect", http.RedirectHandler("https://www.example.com/"+testName, http.StatusMovedPermanently), false, CheckRedirect, check.Fail, "redirects to https://www.example.com/" + testName},
+		{"server error", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }), false, CheckStatus, check.Fail, "500 Internal Server Error"},
+		{"trailing newline", serveFile(testToken+"\n", "text/plain"), false, CheckBody, check.Fail, `a trailing newline (\n)`},
+		{"crlf", serveFile(testToken+"\r\n", "text/plain"), false, CheckBody, check.Fail, `CRLF`},
+		{"bom", serveFile("\xEF\xBB\xBF"+testToken, "text/plain"), false, CheckBody, check.Fail, "byte-order mark"},
+		{"bom and newline", serveFile("\xEF\xBB\xBF"+testToken+"\n", "text/plain"), false, CheckBody, check.Fail, "byte-order mark (EF BB BF): save the file as UTF-8 without BOM; a trailing newline"},
+		{"surrounding whitespace", serveFile("  "+testToken+" \t", "text/plain"), false, CheckBody, check.Fail, `leading whitespace "  "; trailing whitespace " \t"`},
+		{"html page", serveFile("<!DOCTYPE html><html><head><title>App</title></head><body></body></html>", "text/html"), false, CheckBody, check.Fail, "an HTML page"},
+		{"wrong token", serveFile("ZZZZeeeeFFFF0000", "text/plain"), false, CheckBody, check.Fail, `wrong token: got "ZZZZeeeeFFFF0000"`},
+		{"empty", serveFile("", "text/plain"), false, CheckBody, check.Fail, "the body is empty"},
+		{"other content", serveFile("hello", "text/plain"), false, CheckBody, check.Fail, `unexpected content "hello"`},
+		{"too large", serveFile(strings.Repeat("x", MaxBody+10), "text/plain"), false, CheckBody, check.Fail, "larger than 64 KiB"},
+		{"content type advisory", serveFile(testToken, "application/octet-stream"), true, CheckContentType, check.Warn, "application/octet-stream; text/plain is expected (advisory)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestHTTPCases(t *testing.T) {
 			if got.URL != "http://127.0.0.1:"+port+"/"+testName {
 				t.Errorf("URL = %s", got.URL)
 			}
-			if wantOK := c.level == ui.Pass; got.OK != wantOK {
+			if wantOK := c.level == check.Pass; got.OK != wantOK {
 				t.Errorf("%s OK = %v, want %v", c.check, got.OK, wantOK)
 			}
 		})
@@ -143,7 +143,7 @@ func TestPassReportsEveryStep(t *testing.T) {
 		t.Errorf("checks %s", got)
 	}
 	// Loopback is fine for the test but would not be for WeCom: advisory.
-	if dns := checkOf(t, r, CheckDNS); dns.Level != ui.Warn || !dns.OK || !strings.Contains(dns.Detail, "loopback") {
+	if dns := checkOf(t, r, CheckDNS); dns.Level != check.Warn || !dns.OK || !strings.Contains(dns.Detail, "loopback") {
 		t.Errorf("dns = %+v", dns)
 	}
 	if !r.OK {
@@ -171,14 +171,14 @@ func TestHTTPSCases(t *testing.T) {
 	t.Run("trusted", func(t *testing.T) {
 		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{"https"}, RootCAs: pool})
 		tlsCheck := checkOf(t, r, CheckTLS)
-		if !r.OK || r.CertUnverified || tlsCheck.Level != ui.Pass || !strings.Contains(tlsCheck.Detail, "certificate valid for 127.0.0.1") {
+		if !r.OK || r.CertUnverified || tlsCheck.Level != check.Pass || !strings.Contains(tlsCheck.Detail, "certificate valid for 127.0.0.1") {
 			t.Errorf("OK %v, tls %+v", r.OK, tlsCheck)
 		}
 	})
 	t.Run("self-signed", func(t *testing.T) {
 		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{"https"}})
 		tlsCheck := checkOf(t, r, CheckTLS)
-		if r.OK || tlsCheck.Level != ui.Fail || !strings.Contains(tlsCheck.Detail, "unknown authority") || !strings.Contains(tlsCheck.Detail, "--insecure") {
+		if r.OK || tlsCheck.Level != check.Fail || !strings.Contains(tlsCheck.Detail, "unknown authority") || !strings.Contains(tlsCheck.Detail, "--insecure") {
 			t.Errorf("OK %v, tls %+v", r.OK, tlsCheck)
 		}
 		if hasCheck(r, CheckStatus) {
@@ -188,10 +188,10 @@ func TestHTTPSCases(t *testing.T) {
 	t.Run("self-signed insecure", func(t *testing.T) {
 		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{"https"}, Insecure: true})
 		tlsCheck := checkOf(t, r, CheckTLS)
-		if !r.OK || !r.CertUnverified || tlsCheck.Level != ui.Warn || tlsCheck.OK || !strings.Contains(tlsCheck.Detail, "NOT verified (--insecure)") {
+		if !r.OK || !r.CertUnverified || tlsCheck.Level != check.Warn || tlsCheck.OK || !strings.Contains(tlsCheck.Detail, "NOT verified (--insecure)") {
 			t.Errorf("OK %v, unverified %v, tls %+v", r.OK, r.CertUnverified, tlsCheck)
 		}
-		if checkOf(t, r, CheckBody).Level != ui.Pass {
+		if checkOf(t, r, CheckBody).Level != check.Pass {
 			t.Errorf("body not checked: %+v", r.Checks)
 		}
 	})
@@ -199,7 +199,7 @@ func TestHTTPSCases(t *testing.T) {
 		// httptest's certificate covers 127.0.0.1, ::1 and example.com, not localhost.
 		r := runOne(t, Config{Host: "localhost", Port: port, Schemes: []string{"https"}, RootCAs: pool})
 		tlsCheck := checkOf(t, r, CheckTLS)
-		if r.OK || tlsCheck.Level != ui.Fail || !strings.Contains(tlsCheck.Detail, "not valid for localhost (it covers example.com, *.example.com, 127.0.0.1") {
+		if r.OK || tlsCheck.Level != check.Fail || !strings.Contains(tlsCheck.Detail, "not valid for localhost (it covers example.com, *.example.com, 127.0.0.1") {
 			t.Errorf("OK %v, tls %+v", r.OK, tlsCheck)
 		}
 	})
@@ -227,11 +227,11 @@ func silentListener(t *testing.T) string {
 
 func TestTimeout(t *testing.T) {
 	port := silentListener(t)
-	for scheme, check := range map[string]string{"http": CheckStatus, "https": CheckTLS} {
+	for scheme, name := range map[string]string{"http": CheckStatus, "https": CheckTLS} {
 		r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{scheme}, Timeout: 200 * time.Millisecond})
-		c := checkOf(t, r, check)
-		if r.OK || c.Level != ui.Fail || !strings.Contains(c.Detail, "timed out: no answer within 200ms (--timeout)") {
-			t.Errorf("%s: OK %v, %s %+v", scheme, r.OK, check, c)
+		c := checkOf(t, r, name)
+		if r.OK || c.Level != check.Fail || !strings.Contains(c.Detail, "timed out: no answer within 200ms (--timeout)") {
+			t.Errorf("%s: OK %v, %s %+v", scheme, r.OK, name, c)
 		}
 	}
 }
@@ -250,7 +250,7 @@ func refusedPort(t *testing.T) string {
 func TestConnectionRefused(t *testing.T) {
 	r := runOne(t, Config{Host: "127.0.0.1", Port: refusedPort(t), Schemes: []string{"http"}})
 	c := checkOf(t, r, CheckConnect)
-	if r.OK || c.Level != ui.Fail || !strings.Contains(c.Detail, "connection refused") {
+	if r.OK || c.Level != check.Fail || !strings.Contains(c.Detail, "connection refused") {
 		t.Errorf("OK %v, connect %+v", r.OK, c)
 	}
 }
@@ -261,7 +261,7 @@ func TestDNSFailure(t *testing.T) {
 	}}
 	r := runOne(t, Config{Host: "wwcli-test.invalid", Schemes: []string{"http", "https"}[:1], Resolver: noDNS})
 	c := checkOf(t, r, CheckDNS)
-	if r.OK || c.Level != ui.Fail || !strings.Contains(c.Detail, "cannot resolve wwcli-test.invalid") || len(r.Checks) != 1 {
+	if r.OK || c.Level != check.Fail || !strings.Contains(c.Detail, "cannot resolve wwcli-test.invalid") || len(r.Checks) != 1 {
 		t.Errorf("OK %v, checks %+v", r.OK, r.Checks)
 	}
 }
@@ -337,16 +337,16 @@ func TestStepsAreUsableAlone(t *testing.T) {
 	cfg := &Config{Host: "127.0.0.1", RootCAs: pool, Timeout: 5 * time.Second}
 	ctx := context.Background()
 	ips, dns := Resolve(ctx, cfg)
-	if len(ips) != 1 || dns.Level != ui.Warn || dns.URL != "" {
+	if len(ips) != 1 || dns.Level != check.Warn || dns.URL != "" {
 		t.Fatalf("resolve: %v %+v", ips, dns)
 	}
 	conn, c := Connect(ctx, cfg, ips, port)
-	if conn == nil || c.Level != ui.Pass {
+	if conn == nil || c.Level != check.Pass {
 		t.Fatalf("connect: %+v", c)
 	}
 	defer conn.Close()
 	tconn, c := Handshake(ctx, cfg, conn)
-	if tconn == nil || c.Level != ui.Pass || !strings.Contains(c.Detail, "certificate valid for 127.0.0.1") {
+	if tconn == nil || c.Level != check.Pass || !strings.Contains(c.Detail, "certificate valid for 127.0.0.1") {
 		t.Fatalf("handshake: %+v", c)
 	}
 	if DefaultPort("http") != "80" || DefaultPort("https") != "443" {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wwcli/wwcli/pkg/ui"
+	"github.com/wwcli/wwcli/pkg/check"
 )
 
 // endlessHeaderServer answers every connection with a status line and then
@@ -50,7 +50,7 @@ func TestEndlessHeaderIsCutOffAtTheCap(t *testing.T) {
 	port := endlessHeaderServer(t)
 	r := runOne(t, Config{Host: "127.0.0.1", Port: port, Schemes: []string{"http"}, Timeout: 10 * time.Second})
 	c := checkOf(t, r, CheckStatus)
-	if r.OK || c.Level != ui.Fail || !strings.Contains(c.Detail, "the server sent more than 64 KiB of headers") {
+	if r.OK || c.Level != check.Fail || !strings.Contains(c.Detail, "the server sent more than 64 KiB of headers") {
 		t.Errorf("OK %v, status %+v", r.OK, c)
 	}
 }

@@ -102,7 +102,7 @@ func splitHost(arg string) (host, port string, err error) {
 	}
 	host, port, err = net.SplitHostPort(arg)
 	if err != nil {
-		return "", "", fmt.Errorf("%q is not HOST or HOST:PORT: %v", arg, err)
+		return "", "", fmt.Errorf("%q is not HOST or HOST:PORT: %w", arg, err)
 	}
 	if host == "" {
 		return "", "", fmt.Errorf("%q has no host", arg)

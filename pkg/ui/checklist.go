@@ -4,70 +4,22 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/wwcli/wwcli/pkg/check"
 )
-
-// Status of one line in a check list (doctor, verify-domain). It is the
-// one status vocabulary: checks carry it from the package that ran them to
-// the screen and into --json without any mapping.
-type Status int
-
-const (
-	Pass Status = iota
-	Warn
-	Fail
-	Info
-	Skip // not checked, because an earlier check failed or input is missing
-)
-
-// String is the machine-readable name used in --json output.
-func (s Status) String() string {
-	switch s {
-	case Pass:
-		return "pass"
-	case Warn:
-		return "warn"
-	case Fail:
-		return "fail"
-	case Skip:
-		return "skip"
-	default:
-		return "info"
-	}
-}
-
-// MarshalText makes a Status its name in JSON ("pass", "warn", ...).
-func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText reads a name written by MarshalText.
-func (s *Status) UnmarshalText(b []byte) error {
-	for _, v := range []Status{Pass, Warn, Fail, Info, Skip} {
-		if v.String() == string(b) {
-			*s = v
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown check status %q", b)
-}
-
-// Check is one line of a check list, with an optional fix shown under it.
-type Check struct {
-	Status Status
-	Title  string
-	Detail string
-	Fix    string
-}
 
 // WriteCheck prints one check: "✓ Title: detail" and, indented, the fix.
-func (t *Theme) WriteCheck(w io.Writer, c Check) {
+// The status vocabulary is pkg/check's; ui only decides how it looks.
+func (t *Theme) WriteCheck(w io.Writer, c check.Line) {
 	var icon string
 	switch c.Status {
-	case Pass:
+	case check.Pass:
 		icon = t.SuccessIcon()
-	case Warn:
+	case check.Warn:
 		icon = t.WarnIcon()
-	case Fail:
+	case check.Fail:
 		icon = t.FailIcon()
-	case Skip:
+	case check.Skip:
 		icon = t.SkipIcon()
 	default:
 		icon = t.Muted("-")
