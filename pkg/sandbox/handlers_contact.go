@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // deptVisible: the contact-sync token (app nil) sees everything; an app sees
@@ -95,7 +96,8 @@ func userDetail(ci *corpIndex, u *User) object {
 	}
 }
 
-func (s *Server) userGet(c *call) (object, *apiError) {
+// visibleUser is the member ?userid= names, when the token may see it.
+func visibleUser(c *call) (*User, *apiError) {
 	id := c.q.Get("userid")
 	if id == "" {
 		return nil, errMissingUserID
@@ -106,6 +108,14 @@ func (s *Server) userGet(c *call) (object, *apiError) {
 	}
 	if !c.tok.corp.userVisible(c.tok.app, u) {
 		return nil, errNoPrivilege
+	}
+	return u, nil
+}
+
+func (s *Server) userGet(c *call) (object, *apiError) {
+	u, e := visibleUser(c)
+	if e != nil {
+		return nil, e
 	}
 	// qr_code: user/get only (DOC 90196), as auth/getuserdetail has it
 	return append(userDetail(c.tok.corp, u), field{"qr_code", memberQRCode(c.tok.corp.CorpID, u.UserID)}), nil
@@ -273,4 +283,58 @@ func (s *Server) departmentSimpleList(c *call) (object, *apiError) {
 		list = append(list, object{{"id", d.ID}, {"parentid", d.ParentID}, {"order", d.Order}})
 	}
 	return object{{"department_id", list}}, nil
+}
+
+// More contact endpoints the SDKs call, reads in the sandbox: DOC 90203
+// user/authsucc, 91714 corp/get_join_qrcode, 92714 user/get_active_stat;
+// errcodes from DOC 90313.
+
+// userAuthSucc confirms a member's second verification (二次验证).
+func (s *Server) userAuthSucc(c *call) (object, *apiError) {
+	if _, e := visibleUser(c); e != nil {
+		return nil, e
+	}
+	return object{}, nil
+}
+
+// corpJoinQRCode: contact-sync token only; size_type 1-4 (default 1).
+func (s *Server) corpJoinQRCode(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	size := 1
+	if raw := c.q.Get("size_type"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > 4 {
+			return nil, errInvalidParam
+		}
+		size = n
+	}
+	return object{{"join_qrcode", "https://work.weixin.qq.com/wework_admin/genqrcode?action=join&size=" +
+		strconv.Itoa(size) + "&corp=" + c.tok.corp.CorpID}}, nil
+}
+
+// userActiveStat: contact-sync token only; date YYYY-MM-DD within the last
+// 30 days, answered with the active members (status 1) of the fixtures.
+func (s *Server) userActiveStat(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
+	}
+	var req struct {
+		Date string `json:"date"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, e
+	}
+	day, err := time.ParseInLocation("2006-01-02", req.Date, c.now.Location())
+	if err != nil || day.After(c.now) || c.now.Sub(day) > 31*24*time.Hour {
+		return nil, errf(40058, "invalid date: YYYY-MM-DD within the last 30 days")
+	}
+	n := 0
+	for i := range c.tok.corp.Users {
+		if userStatus(&c.tok.corp.Users[i]) == 1 {
+			n++
+		}
+	}
+	return object{{"active_cnt", n}}, nil
 }

@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
@@ -19,9 +17,9 @@ import (
 // user/batchdelete, 90205 department/create, 90206 department/update,
 // 90207 department/delete, 95351 department/get, 95402 user/getuserid,
 // 95895 user/get_userid_by_email, 90202 convert_to_openid /
-// convert_to_userid, 90980 batch/syncuser, 90983 batch/getresult; the
-// errcode meanings from WeCom's global errcode page (DOC 90313). Only the
-// 通讯录同步 secret may write: other tokens get 48002 (API接口无权限调用).
+// convert_to_userid; the errcode meanings from WeCom's global errcode page
+// (DOC 90313). Only the 通讯录同步 secret may write: other tokens get 48002
+// (API接口无权限调用). The batch jobs are in handlers_contact_batch.go.
 
 var (
 	errUserIDInvalid  = errf(40003, "invalid userid")                  // sandbox wording
@@ -495,6 +493,18 @@ func (s *Server) departmentDelete(c *call) (object, *apiError) {
 	return object{}, nil
 }
 
+// forgetDept removes a deleted department from visible ranges and tags.
+func (ci *corpIndex) forgetDept(id int64) {
+	drop := func(p int64) bool { return p == id }
+	for i := range ci.Apps {
+		ci.Apps[i].AllowParties = slices.DeleteFunc(ci.Apps[i].AllowParties, drop)
+	}
+	for i := range ci.Tags {
+		ci.Tags[i].Parties = slices.DeleteFunc(ci.Tags[i].Parties, drop)
+	}
+	ci.reindex()
+}
+
 // departmentGet answers one department (DOC 95351), inside the visible range.
 func (s *Server) departmentGet(c *call) (object, *apiError) {
 	ci := c.tok.corp
@@ -606,137 +616,4 @@ func (s *Server) convertToUserID(c *call) (object, *apiError) {
 		}
 	}
 	return nil, errOpenIDInvalid
-}
-
-// batchJob is an async contact job (batch/syncuser); the sandbox finishes
-// it at once, so batch/getresult answers status 3 (done) on the first poll.
-type batchJob struct {
-	CorpID string        `json:"corpid"`
-	Type   string        `json:"type"`
-	Total  int           `json:"total"`
-	Result []batchResult `json:"result"`
-}
-
-type batchResult struct {
-	UserID  string `json:"userid,omitempty"`  // sync_user, replace_user
-	Action  int    `json:"action,omitempty"`  // replace_party: 1 created, 2 updated, 3 deleted
-	PartyID int64  `json:"partyid,omitempty"` // replace_party
-	ErrCode int    `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
-
-const maxJobs = 1000
-
-// batchSyncUser runs 增量更新成员 (DOC 90980) over a CSV file uploaded with
-// media/upload?type=file: a header row naming the columns 姓名, 帐号 (or
-// 账号), 手机号, 邮箱, 所在部门 (department ids separated by ";"), then one
-// member a row; members that exist are updated, the others created.
-func (s *Server) batchSyncUser(c *call) (object, *apiError) {
-	if e := requireContactToken(c); e != nil {
-		return nil, e
-	}
-	rows, cell, e := s.jobCSV(c)
-	if e != nil {
-		return nil, e
-	}
-	job := &batchJob{CorpID: c.tok.corp.CorpID, Type: "sync_user", Result: []batchResult{}}
-	for _, row := range rows {
-		var in userInput
-		in.UserID, _ = cell(row, "帐号", "账号", "userid")
-		if v, ok := cell(row, "姓名", "name"); ok {
-			in.Name = &v
-		}
-		if v, ok := cell(row, "手机号", "mobile"); ok {
-			in.Mobile = &v
-		}
-		if v, ok := cell(row, "邮箱", "email"); ok {
-			in.Email = &v
-		}
-		if v, ok := cell(row, "所在部门", "department"); ok && v != "" {
-			for _, p := range strings.Split(v, ";") {
-				id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-				if err != nil {
-					id = -1 // not an id: answered 60003 below
-				}
-				in.Department = append(in.Department, id)
-			}
-		}
-		var e *apiError
-		if c.tok.corp.user(in.UserID) != nil {
-			e = s.updateUser(c.tok.corp, &in)
-		} else {
-			e = s.createUser(c.tok.corp, &in)
-		}
-		r := batchResult{UserID: in.UserID, ErrMsg: "ok"}
-		if e != nil {
-			r.ErrCode, r.ErrMsg = e.code, e.text
-		}
-		job.Result = append(job.Result, r)
-	}
-	return object{{"jobid", s.addJob(job)}}, nil
-}
-
-// jobCSV reads the CSV file a batch job names by media_id (uploaded with
-// media/upload): its rows after the header, and a reader of a row's cell
-// by column name (the first of names the header has).
-func (s *Server) jobCSV(c *call) ([][]string, func(row []string, names ...string) (string, bool), *apiError) {
-	var req struct {
-		MediaID string `json:"media_id"`
-	}
-	if e := c.decodeBody(&req); e != nil {
-		return nil, nil, e
-	}
-	if req.MediaID == "" {
-		return nil, nil, errMissingMedia
-	}
-	m := s.appMedia(c, req.MediaID)
-	if m == nil {
-		return nil, nil, errMediaID
-	}
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(m.data, []byte("\xef\xbb\xbf")))).ReadAll()
-	if err != nil || len(rows) < 2 {
-		return nil, nil, errf(40058, "media_id: not a CSV file with a header row and data rows")
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[strings.TrimSpace(h)] = i
-	}
-	cell := func(row []string, names ...string) (string, bool) {
-		for _, n := range names {
-			if i, ok := col[n]; ok && i < len(row) {
-				return strings.TrimSpace(row[i]), true
-			}
-		}
-		return "", false
-	}
-	return rows[1:], cell, nil
-}
-
-// addJob keeps a finished job for batch/getresult and returns its id.
-func (s *Server) addJob(job *batchJob) string {
-	job.Total = len(job.Result)
-	if len(s.jobs) >= maxJobs {
-		for k := range s.jobs { // any: jobs are polled right after they are made
-			delete(s.jobs, k)
-			break
-		}
-	}
-	id := randomString(18)
-	s.jobs[id] = job
-	return id
-}
-
-func (s *Server) batchGetResult(c *call) (object, *apiError) {
-	job := s.jobs[c.q.Get("jobid")]
-	if job == nil || job.CorpID != c.tok.corp.CorpID {
-		return nil, errMissingJobID
-	}
-	return object{{"status", 3}, {"type", job.Type}, {"total", job.Total}, {"percentage", 100},
-		{"result", job.Result}}, nil
-}
-
-// jsonInt accepts a number or a numeric string (clients differ).
-func jsonInt(raw json.RawMessage) (int64, bool) {
-	v, err := strconv.ParseInt(strings.Trim(string(raw), `"`), 10, 64)
-	return v, err == nil
 }

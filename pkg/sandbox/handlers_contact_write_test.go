@@ -134,27 +134,3 @@ func TestDepartmentWrites(t *testing.T) {
 	}
 	wantCode(t, e.get("/cgi-bin/department/get", "access_token", ct, "id", "5"), 60003)
 }
-
-func TestBatchSyncUser(t *testing.T) {
-	e := newEnv(t, Options{})
-	ct := e.token(DemoContactSecret)
-	csvFile := []byte("姓名,帐号,手机号,邮箱,所在部门\n新人,newhire,13900000009,,2\n张三改,ZhangSan,,,1\n坏,bad id,,,1\n")
-	up := e.upload("/cgi-bin/media/upload", "media", "members.csv", csvFile, "access_token", ct, "type", "file")
-	if up.code() != 0 {
-		t.Fatalf("upload: %s", up.raw)
-	}
-	wantCode(t, e.post("/cgi-bin/batch/syncuser", `{"media_id":"bogus"}`, "access_token", ct), 40007)
-	wantCode(t, e.post("/cgi-bin/batch/syncuser", `{"media_id":"`+up.str("media_id")+`"}`, "access_token", e.token(DemoAppSecret)), 48002)
-	a := e.post("/cgi-bin/batch/syncuser", `{"media_id":"`+up.str("media_id")+`"}`, "access_token", ct)
-	wantCode(t, a, 0)
-	r := e.get("/cgi-bin/batch/getresult", "access_token", ct, "jobid", a.str("jobid"))
-	wantCode(t, r, 0)
-	if r.m["status"] != float64(3) || r.m["total"] != float64(3) || r.str("type") != "sync_user" ||
-		!strings.Contains(r.raw, `{"userid":"bad id","errcode":40003`) || !strings.Contains(r.raw, `{"userid":"newhire","errcode":0`) {
-		t.Fatalf("getresult: %s", r.raw)
-	}
-	if u := e.get("/cgi-bin/user/get", "access_token", ct, "userid", "zhangsan"); u.str("name") != "张三改" {
-		t.Fatalf("zhangsan not updated: %s", u.raw)
-	}
-	wantCode(t, e.get("/cgi-bin/batch/getresult", "access_token", ct, "jobid", "nope"), 40058)
-}

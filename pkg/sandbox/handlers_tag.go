@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,4 +248,8 @@ func (v *json64) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (e *apiError) Error() string { return e.text }
+// jsonInt accepts a number or a numeric string (clients differ).
+func jsonInt(raw json.RawMessage) (int64, bool) {
+	v, err := strconv.ParseInt(strings.Trim(string(raw), `"`), 10, 64)
+	return v, err == nil
+}

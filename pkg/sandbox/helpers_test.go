@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,9 +8,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/wwcli/wwcli/internal/testutil"
 )
 
 // testEpoch is the fake clock's start: hints begin with its Unix time.
@@ -21,58 +21,9 @@ type env struct {
 	t    *testing.T
 	s    *Server
 	base string
-	log  *syncBuffer
+	log  *testutil.Buffer
 
 	barriers int // logText's markers
-}
-
-type syncBuffer struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	wrote chan struct{} // closed and replaced on every write
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.wrote != nil {
-		close(b.wrote)
-		b.wrote = nil
-	}
-	return b.buf.Write(p)
-}
-
-// changed is closed on the next write.
-func (b *syncBuffer) changed() <-chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.wrote == nil {
-		b.wrote = make(chan struct{})
-	}
-	return b.wrote
-}
-
-// waitFor waits (bounded) until the buffer holds want.
-func (b *syncBuffer) waitFor(t testing.TB, want string) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		changed := b.changed()
-		if strings.Contains(b.String(), want) {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("%q not in the log within 10s:\n%s", want, b.String())
-		}
-	}
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var testClient = &http.Client{Timeout: 30 * time.Second}
@@ -83,7 +34,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return testEpoch }
 	}
-	lb := &syncBuffer{}
+	lb := &testutil.Buffer{}
 	if opts.Log == nil {
 		opts.Log = lb
 	}
@@ -103,7 +54,9 @@ func (e *env) logText() string {
 	e.barriers++
 	marker := fmt.Sprintf("-- log barrier %d --", e.barriers)
 	e.s.LogLine(marker)
-	e.log.waitFor(e.t, marker)
+	if !strings.Contains(e.log.WaitFor(marker), marker) {
+		e.t.Fatalf("%q not in the log within %v:\n%s", marker, testutil.WaitTimeout, e.log.String())
+	}
 	var kept []string
 	for _, line := range strings.SplitAfter(e.log.String(), "\n") {
 		if !strings.HasPrefix(line, "-- log barrier ") {

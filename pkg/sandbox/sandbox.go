@@ -1,9 +1,3 @@
-// Package sandbox is a local WeCom-compatible API server: the same paths,
-// parameters, JSON shapes, errcodes and errmsg format as
-// qyapi.weixin.qq.com, over a fixture corp, plus a control API under
-// /_sandbox/ to issue OAuth codes, inject faults, move the clock and read
-// what clients did. It backs `wwcli sandbox`, `wwcli --sandbox` and the
-// end-to-end tests. See docs/sandbox.md.
 package sandbox
 
 import (
@@ -62,10 +56,11 @@ const (
 
 // Server is a sandbox instance. All methods are safe for concurrent use.
 type Server struct {
-	opts   Options
-	fx     *Fixtures
-	corps  map[string]*corpIndex
-	routes map[string]route
+	opts    Options
+	fx      *Fixtures
+	corps   map[string]*corpIndex
+	routes  map[string]route        // the API (api.go)
+	control map[string]controlRoute // the control API (control_routes.go)
 
 	mu       sync.Mutex
 	offset   time.Duration
@@ -194,6 +189,7 @@ func New(opts Options) *Server {
 	}
 	s.initSuites()
 	s.routes = s.apiRoutes()
+	s.control = s.controlRoutes()
 	s.keepPristine()
 	s.resetState()
 	return s

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,7 +14,8 @@ import (
 
 // The control side of the third-party world: what the provider console,
 // the install page and the member's login do in real WeCom. Go methods
-// here, and their JSON form under /_sandbox/suite/ (docs/sandbox.md).
+// here, and their JSON form under /_sandbox/suite/ (docs/sandbox.md; the
+// routes are in control_routes.go).
 
 func (s *Server) suiteDef(id string) (*suiteDef, error) {
 	if id == "" {
@@ -407,23 +407,16 @@ func (s *Server) suiteInfo() object {
 	return object{{"provider_corpid", DemoProviderCorpID}, {"suites", suites}}
 }
 
-// suiteControl answers one /_sandbox/suite/... call: decode the JSON
-// body into req, run do, write its answer or its error (400).
+// suiteControl answers one POST /_sandbox/suite/... call (the route table
+// is in control_routes.go): decode the JSON body into req, run do, write
+// its answer or its error (400).
 func suiteControl[T any](w http.ResponseWriter, r *http.Request, req *T, do func() (any, error)) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeJSON(w, http.StatusMethodNotAllowed, object{{"error", fmt.Sprintf("%s %s: use POST", r.Method, r.URL.Path)}})
-		return
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(req); err != nil {
-		writeJSON(w, http.StatusBadRequest, object{{"error", fmt.Sprintf("invalid JSON body: %v", err)}})
+	if !decodeControl(w, r, req) {
 		return
 	}
 	out, err := do()
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, object{{"error", err.Error()}})
+		controlError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -434,12 +427,7 @@ type suiteCorpRequest struct {
 	CorpID  string `json:"corpid,omitempty"`
 }
 
-func (s *Server) controlSuiteInfo(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writeJSON(w, http.StatusMethodNotAllowed, object{{"error", fmt.Sprintf("%s %s: use GET", r.Method, r.URL.Path)}})
-		return
-	}
+func (s *Server) controlSuiteInfo(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.suiteInfo())
 }
 

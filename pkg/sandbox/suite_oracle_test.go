@@ -3,19 +3,14 @@
 package sandbox
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/testutil/oracle"
 	"github.com/wwcli/wwcli/pkg/callback"
 )
 
@@ -65,7 +60,7 @@ func TestSuitePushesOpenWithWecomCrypto(t *testing.T) {
 			map[string]string{"op": "sign", "token": DemoSuiteToken, "timestamp": q["timestamp"], "nonce": q["nonce"], "encrypt": env.Encrypt},
 			map[string]string{"op": "decrypt", "key": DemoSuiteEncodingAESKey, "encrypt": env.Encrypt})
 	}
-	res := runCryptoOracle(t, reqs)
+	res := oracle.Run[map[string]string](t, oracle.Callback, reqs)
 	for i, c := range want {
 		q, _ := urlQuery(c.query)
 		if res[2*i]["signature"] != q["msg_signature"] {
@@ -86,44 +81,4 @@ func urlQuery(raw string) (map[string]string, error) {
 		m[k] = v.Get(k)
 	}
 	return m, err
-}
-
-// runCryptoOracle sends each request to test/oracle/callback-oracle.js.
-func runCryptoOracle(t *testing.T, reqs []map[string]string) []map[string]string {
-	t.Helper()
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	for _, r := range reqs {
-		if err := enc.Encode(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "test", "oracle"))
-	cmd := exec.CommandContext(ctx, "node", "callback-oracle.js")
-	cmd.Dir = dir
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node oracle: %v\n%s", err, stderr.String())
-	}
-	var res []map[string]string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		var m map[string]string
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatal(err)
-		}
-		if m["error"] != "" {
-			t.Fatalf("oracle error: %s", m["error"])
-		}
-		res = append(res, m)
-	}
-	if len(res) != len(reqs) {
-		t.Fatalf("oracle answered %d of %d requests", len(res), len(reqs))
-	}
-	return res
 }

@@ -21,6 +21,8 @@ type apiError struct {
 
 func errf(code int, text string) *apiError { return &apiError{code: code, text: text} }
 
+func (e *apiError) Error() string { return e.text }
+
 // Short English texts. Where the errmsg WeCom really sends is known (marked
 // "observed") it is used verbatim; the rest are the sandbox's own wording.
 var (

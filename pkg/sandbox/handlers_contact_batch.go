@@ -1,29 +1,143 @@
 package sandbox
 
 import (
+	"bytes"
+	"encoding/csv"
 	"slices"
 	"strconv"
-	"time"
+	"strings"
 )
 
-// More contact endpoints the SDKs call: DOC 90203 user/authsucc, 90975
-// batch/invite, 90981 batch/replaceuser, 91714 corp/get_join_qrcode,
-// 92714 user/get_active_stat; errcodes from DOC 90313.
+// Contact batch jobs (异步批量接口) over a CSV file uploaded with
+// media/upload: DOC 90980 batch/syncuser, 90981 batch/replaceuser, 90982
+// batch/replaceparty, 90983 batch/getresult; and 90975 batch/invite.
+// Errcodes from DOC 90313.
 
-// userAuthSucc confirms a member's second verification (二次验证).
-func (s *Server) userAuthSucc(c *call) (object, *apiError) {
-	id := c.q.Get("userid")
-	if id == "" {
-		return nil, errMissingUserID
+// batchJob is an async contact job (batch/syncuser); the sandbox finishes
+// it at once, so batch/getresult answers status 3 (done) on the first poll.
+type batchJob struct {
+	CorpID string        `json:"corpid"`
+	Type   string        `json:"type"`
+	Total  int           `json:"total"`
+	Result []batchResult `json:"result"`
+}
+
+type batchResult struct {
+	UserID  string `json:"userid,omitempty"`  // sync_user, replace_user
+	Action  int    `json:"action,omitempty"`  // replace_party: 1 created, 2 updated, 3 deleted
+	PartyID int64  `json:"partyid,omitempty"` // replace_party
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+const maxJobs = 1000
+
+// batchSyncUser runs 增量更新成员 (DOC 90980) over a CSV file uploaded with
+// media/upload?type=file: a header row naming the columns 姓名, 帐号 (or
+// 账号), 手机号, 邮箱, 所在部门 (department ids separated by ";"), then one
+// member a row; members that exist are updated, the others created.
+func (s *Server) batchSyncUser(c *call) (object, *apiError) {
+	if e := requireContactToken(c); e != nil {
+		return nil, e
 	}
-	u := c.tok.corp.user(id)
-	if u == nil {
-		return nil, errUserNotFound
+	rows, cell, e := s.jobCSV(c)
+	if e != nil {
+		return nil, e
 	}
-	if !c.tok.corp.userVisible(c.tok.app, u) {
-		return nil, errNoPrivilege
+	job := &batchJob{CorpID: c.tok.corp.CorpID, Type: "sync_user", Result: []batchResult{}}
+	for _, row := range rows {
+		var in userInput
+		in.UserID, _ = cell(row, "帐号", "账号", "userid")
+		if v, ok := cell(row, "姓名", "name"); ok {
+			in.Name = &v
+		}
+		if v, ok := cell(row, "手机号", "mobile"); ok {
+			in.Mobile = &v
+		}
+		if v, ok := cell(row, "邮箱", "email"); ok {
+			in.Email = &v
+		}
+		if v, ok := cell(row, "所在部门", "department"); ok && v != "" {
+			for _, p := range strings.Split(v, ";") {
+				id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+				if err != nil {
+					id = -1 // not an id: answered 60003 below
+				}
+				in.Department = append(in.Department, id)
+			}
+		}
+		var e *apiError
+		if c.tok.corp.user(in.UserID) != nil {
+			e = s.updateUser(c.tok.corp, &in)
+		} else {
+			e = s.createUser(c.tok.corp, &in)
+		}
+		r := batchResult{UserID: in.UserID, ErrMsg: "ok"}
+		if e != nil {
+			r.ErrCode, r.ErrMsg = e.code, e.text
+		}
+		job.Result = append(job.Result, r)
 	}
-	return object{}, nil
+	return object{{"jobid", s.addJob(job)}}, nil
+}
+
+// jobCSV reads the CSV file a batch job names by media_id (uploaded with
+// media/upload): its rows after the header, and a reader of a row's cell
+// by column name (the first of names the header has).
+func (s *Server) jobCSV(c *call) ([][]string, func(row []string, names ...string) (string, bool), *apiError) {
+	var req struct {
+		MediaID string `json:"media_id"`
+	}
+	if e := c.decodeBody(&req); e != nil {
+		return nil, nil, e
+	}
+	if req.MediaID == "" {
+		return nil, nil, errMissingMedia
+	}
+	m := s.appMedia(c, req.MediaID)
+	if m == nil {
+		return nil, nil, errMediaID
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(m.data, []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		return nil, nil, errf(40058, "media_id: not a CSV file with a header row and data rows")
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.TrimSpace(h)] = i
+	}
+	cell := func(row []string, names ...string) (string, bool) {
+		for _, n := range names {
+			if i, ok := col[n]; ok && i < len(row) {
+				return strings.TrimSpace(row[i]), true
+			}
+		}
+		return "", false
+	}
+	return rows[1:], cell, nil
+}
+
+// addJob keeps a finished job for batch/getresult and returns its id.
+func (s *Server) addJob(job *batchJob) string {
+	job.Total = len(job.Result)
+	if len(s.jobs) >= maxJobs {
+		for k := range s.jobs { // any: jobs are polled right after they are made
+			delete(s.jobs, k)
+			break
+		}
+	}
+	id := randomString(18)
+	s.jobs[id] = job
+	return id
+}
+
+func (s *Server) batchGetResult(c *call) (object, *apiError) {
+	job := s.jobs[c.q.Get("jobid")]
+	if job == nil || job.CorpID != c.tok.corp.CorpID {
+		return nil, errMissingJobID
+	}
+	return object{{"status", 3}, {"type", job.Type}, {"total", job.Total}, {"percentage", 100},
+		{"result", job.Result}}, nil
 }
 
 // batchInvite invites members, departments and tags (at most 1000, 100
@@ -91,48 +205,6 @@ func (s *Server) batchReplaceUser(c *call) (object, *apiError) {
 		ci.deleteUsers(gone)
 	}
 	return resp, nil
-}
-
-// corpJoinQRCode: contact-sync token only; size_type 1-4 (default 1).
-func (s *Server) corpJoinQRCode(c *call) (object, *apiError) {
-	if e := requireContactToken(c); e != nil {
-		return nil, e
-	}
-	size := 1
-	if raw := c.q.Get("size_type"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 4 {
-			return nil, errInvalidParam
-		}
-		size = n
-	}
-	return object{{"join_qrcode", "https://work.weixin.qq.com/wework_admin/genqrcode?action=join&size=" +
-		strconv.Itoa(size) + "&corp=" + c.tok.corp.CorpID}}, nil
-}
-
-// userActiveStat: contact-sync token only; date YYYY-MM-DD within the last
-// 30 days, answered with the active members (status 1) of the fixtures.
-func (s *Server) userActiveStat(c *call) (object, *apiError) {
-	if e := requireContactToken(c); e != nil {
-		return nil, e
-	}
-	var req struct {
-		Date string `json:"date"`
-	}
-	if e := c.decodeBody(&req); e != nil {
-		return nil, e
-	}
-	day, err := time.ParseInLocation("2006-01-02", req.Date, c.now.Location())
-	if err != nil || day.After(c.now) || c.now.Sub(day) > 31*24*time.Hour {
-		return nil, errf(40058, "invalid date: YYYY-MM-DD within the last 30 days")
-	}
-	n := 0
-	for i := range c.tok.corp.Users {
-		if userStatus(&c.tok.corp.Users[i]) == 1 {
-			n++
-		}
-	}
-	return object{{"active_cnt", n}}, nil
 }
 
 // batchReplaceParty is 全量覆盖部门 (DOC 90982): a CSV with the columns
@@ -248,16 +320,4 @@ func (ci *corpIndex) hasChildren(id int64) bool {
 
 func (ci *corpIndex) hasMembers(id int64) bool {
 	return slices.ContainsFunc(ci.Users, func(u User) bool { return slices.Contains(u.Department, id) })
-}
-
-// forgetDept removes a deleted department from visible ranges and tags.
-func (ci *corpIndex) forgetDept(id int64) {
-	drop := func(p int64) bool { return p == id }
-	for i := range ci.Apps {
-		ci.Apps[i].AllowParties = slices.DeleteFunc(ci.Apps[i].AllowParties, drop)
-	}
-	for i := range ci.Tags {
-		ci.Tags[i].Parties = slices.DeleteFunc(ci.Tags[i].Parties, drop)
-	}
-	ci.reindex()
 }

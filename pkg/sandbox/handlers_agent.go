@@ -7,9 +7,10 @@ import (
 	"strings"
 )
 
-// App admin: DOC 90227 agent/list, 90228 agent/set, 90231 menu/create,
-// 90232 menu/get, 90233 menu/delete; errcodes from DOC 90313. A token
-// acts on its own app only (another agentid: 301002, as agent/get).
+// App admin (应用管理): agent/get, DOC 90227 agent/list, 90228 agent/set,
+// 90231 menu/create, 90232 menu/get, 90233 menu/delete, the workbench
+// templates; errcodes from DOC 90313. A token acts on its own app only
+// (another agentid: 301002).
 
 var (
 	errMenuButtons    = errf(40016, "invalid button size")      // sandbox wording
@@ -22,6 +23,40 @@ var (
 // menuTypes are the button types of DOC 90231.
 var menuTypes = []string{"click", "view", "scancode_push", "scancode_waitmsg", "pic_sysphoto",
 	"pic_photo_or_album", "pic_weixin", "location_select", "view_miniprogram"}
+
+// agentGet: the details of the token's own app (another agentid: 301002).
+func (s *Server) agentGet(c *call) (object, *apiError) {
+	raw := c.q.Get("agentid")
+	if raw == "" {
+		return nil, errMissingAgentID
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 || c.tok.corp.apps[id] == nil {
+		return nil, errInvalidAgentID
+	}
+	if c.tok.app == nil || c.tok.app.AgentID != id {
+		return nil, errAppPrivilege
+	}
+	a := c.tok.app
+	users := make([]object, 0, len(a.AllowUsers))
+	for _, u := range a.AllowUsers {
+		users = append(users, object{{"userid", u}})
+	}
+	parties := a.AllowParties
+	if parties == nil {
+		parties = []int64{}
+	}
+	closed := 0
+	if a.Closed {
+		closed = 1
+	}
+	return object{
+		{"agentid", a.AgentID}, {"name", a.Name}, {"square_logo_url", a.SquareLogoURL}, {"description", a.Description},
+		{"allow_userinfos", object{{"user", users}}}, {"allow_partys", object{{"partyid", parties}}},
+		{"allow_tags", object{{"tagid", []int{}}}}, {"close", closed}, {"redirect_domain", a.RedirectDomain},
+		{"report_location_flag", a.ReportLocation}, {"isreportenter", a.ReportEnter}, {"home_url", a.HomeURL}, {"customized_publish_status", 0},
+	}, nil
+}
 
 // agentList: the apps this token may use, i.e. its own (DOC 90227:
 // 获取access_token对应的应用列表).
