@@ -153,20 +153,38 @@ secret in a 0600 file (auth status says so).`,
 	return cmd
 }
 
-func runLogin(ctx context.Context, opts *LoginOptions) error {
-	name := opts.Profile
-	if err := config.ValidProfileName(name); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
+// loginProfile is how every login begins: the profile name checked, the
+// secret stores, and the profile as it is now (nil when it is new).
+func loginProfile(opts *LoginOptions) (profile.Env, *config.Profile, error) {
+	if err := config.ValidProfileName(opts.Profile); err != nil {
+		return profile.Env{}, nil, cmdutil.FlagErrorf("%v", err)
 	}
 	env, err := opts.Env()
 	if err != nil {
-		return err
+		return profile.Env{}, nil, err
 	}
 	cfg, err := config.Load(env.ConfigDir)
 	if err != nil {
+		return profile.Env{}, nil, err
+	}
+	return env, cfg.Profiles[opts.Profile], nil
+}
+
+// storage is where the login stores the secret: the OS keyring, or with
+// --insecure-storage a 0600 file.
+func (o *LoginOptions) storage() string {
+	if o.InsecureStorage {
+		return config.StorageFile
+	}
+	return config.StorageKeyring
+}
+
+func runLogin(ctx context.Context, opts *LoginOptions) error {
+	name := opts.Profile
+	env, prev, err := loginProfile(opts)
+	if err != nil {
 		return err
 	}
-	prev := cfg.Profiles[name]
 	if opts.Creds.CorpID == "" && prev == nil {
 		return cmdutil.FlagErrorf("--corp-id is required for a new profile (管理后台 → 我的企业 → 企业信息 → 企业ID)")
 	}
@@ -177,10 +195,7 @@ func runLogin(ctx context.Context, opts *LoginOptions) error {
 	if prompting && !opts.IO.CanPrompt() {
 		return cmdutil.FlagErrorf("no terminal to ask for the secret: use --secret-stdin or --secret-file FILE")
 	}
-	storage := config.StorageKeyring
-	if opts.InsecureStorage {
-		storage = config.StorageFile
-	}
+	storage := opts.storage()
 	if prompting {
 		// A person may have to unlock the keyring in a dialog first.
 		plain := env.Store
@@ -201,7 +216,7 @@ func runLogin(ctx context.Context, opts *LoginOptions) error {
 		return storeError(opts, prev, err)
 	}
 
-	secret, err := readSecret(ctx, opts, prompting)
+	secret, err := readSecret(ctx, opts, prompting, "App secret")
 	if err != nil {
 		return err
 	}
@@ -293,10 +308,11 @@ func receiveID(p config.Profile) string {
 	return p.CorpID + " (the corp id)"
 }
 
-// readSecret reads the app secret through the one strict reader
-// (pkg/secretinput), or asks for it. Ctrl-C at the prompt returns the
-// context's error alone: the root command then says only "interrupted".
-func readSecret(ctx context.Context, opts *LoginOptions, prompting bool) (string, error) {
+// readSecret reads the secret through the one strict reader
+// (pkg/secretinput), or asks for it by its label ("App secret"). Ctrl-C at
+// the prompt returns the context's error alone: the root command then says
+// only "interrupted".
+func readSecret(ctx context.Context, opts *LoginOptions, prompting bool, label string) (string, error) {
 	var secret, source string
 	var err error
 	switch {
@@ -307,12 +323,12 @@ func readSecret(ctx context.Context, opts *LoginOptions, prompting bool) (string
 		source = "--secret-file"
 		secret, err = secretinput.ReadFile(opts.Creds.SecretFile, func(msg string) { opts.Warnf("%s", msg) })
 	default:
-		secret, err = opts.IO.ReadSecret(ctx, "App secret (input hidden): ")
+		secret, err = opts.IO.ReadSecret(ctx, label+" (input hidden): ")
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
 		if err != nil {
-			return "", fmt.Errorf("reading the secret: %v", err)
+			return "", fmt.Errorf("reading the secret: %w", err)
 		}
 		if secret = strings.TrimSpace(secret); secret == "" {
 			return "", cmdutil.FlagErrorf("the secret is empty")

@@ -58,22 +58,10 @@ func checkThirdPartyFlags(opts *LoginOptions) error {
 }
 
 func runLoginThirdParty(ctx context.Context, opts *LoginOptions) error {
-	name := opts.Profile
-	if err := config.ValidProfileName(name); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
-	}
-	env, err := opts.Env()
+	name, storage := opts.Profile, opts.storage()
+	env, prev, err := loginProfile(opts)
 	if err != nil {
 		return err
-	}
-	cfg, err := config.Load(env.ConfigDir)
-	if err != nil {
-		return err
-	}
-	prev := cfg.Profiles[name]
-	storage := config.StorageKeyring
-	if opts.InsecureStorage {
-		storage = config.StorageFile
 	}
 	req := profile.SecretRequest{Name: name, Kind: profile.KindSuite, SuiteID: opts.Suite, BaseURL: opts.BaseURL, Storage: storage}
 	label := "Suite secret"
@@ -97,7 +85,7 @@ func runLoginThirdParty(ctx context.Context, opts *LoginOptions) error {
 	if err := credstore.Probe(ctx, store); err != nil {
 		return storeError(opts, prev, err)
 	}
-	if req.Secret, err = readLabelledSecret(ctx, opts, prompting, label); err != nil {
+	if req.Secret, err = readSecret(ctx, opts, prompting, label); err != nil {
 		return err
 	}
 	base := ""
@@ -157,22 +145,4 @@ func runLoginThirdParty(ctx context.Context, opts *LoginOptions) error {
 		fmt.Fprintln(w, "  not verified (--no-verify)")
 	}
 	return nil
-}
-
-// readLabelledSecret is readSecret for a secret named label.
-func readLabelledSecret(ctx context.Context, opts *LoginOptions, prompting bool, label string) (string, error) {
-	if !prompting {
-		return readSecret(ctx, opts, false)
-	}
-	secret, err := opts.IO.ReadSecret(ctx, label+" (input hidden): ")
-	if ctx.Err() != nil {
-		return "", ctx.Err()
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading the secret: %v", err)
-	}
-	if secret = strings.TrimSpace(secret); secret == "" {
-		return "", cmdutil.FlagErrorf("the secret is empty")
-	}
-	return secret, nil
 }

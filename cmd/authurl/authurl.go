@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 
 	"github.com/spf13/cobra"
@@ -16,8 +15,6 @@ import (
 	"github.com/wwcli/wwcli/pkg/config"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/oauth"
-	"github.com/wwcli/wwcli/pkg/qrterm"
-	"github.com/wwcli/wwcli/pkg/ui"
 )
 
 // Options of `wwcli authurl`: only what run needs.
@@ -238,41 +235,10 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.QR {
-		return writeQR(opts, link)
+		return shared.PrintQR(opts.IO, opts.Warnf, shared.QR{Link: link, Noun: "URL",
+			Heading: "Scan with the WeCom (企业微信) app:", JSON: opts.Exporter.Enabled(), DarkNote: true})
 	}
 	return nil
-}
-
-// writeQR draws url where a person can see it: stdout only when stdout is a
-// terminal, so a pipe still receives the URL alone.
-func writeQR(opts *Options, link string) error {
-	ios := opts.IO
-	theme := ui.New(ios.ErrOut, ios.ColorErr())
-	var target io.Writer = ios.ErrOut
-	color, tty := ios.ColorErr(), ios.IsStderrTTY()
-	// stdout holds the JSON document with --json: the code goes to stderr.
-	if ios.IsStdoutTTY() && !opts.Exporter.Enabled() {
-		target, color, tty = ios.Out, ios.ColorOut(), true
-	}
-	// With escape codes the code is black on white whatever the terminal
-	// theme; plain text assumes the usual dark terminal background.
-	style := qrterm.LightBlocks
-	if color {
-		style = qrterm.Explicit
-	}
-	code, err := qrterm.Render(link, style)
-	if err != nil {
-		return cmdutil.Errorf(cmdutil.ExitFailure, "cannot draw the QR code: %v", err)
-	}
-	if w, _ := qrterm.Width(link); tty && w > ios.TerminalWidth() {
-		opts.Warnf("the QR code is %d columns wide but the terminal has %d: it will not scan; widen the terminal, or open the URL directly", w, ios.TerminalWidth())
-	}
-	if tty && !color {
-		fmt.Fprintf(ios.ErrOut, "%s drawn for a dark background; on a light terminal the scan may fail (colour is off)\n", theme.Muted("QR:"))
-	}
-	fmt.Fprintln(ios.ErrOut, theme.Muted("Scan with the WeCom (企业微信) app:"))
-	_, err = fmt.Fprint(target, code)
-	return err
 }
 
 // asUsage turns a rule broken by the parameters into exit 2, naming the flag.

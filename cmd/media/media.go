@@ -38,7 +38,7 @@ type UploadOptions struct {
 	Exporter  cmdutil.Exporter
 }
 
-func newCmdUpload(f *cmdutil.Factory, runF func(*UploadOptions) error) *cobra.Command {
+func newCmdUpload(f *cmdutil.Factory, runF func(context.Context, *UploadOptions) error) *cobra.Command {
 	opts := &UploadOptions{IO: f.IO, Session: func(ctx context.Context, in cmdutil.CredInput, noCache bool) (*cmdutil.Session, error) {
 		return f.Session(ctx, "media upload", in, noCache)
 	}}
@@ -73,7 +73,7 @@ and prints its permanent URL, for images inside articles.`,
 				return err
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runUpload(cmd.Context(), opts)
 		},

@@ -56,9 +56,9 @@ type SendOptions struct {
 	Exporter     cmdutil.Exporter
 }
 
-func newCmdSend(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Command {
+func newCmdSend(f *cmdutil.Factory, runF func(context.Context, *SendOptions) error) *cobra.Command {
 	opts := &SendOptions{IO: f.IO, Session: session(f, "message send"), Warnf: f.Warnf}
-	values := map[string]*string{}
+	var kinds *shared.KindFlags
 	cmd := &cobra.Command{
 		Use:   "send --to USERID (--text TEXT | ...) [CORPID SECRET]",
 		Short: "Send an app message and print its msgid",
@@ -90,16 +90,12 @@ as "delivery unknown" and never repeated.`,
 		Args: shared.CredArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Creds.Args = args
-			for _, name := range msg.KindFlags() {
-				if cmd.Flags().Changed(name) {
-					opts.Request.Kinds = append(opts.Request.Kinds, msg.Given{Flag: name, Value: *values[name]})
-				}
-			}
+			opts.Request.Kinds = kinds.Given(cmd)
 			if err := opts.Exporter.Validate(); err != nil {
 				return err
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runSend(cmd.Context(), opts)
 		},
@@ -108,21 +104,17 @@ as "delivery unknown" and never repeated.`,
 	fl.StringArrayVar(&opts.Request.To, "to", nil, "send to member `USERID` (repeatable; @all for everyone)")
 	fl.StringArrayVar(&opts.Request.ToParty, "to-party", nil, "send to department `ID` (repeatable)")
 	fl.StringArrayVar(&opts.Request.ToTag, "to-tag", nil, "send to tag `ID` (repeatable)")
-	for _, k := range []struct{ name, usage string }{
-		{"text", "send a text message (`TEXT`, - for stdin, @FILE)"},
-		{"markdown", "send a markdown message (`TEXT`, - for stdin, @FILE)"},
-		{"image", "send the image at `PATH` (or media_id:ID)"},
-		{"voice", "send the AMR voice clip at `PATH` (or media_id:ID)"},
-		{"video", "send the MP4 video at `PATH` (or media_id:ID)"},
-		{"file", "send the file at `PATH` (or media_id:ID)"},
-		{"textcard", "send a text card titled `TITLE`"},
-		{"template-card", "send the template card in `FILE` (JSON, - for stdin)"},
-		{"body", "send the complete JSON body in `FILE` (- for stdin)"},
-	} {
-		values[k.name] = fl.String(k.name, "", k.usage)
-	}
-	news := ""
-	values["news"] = &news
+	kinds = shared.AddKindFlags(cmd, msg.Kinds(), map[string]string{
+		"text":          "send a text message (`TEXT`, - for stdin, @FILE)",
+		"markdown":      "send a markdown message (`TEXT`, - for stdin, @FILE)",
+		"image":         "send the image at `PATH` (or media_id:ID)",
+		"voice":         "send the AMR voice clip at `PATH` (or media_id:ID)",
+		"video":         "send the MP4 video at `PATH` (or media_id:ID)",
+		"file":          "send the file at `PATH` (or media_id:ID)",
+		"textcard":      "send a text card titled `TITLE`",
+		"template-card": "send the template card in `FILE` (JSON, - for stdin)",
+		"body":          "send the complete JSON body in `FILE` (- for stdin)",
+	})
 	fl.StringArrayVar(&opts.Request.News, "news", nil, "add a news article: `title=...,url=...` or @FILE (up to 8)")
 	fl.StringVar(&opts.Request.Title, "title", "", "the video's `TITLE`")
 	fl.StringVar(&opts.Request.Description, "description", "", "the text card's or video's `TEXT`")
@@ -196,7 +188,7 @@ type RecallOptions struct {
 	Exporter cmdutil.Exporter
 }
 
-func newCmdRecall(f *cmdutil.Factory, runF func(*RecallOptions) error) *cobra.Command {
+func newCmdRecall(f *cmdutil.Factory, runF func(context.Context, *RecallOptions) error) *cobra.Command {
 	opts := &RecallOptions{IO: f.IO, Session: session(f, "message recall")}
 	cmd := &cobra.Command{
 		Use:   "recall MSGID [CORPID SECRET]",
@@ -217,7 +209,7 @@ not the WeChat plugin's.`,
 				return err
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runRecall(cmd.Context(), opts)
 		},

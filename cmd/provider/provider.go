@@ -4,7 +4,6 @@ package provider
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -77,9 +76,7 @@ and cached on disk (0600) until shortly before it expires (2 hours).`,
 type tokenJSON struct {
 	CorpID              string `json:"corp_id"`
 	ProviderAccessToken string `json:"provider_access_token"`
-	ExpiresIn           int    `json:"expires_in"`
-	ExpiresAt           string `json:"expires_at"`
-	Cached              bool   `json:"cached"`
+	shared.Lifetime
 }
 
 func runToken(ctx context.Context, opts *TokenOptions) error {
@@ -91,6 +88,5 @@ func runToken(ctx context.Context, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	return opts.Exporter.Value(ctx, opts.IO, t.Value, tokenJSON{s.Provider.CorpID, t.Value, t.ExpiresIn,
-		t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return shared.PrintCredential(ctx, opts.IO, &opts.Exporter, t.Value, tokenJSON{s.Provider.CorpID, t.Value, shared.LifetimeOf(t)}, "")
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
-	"github.com/wwcli/wwcli/pkg/qrterm"
 	suitepkg "github.com/wwcli/wwcli/pkg/suite"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
@@ -123,33 +121,10 @@ func runInstallURL(ctx context.Context, opts *InstallURLOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "%s %s install link for suite %s; the pre_auth_code is valid %ds\n",
 		t.SuccessIcon(), kind, in.SuiteID, in.ExpiresIn)
 	if opts.QR {
-		return writeQR(opts.IO, opts.Warnf, opts.Exporter.Enabled(), in.URL)
+		return shared.PrintQR(opts.IO, opts.Warnf, shared.QR{Link: in.URL, Noun: "link",
+			Heading: "Scan with the WeCom (企业微信) app as the corp's admin:", JSON: opts.Exporter.Enabled()})
 	}
 	return nil
-}
-
-// writeQR draws link where a person can see it: stdout only when stdout
-// is a terminal and holds no JSON, so a pipe still gets the URL alone.
-func writeQR(ios *iostreams.IOStreams, warnf func(string, ...any), jsonOut bool, link string) error {
-	var target io.Writer = ios.ErrOut
-	color, tty := ios.ColorErr(), ios.IsStderrTTY()
-	if ios.IsStdoutTTY() && !jsonOut {
-		target, color, tty = ios.Out, ios.ColorOut(), true
-	}
-	style := qrterm.LightBlocks
-	if color {
-		style = qrterm.Explicit
-	}
-	code, err := qrterm.Render(link, style)
-	if err != nil {
-		return cmdutil.Errorf(cmdutil.ExitFailure, "cannot draw the QR code: %v", err)
-	}
-	if w, _ := qrterm.Width(link); tty && w > ios.TerminalWidth() {
-		warnf("the QR code is %d columns wide but the terminal has %d: it will not scan; widen the terminal, or open the link directly", w, ios.TerminalWidth())
-	}
-	fmt.Fprintln(ios.ErrOut, ui.New(ios.ErrOut, ios.ColorErr()).Muted("Scan with the WeCom (企业微信) app as the corp's admin:"))
-	_, err = fmt.Fprint(target, code)
-	return err
 }
 
 // asUsage turns a broken input rule into exit 2, naming the flag.

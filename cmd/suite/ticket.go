@@ -89,18 +89,11 @@ func runTicket(ctx context.Context, opts *TicketOptions) error {
 		out.Expired = d >= suiteticket.Lifetime
 		age = "received " + d.Round(time.Second).String() + " ago"
 	}
-	if opts.Exporter.Enabled() {
-		return opts.Exporter.Write(ctx, opts.IO, out)
-	}
-	if _, err := fmt.Fprintln(opts.IO.Out, t.Value); err != nil {
-		return err
-	}
 	note := fmt.Sprintf("suite_ticket of %s from %s, %s", id, t.Source, age)
 	if out.Expired {
 		note += fmt.Sprintf(" — older than the %s WeCom accepts", suiteticket.Lifetime)
 	}
-	fmt.Fprintln(opts.IO.ErrOut, note)
-	return nil
+	return shared.PrintCredential(ctx, opts.IO, &opts.Exporter, t.Value, out, note)
 }
 
 // TicketSetOptions of `wwcli suite ticket set -`.

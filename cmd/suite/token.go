@@ -2,7 +2,6 @@ package suite
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -55,9 +54,7 @@ getuserinfo3rd). For a corp's own APIs use --auth-corp on 'wwcli token'.`,
 type suiteTokenJSON struct {
 	SuiteID          string `json:"suite_id"`
 	SuiteAccessToken string `json:"suite_access_token"`
-	ExpiresIn        int    `json:"expires_in"`
-	ExpiresAt        string `json:"expires_at"`
-	Cached           bool   `json:"cached"`
+	shared.Lifetime
 }
 
 func runToken(ctx context.Context, opts *TokenOptions) error {
@@ -69,6 +66,5 @@ func runToken(ctx context.Context, opts *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	return opts.Exporter.Value(ctx, opts.IO, t.Value, suiteTokenJSON{s.Suite.SuiteID, t.Value, t.ExpiresIn,
-		t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return shared.PrintCredential(ctx, opts.IO, &opts.Exporter, t.Value, suiteTokenJSON{s.Suite.SuiteID, t.Value, shared.LifetimeOf(t)}, "")
 }

@@ -3,7 +3,6 @@ package ticket
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -72,11 +71,9 @@ WWCLI_CORP_ID + WWCLI_SECRET, or a profile from 'wwcli auth login'.`,
 
 // ticketJSON is what --json prints.
 type ticketJSON struct {
-	Ticket    string `json:"ticket"`
-	Type      string `json:"type"`
-	ExpiresIn int    `json:"expires_in"`
-	ExpiresAt string `json:"expires_at"`
-	Cached    bool   `json:"cached"`
+	Ticket string `json:"ticket"`
+	Type   string `json:"type"`
+	shared.Lifetime
 }
 
 func run(ctx context.Context, opts *Options) error {
@@ -92,5 +89,5 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return opts.Exporter.Value(ctx, opts.IO, t.Value, ticketJSON{t.Value, string(kind), t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return shared.PrintCredential(ctx, opts.IO, &opts.Exporter, t.Value, ticketJSON{t.Value, string(kind), shared.LifetimeOf(t)}, "")
 }

@@ -3,7 +3,6 @@ package token
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -68,9 +67,7 @@ with plain gettoken (DOC 97164).`,
 // tokenJSON is what --json prints.
 type tokenJSON struct {
 	AccessToken string `json:"access_token"`
-	ExpiresIn   int    `json:"expires_in"`
-	ExpiresAt   string `json:"expires_at"`
-	Cached      bool   `json:"cached"`
+	shared.Lifetime
 }
 
 func run(ctx context.Context, opts *Options) error {
@@ -82,5 +79,5 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return opts.Exporter.Value(ctx, opts.IO, t.Value, tokenJSON{t.Value, t.ExpiresIn, t.ExpiresAt.UTC().Format(time.RFC3339), t.Cached})
+	return shared.PrintCredential(ctx, opts.IO, &opts.Exporter, t.Value, tokenJSON{t.Value, shared.LifetimeOf(t)}, "")
 }

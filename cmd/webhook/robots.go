@@ -25,7 +25,7 @@ type AddOptions struct {
 	InsecureStorage bool
 }
 
-func newCmdAdd(f *cmdutil.Factory, runF func(*AddOptions) error) *cobra.Command {
+func newCmdAdd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error) *cobra.Command {
 	opts := &AddOptions{IO: f.IO, Stores: stores(f)}
 	cmd := &cobra.Command{
 		Use:   "add NAME [--insecure-storage]",
@@ -49,7 +49,7 @@ keeps it in a 0600 file instead.`,
 				return cmdutil.FlagErrorf("%v", err)
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runAdd(cmd.Context(), opts)
 		},
@@ -111,7 +111,7 @@ type robotRow struct {
 	SecretStorage string `json:"secret_storage"`
 }
 
-func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+func newCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IO, Config: f.Config}
 	cmd := &cobra.Command{
 		Use:     "list",
@@ -123,7 +123,7 @@ func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 				return err
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runList(cmd.Context(), opts)
 		},
@@ -161,7 +161,7 @@ type RemoveOptions struct {
 	Name   string
 }
 
-func newCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Command {
+func newCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions) error) *cobra.Command {
 	opts := &RemoveOptions{IO: f.IO, Stores: stores(f)}
 	cmd := &cobra.Command{
 		Use:     "remove NAME",
@@ -176,7 +176,7 @@ func newCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Co
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runRemove(cmd.Context(), opts)
 		},

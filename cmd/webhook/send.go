@@ -31,9 +31,9 @@ type SendOptions struct {
 	Exporter cmdutil.Exporter
 }
 
-func newCmdSend(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Command {
+func newCmdSend(f *cmdutil.Factory, runF func(context.Context, *SendOptions) error) *cobra.Command {
 	opts := &SendOptions{IO: f.IO, Connect: connector(f), PacerDir: pacerDir(f), Warnf: f.Warnf, Now: f.Now}
-	values := map[string]*string{}
+	var kinds *shared.KindFlags
 	cmd := &cobra.Command{
 		Use:   "send (--text TEXT | --markdown TEXT | --file PATH | ...)",
 		Short: "Send one message to a group robot",
@@ -70,35 +70,27 @@ sent), 3 WeCom refused it (errcode, or still rate-limited after --wait),
   wwcli webhook send --robot ci-alerts --file dist/report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, name := range wh.KindFlags() {
-				if cmd.Flags().Changed(name) {
-					opts.Request.Kinds = append(opts.Request.Kinds, wh.Given{Flag: name, Value: *values[name]})
-				}
-			}
+			opts.Request.Kinds = kinds.Given(cmd)
 			if err := opts.Exporter.Validate(); err != nil {
 				return err
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runSend(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	for _, k := range []struct{ name, usage string }{
-		{"text", "send a text message (`TEXT`, - for stdin, @FILE)"},
-		{"markdown", "send a markdown message (`TEXT`, - for stdin, @FILE)"},
-		{"markdown-v2", "send a markdown_v2 message (`TEXT`, - for stdin, @FILE)"},
-		{"image", "send a JPG/PNG image from `PATH`"},
-		{"file", "upload the file at `PATH` and send it"},
-		{"voice", "upload the AMR voice file at `PATH` and send it"},
-		{"template-card", "send the template card in `FILE` (JSON, - for stdin)"},
-		{"body", "send the complete JSON body in `FILE` (- for stdin)"},
-	} {
-		values[k.name] = fl.String(k.name, "", k.usage)
-	}
-	news := ""
-	values["news"] = &news
+	kinds = shared.AddKindFlags(cmd, wh.Kinds(), map[string]string{
+		"text":          "send a text message (`TEXT`, - for stdin, @FILE)",
+		"markdown":      "send a markdown message (`TEXT`, - for stdin, @FILE)",
+		"markdown-v2":   "send a markdown_v2 message (`TEXT`, - for stdin, @FILE)",
+		"image":         "send a JPG/PNG image from `PATH`",
+		"file":          "upload the file at `PATH` and send it",
+		"voice":         "upload the AMR voice file at `PATH` and send it",
+		"template-card": "send the template card in `FILE` (JSON, - for stdin)",
+		"body":          "send the complete JSON body in `FILE` (- for stdin)",
+	})
 	fl.StringArrayVar(&opts.Request.News, "news", nil, "add a news article: `title=...,url=...` or @FILE (up to 8)")
 	fl.StringArrayVar(&opts.Request.Mentions, "mention", nil, "mention `USERID` (repeatable; @all for text)")
 	fl.StringArrayVar(&opts.Request.MentionMobiles, "mention-mobile", nil, "mention the member with mobile `NUMBER` (text only)")

@@ -27,7 +27,7 @@ type UploadOptions struct {
 	Exporter cmdutil.Exporter
 }
 
-func newCmdUpload(f *cmdutil.Factory, runF func(*UploadOptions) error) *cobra.Command {
+func newCmdUpload(f *cmdutil.Factory, runF func(context.Context, *UploadOptions) error) *cobra.Command {
 	opts := &UploadOptions{IO: f.IO, Connect: connector(f)}
 	cmd := &cobra.Command{
 		Use:   "upload PATH [--type file|voice]",
@@ -52,7 +52,7 @@ the media_id. It is valid for 3 days and only for the robot that uploaded it.
 				return err
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
 			return runUpload(cmd.Context(), opts)
 		},

@@ -153,7 +153,7 @@ func Parse(tsv string) (*Catalog, error) {
 		}
 		e, err := parseLine(line)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", i+1, err)
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
 		}
 		if _, dup := c.byPath[e.Path]; dup {
 			return nil, fmt.Errorf("line %d: %s listed twice", i+1, e.Path)

@@ -60,13 +60,13 @@ func (f *Factory) CallbackSecretsGiven(file string) (*callback.Secrets, error) {
 func (f *Factory) callbackSecretsFile(path string) (*callback.Secrets, error) {
 	data, err := secretinput.ReadFileBytes(path, func(msg string) { f.Warnf("%s", msg) })
 	if err != nil {
-		return nil, fmt.Errorf("--callback-secrets-file: %v", err)
+		return nil, fmt.Errorf("--callback-secrets-file: %w", err)
 	}
 	var s callback.Secrets
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("callback secrets file %s is not JSON {\"token\",\"encoding_aes_key\",\"receive_id\"}: %v", path, err)
+		return nil, fmt.Errorf("callback secrets file %s is not JSON {\"token\",\"encoding_aes_key\",\"receive_id\"}: %w", path, err)
 	}
 	if s.Token == "" || s.EncodingAESKey == "" {
 		return nil, fmt.Errorf("callback secrets file %s needs both \"token\" and \"encoding_aes_key\"", path)

@@ -56,7 +56,7 @@ func (e *Exporter) Write(ctx context.Context, io *iostreams.IOStreams, v any) er
 	if io.IsStdoutTTY() {
 		var out bytes.Buffer
 		if err := json.Indent(&out, doc, "", "  "); err != nil {
-			return fmt.Errorf("formatting JSON: %v", err)
+			return fmt.Errorf("formatting JSON: %w", err)
 		}
 		doc = out.Bytes()
 	}
@@ -70,7 +70,7 @@ func MarshalJSON(v any) ([]byte, error) {
 	if raw, ok := v.(json.RawMessage); ok {
 		var out bytes.Buffer
 		if err := json.Compact(&out, raw); err != nil {
-			return nil, fmt.Errorf("the answer is not valid JSON: %v", err)
+			return nil, fmt.Errorf("the answer is not valid JSON: %w", err)
 		}
 		return out.Bytes(), nil
 	}
@@ -78,7 +78,7 @@ func MarshalJSON(v any) ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encoding JSON: %v", err)
+		return nil, fmt.Errorf("encoding JSON: %w", err)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

@@ -177,12 +177,12 @@ func (f *Factory) SandboxURL() (string, error) {
 	}
 	srv, err := sandbox.Open(opts)
 	if err != nil {
-		return "", fmt.Errorf("starting the in-process sandbox: %v", err)
+		return "", fmt.Errorf("starting the in-process sandbox: %w", err)
 	}
 	u, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		_ = srv.Close()
-		return "", fmt.Errorf("starting the in-process sandbox: %v", err)
+		return "", fmt.Errorf("starting the in-process sandbox: %w", err)
 	}
 	f.sandboxURL, f.sandboxClose = u, srv.Close
 	return u, nil

@@ -312,18 +312,18 @@ func (f *Factory) sandboxControl(ctx context.Context, base, path string, body, o
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := f.HTTPClient().Do(req)
 	if err != nil {
-		return fmt.Errorf("sandbox %s: %v", path, err)
+		return fmt.Errorf("sandbox %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxControlAnswer))
 	if err != nil {
-		return fmt.Errorf("sandbox %s: %v", path, err)
+		return fmt.Errorf("sandbox %s: %w", path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("sandbox %s answered HTTP %d: %s", path, resp.StatusCode, strings.TrimSpace(string(raw)))
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("sandbox %s answered with JSON that does not fit: %v", path, err)
+		return fmt.Errorf("sandbox %s answered with JSON that does not fit: %w", path, err)
 	}
 	return nil
 }

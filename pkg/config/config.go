@@ -138,7 +138,7 @@ func Dir(getenv func(string) string) (string, error) {
 	}
 	base, err := userDir(getenv, false)
 	if err != nil {
-		return "", fmt.Errorf("cannot find a config directory (%v); set WWCLI_CONFIG_DIR", err)
+		return "", fmt.Errorf("cannot find a config directory (%w); set WWCLI_CONFIG_DIR", err)
 	}
 	return filepath.Join(base, "wwcli"), nil
 }

@@ -41,7 +41,7 @@ func (s *fileStore) load() (map[string]string, error) {
 	m := map[string]string{}
 	if err := json.Unmarshal(b, &m); err != nil {
 		// Never overwrite a file we cannot read: it may hold the user's secrets.
-		return nil, fmt.Errorf("secrets file %s is not valid JSON (%v); fix or remove it", s.path, err)
+		return nil, fmt.Errorf("secrets file %s is not valid JSON (%w); fix or remove it", s.path, err)
 	}
 	return m, nil
 }

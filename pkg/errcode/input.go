@@ -106,7 +106,7 @@ func parseJSON(b []byte) ([]Query, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("invalid JSON %q: %v", clip(string(b)), err)
+		return nil, fmt.Errorf("invalid JSON %q: %w", clip(string(b)), err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("invalid JSON %q: more than one value; give each response as its own argument or line", clip(string(b)))

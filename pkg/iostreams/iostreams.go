@@ -165,7 +165,7 @@ func (s *IOStreams) ReadSecret(ctx context.Context, prompt string) (string, erro
 			fd := int(f.Fd())
 			state, err := term.GetState(fd)
 			if err != nil {
-				return "", fmt.Errorf("reading the terminal: %v", err)
+				return "", fmt.Errorf("reading the terminal: %w", err)
 			}
 			read = func() (string, error) {
 				b, err := term.ReadPassword(fd)

@@ -29,11 +29,11 @@ type Query struct {
 func Compile(expr string) (*Query, error) {
 	q, err := gojq.Parse(expr)
 	if err != nil {
-		return nil, fmt.Errorf("invalid jq expression %q: %v", expr, err)
+		return nil, fmt.Errorf("invalid jq expression %q: %w", expr, err)
 	}
 	code, err := gojq.Compile(q)
 	if err != nil {
-		return nil, fmt.Errorf("invalid jq expression %q: %v", expr, err)
+		return nil, fmt.Errorf("invalid jq expression %q: %w", expr, err)
 	}
 	return &Query{code: code, src: expr}, nil
 }
@@ -73,7 +73,7 @@ func writeValue(w io.Writer, v any) error {
 	}
 	b, err := gojq.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("jq: encoding a result: %v", err)
+		return fmt.Errorf("jq: encoding a result: %w", err)
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
@@ -86,7 +86,7 @@ func decode(doc []byte) (any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("jq: input is not JSON: %v", err)
+		return nil, fmt.Errorf("jq: input is not JSON: %w", err)
 	}
 	return normalize(v), nil
 }

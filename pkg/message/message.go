@@ -103,7 +103,7 @@ func (p *Prepared) Body(mediaID string) []byte {
 		part["media_id"] = mediaID
 		fields[p.Type] = part
 	}
-	b, _ := encode(fields)
+	b, _ := msgspec.Marshal(fields)
 	return b
 }
 
@@ -113,16 +113,6 @@ func maps(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // Prepare checks in and builds the body. Every problem is a
@@ -310,7 +300,7 @@ func prepareBody(in Input) (*Prepared, error) {
 	p := &Prepared{Type: typ, raw: raw}
 	if _, ok := env["agentid"]; !ok {
 		env["agentid"] = json.RawMessage(fmt.Sprint(in.AgentID))
-		b, err := encode(env)
+		b, err := msgspec.Marshal(env)
 		if err != nil {
 			return nil, err
 		}

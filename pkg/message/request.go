@@ -17,19 +17,10 @@ import (
 // Given is one message-kind flag the user set (see msgspec.Given).
 type Given = msgspec.Given
 
-// kindFlags maps the kind flags to message types, in help order.
-var kindFlags = []struct{ flag, typ string }{
-	{"text", Text}, {"markdown", Markdown}, {"image", Image}, {"voice", Voice}, {"video", Video},
-	{"file", File}, {"textcard", TextCard}, {"news", News}, {"template-card", TemplateCard}, {"body", ""},
-}
-
-// KindFlags are the flag names of the message kinds.
-func KindFlags() []string {
-	out := make([]string, len(kindFlags))
-	for i, k := range kindFlags {
-		out[i] = k.flag
-	}
-	return out
+// Kinds are the message-kind flags of `wwcli message send` and the
+// message types they send, in help order.
+func Kinds() msgspec.Kinds {
+	return msgspec.KindsFor(Text, Markdown, Image, Voice, Video, File, TextCard, News, TemplateCard)
 }
 
 // Request is what `wwcli message send` was given, before reading files.
@@ -47,11 +38,11 @@ type Request struct {
 // Input reads the request's arguments into an Input for Prepare; agentID
 // is the resolved --agent-id / WWCLI_AGENT_ID / profile value.
 func (r Request) Input(stdin io.Reader, agentID string) (Input, error) {
-	k, err := msgspec.OneKind(r.Kinds, KindFlags())
+	k, typ, err := Kinds().One(r.Kinds)
 	if err != nil {
 		return Input{}, err
 	}
-	in := Input{To: r.To, ToParty: r.ToParty, ToTag: r.ToTag, Safe: r.Safe, Dedupe: r.Dedupe, Truncate: r.Truncate,
+	in := Input{Type: typ, To: r.To, ToParty: r.ToParty, ToTag: r.ToTag, Safe: r.Safe, Dedupe: r.Dedupe, Truncate: r.Truncate,
 		Title: r.Title, Description: r.Description, URL: r.URL, ButtonText: r.ButtonText}
 	if agentID != "" {
 		n, err := strconv.ParseInt(agentID, 10, 64)
@@ -59,11 +50,6 @@ func (r Request) Input(stdin io.Reader, agentID string) (Input, error) {
 			return Input{}, msgspec.Errorf("agent id %q: the app's AgentId is a positive integer", agentID)
 		}
 		in.AgentID = n
-	}
-	for _, kf := range kindFlags {
-		if kf.flag == k.Flag {
-			in.Type = kf.typ
-		}
 	}
 	if k.Flag != "textcard" && k.Flag != "video" && (r.Title != "" || r.Description != "") {
 		return Input{}, msgspec.Errorf("--title and --description go with --textcard or --video")

@@ -20,7 +20,7 @@ type Result struct {
 func ParseResult(raw []byte) (Result, error) {
 	var r Result
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return r, fmt.Errorf("message/send answered JSON that does not fit: %v", err)
+		return r, fmt.Errorf("message/send answered JSON that does not fit: %w", err)
 	}
 	return r, nil
 }

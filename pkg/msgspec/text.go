@@ -26,7 +26,7 @@ func ReadText(flag, arg string, stdin io.Reader) (string, error) {
 	case arg == "-":
 		b, err = io.ReadAll(io.LimitReader(stdin, maxTextInput+1))
 		if err != nil {
-			return "", fmt.Errorf("%s -: reading stdin: %v", flag, err)
+			return "", fmt.Errorf("%s -: reading stdin: %w", flag, err)
 		}
 	case strings.HasPrefix(arg, "@"):
 		path := arg[1:]

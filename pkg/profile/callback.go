@@ -14,7 +14,7 @@ func CheckCallbackSecrets(s *cb.Secrets, corpID string) error {
 		rid = corpID
 	}
 	if _, err := cb.New(s.Token, s.EncodingAESKey, rid); err != nil {
-		return fmt.Errorf("callback secrets (%s): %v", s.Source, err)
+		return fmt.Errorf("callback secrets (%s): %w", s.Source, err)
 	}
 	return nil
 }

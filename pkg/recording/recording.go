@@ -371,7 +371,7 @@ func load(dir string, lim limits) ([]Exchange, error) {
 		total += int64(len(data))
 		e, err := parseFile(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		e.File = name
 		out = append(out, e)
@@ -390,7 +390,7 @@ func size(n int64) string {
 func parseFile(data []byte) (Exchange, error) {
 	var e Exchange
 	if err := json.Unmarshal(data, &e); err != nil {
-		return Exchange{}, fmt.Errorf("not a recording: %v", err)
+		return Exchange{}, fmt.Errorf("not a recording: %w", err)
 	}
 	if e.Format != Format {
 		return Exchange{}, fmt.Errorf("not a recording: format %q, want %q", e.Format, Format)

@@ -88,7 +88,7 @@ func ParseClients(r io.Reader) (*Clients, error) {
 		if strings.Contains(err.Error(), `unknown field "token"`) {
 			return nil, errors.New(`a client has a "token" field: store only its hash, "token_sha256": "$(printf %s TOKEN | sha256sum)"`)
 		}
-		return nil, fmt.Errorf("not a clients file (%v); want {\"clients\":[{\"name\":...,\"token_sha256\":...,\"paths\":[...]}]}", err)
+		return nil, fmt.Errorf("not a clients file (%w); want {\"clients\":[{\"name\":...,\"token_sha256\":...,\"paths\":[...]}]}", err)
 	}
 	if dec.More() {
 		return nil, errors.New("the clients file has more than one JSON value")
@@ -134,7 +134,7 @@ func checkClient(cc ClientConfig) (*Client, error) {
 			return nil, fmt.Errorf("path pattern %q must start with /", p)
 		}
 		if _, err := path.Match(p, ""); err != nil {
-			return nil, fmt.Errorf("path pattern %q: %v", p, err)
+			return nil, fmt.Errorf("path pattern %q: %w", p, err)
 		}
 	}
 	if cc.RatePerMinute < 0 {

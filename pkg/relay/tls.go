@@ -34,7 +34,7 @@ func LoadTLS(certFile, keyFile string) (*tls.Config, error) {
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return nil, fmt.Errorf("loading --tls-cert %s / --tls-key %s: %v", certFile, keyFile, err)
+		return nil, fmt.Errorf("loading --tls-cert %s / --tls-key %s: %w", certFile, keyFile, err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

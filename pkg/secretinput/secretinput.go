@@ -47,12 +47,12 @@ func ReadFileBytes(path string, warn func(string)) ([]byte, error) {
 		if errors.Is(err, os.ErrPermission) {
 			return nil, fmt.Errorf("cannot read secret file %s: permission denied (check its owner and mode)", path)
 		}
-		return nil, fmt.Errorf("opening secret file %s: %v", path, err)
+		return nil, fmt.Errorf("opening secret file %s: %w", path, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("reading secret file %s: %v", path, err)
+		return nil, fmt.Errorf("reading secret file %s: %w", path, err)
 	}
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("secret file %s is not a regular file; write the secret to a file (mode 0600)", path)
@@ -65,7 +65,7 @@ func ReadFileBytes(path string, warn func(string)) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading secret file %s: %v", path, err)
+		return nil, fmt.Errorf("reading secret file %s: %w", path, err)
 	}
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("secret file %s is more than %d bytes", path, MaxSize)
@@ -77,7 +77,7 @@ func ReadFileBytes(path string, warn func(string)) ([]byte, error) {
 func ReadStdin(r io.Reader) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
-		return "", fmt.Errorf("reading the secret from stdin: %v", err)
+		return "", fmt.Errorf("reading the secret from stdin: %w", err)
 	}
 	if len(b) > MaxSize {
 		return "", fmt.Errorf("stdin holds more than %d bytes: pipe in only the secret", MaxSize)

@@ -137,14 +137,14 @@ func (s *Store) Offer(t Ticket) (kept Ticket, stored bool, err error) {
 		return Ticket{}, false, err
 	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return Ticket{}, false, fmt.Errorf("saving the suite_ticket: %v", err)
+		return Ticket{}, false, fmt.Errorf("saving the suite_ticket: %w", err)
 	}
 	fl := safedir.NewLock(s.Path() + ".lock")
 	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 10*time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return Ticket{}, false, fmt.Errorf("saving the suite_ticket: %v", err)
+		return Ticket{}, false, fmt.Errorf("saving the suite_ticket: %w", err)
 	}
 	if !ok {
 		return Ticket{}, false, fmt.Errorf("another wwcli process has held %s.lock for %s", s.Path(), lockTimeout)
@@ -164,7 +164,7 @@ func (s *Store) Offer(t Ticket) (kept Ticket, stored bool, err error) {
 	}
 	atomicfile.CleanStale(s.dir)
 	if err := atomicfile.Write(s.Path(), b); err != nil {
-		return Ticket{}, false, fmt.Errorf("saving the suite_ticket to %s: %v", s.Path(), err)
+		return Ticket{}, false, fmt.Errorf("saving the suite_ticket to %s: %w", s.Path(), err)
 	}
 	return t, true, nil
 }

@@ -3,14 +3,13 @@ package ui
 import (
 	"io"
 	"strings"
-
-	"github.com/mattn/go-runewidth"
 )
 
 // Table lays rows out in aligned columns for a terminal, with a header
-// row. Widths are counted in terminal cells, so CJK text (two cells a
-// character) stays aligned. Piped output should not use a Table: print
-// one record per line (or --json) instead.
+// row. Widths are terminal cells counted by Width, as everywhere in ui, so
+// CJK text (two cells a character) and emoji sequences stay aligned.
+// Piped output should not use a Table: print one record per line (or
+// --json) instead.
 type Table struct {
 	theme  *Theme
 	header []string
@@ -35,7 +34,7 @@ func (tb *Table) Render(w io.Writer) error {
 	widths := make([]int, len(tb.header))
 	for _, row := range append([][]string{tb.header}, tb.rows...) {
 		for i, c := range row {
-			if n := runewidth.StringWidth(c); n > widths[i] {
+			if n := Width(c); n > widths[i] {
 				widths[i] = n
 			}
 		}
@@ -49,7 +48,7 @@ func (tb *Table) Render(w io.Writer) error {
 			}
 			cell := c
 			if i < len(row)-1 {
-				cell += strings.Repeat(" ", widths[i]-runewidth.StringWidth(c))
+				cell += strings.Repeat(" ", widths[i]-Width(c))
 			}
 			l.WriteString(style(cell))
 		}

@@ -8,8 +8,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// Width is the number of terminal cells s takes (CJK characters count
-// double; escape codes count nothing).
+// Width is the number of terminal cells s takes: CJK characters count
+// double, escape codes nothing, and a grapheme cluster (an emoji ZWJ
+// sequence, a flag, a letter with combining marks) as the one character a
+// terminal draws. Every width in ui (tables, wrapping, padding) is this one.
 func Width(s string) int { return ansi.StringWidth(s) }
 
 // Wrap breaks s at spaces into lines of at most width cells. A word wider

@@ -107,27 +107,15 @@ type news struct {
 // envelope is {"msgtype":T,"T":payload}, msgtype first as WeCom's docs
 // write it.
 func envelope(typ string, payload any) ([]byte, error) {
-	t, err := encode(typ)
+	t, err := msgspec.Marshal(typ)
 	if err != nil {
 		return nil, err
 	}
-	p, err := encode(payload)
+	p, err := msgspec.Marshal(payload)
 	if err != nil {
 		return nil, err
 	}
 	return []byte(`{"msgtype":` + string(t) + `,` + string(t) + `:` + string(p) + `}`), nil
-}
-
-// encode marshals without HTML escaping: markdown's <font> and <@userid>
-// stay readable in --dry-run output (WeCom reads both forms).
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // Prepare checks in against WeCom's rules and builds the body. Every

@@ -19,34 +19,20 @@ type Request struct {
 	Truncate       bool
 }
 
-// kindFlags maps the flags to message types, in the order help lists them.
-var kindFlags = []struct{ flag, typ string }{
-	{"text", Text}, {"markdown", Markdown}, {"markdown-v2", MarkdownV2}, {"image", Image},
-	{"file", File}, {"voice", Voice}, {"news", News}, {"template-card", TemplateCard}, {"body", ""},
-}
-
-// KindFlags are the flag names of the message kinds.
-func KindFlags() []string {
-	out := make([]string, len(kindFlags))
-	for i, k := range kindFlags {
-		out[i] = k.flag
-	}
-	return out
+// Kinds are the message-kind flags of `wwcli webhook send` and the
+// message types they send, in the order help lists them.
+func Kinds() msgspec.Kinds {
+	return msgspec.KindsFor(Text, Markdown, MarkdownV2, Image, File, Voice, News, TemplateCard)
 }
 
 // Input reads the request's arguments (text from "-" or "@FILE", JSON
 // files) into an Input for Prepare.
 func (r Request) Input(stdin io.Reader) (Input, error) {
-	k, err := msgspec.OneKind(r.Kinds, KindFlags())
+	k, typ, err := Kinds().One(r.Kinds)
 	if err != nil {
 		return Input{}, err
 	}
-	in := Input{Mentions: r.Mentions, MentionMobiles: r.MentionMobiles, Truncate: r.Truncate}
-	for _, kf := range kindFlags {
-		if kf.flag == k.Flag {
-			in.Type = kf.typ
-		}
-	}
+	in := Input{Type: typ, Mentions: r.Mentions, MentionMobiles: r.MentionMobiles, Truncate: r.Truncate}
 	switch k.Flag {
 	case "text", "markdown", "markdown-v2":
 		in.Content, err = msgspec.ReadText("--"+k.Flag, k.Value, stdin)

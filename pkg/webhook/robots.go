@@ -120,7 +120,7 @@ func AddRobot(ctx context.Context, cfg *config.Config, store credstore.Store, st
 	prev := cfg.Robots[name]
 	cfg.SetRobot(name, storage)
 	if err := cfg.Save(); err != nil {
-		return fmt.Errorf("saving %s: %v", cfg.Path(), err)
+		return fmt.Errorf("saving %s: %w", cfg.Path(), err)
 	}
 	if prev != nil && prev.SecretStorage != storage {
 		if old, err := storeFor(prev.SecretStorage); err == nil {
@@ -145,7 +145,7 @@ func RemoveRobot(ctx context.Context, cfg *config.Config, storeFor func(storage 
 	}
 	delete(cfg.Robots, name)
 	if err := cfg.Save(); err != nil {
-		return fmt.Errorf("saving %s: %v", cfg.Path(), err)
+		return fmt.Errorf("saving %s: %w", cfg.Path(), err)
 	}
 	return nil
 }

@@ -117,7 +117,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (json.RawMessage,
 		if err == nil {
 			if out != nil {
 				if jerr := json.Unmarshal(raw, out); jerr != nil {
-					return raw, fmt.Errorf("WeCom answered %s with JSON that does not fit: %v", req.Path, jerr)
+					return raw, fmt.Errorf("WeCom answered %s with JSON that does not fit: %w", req.Path, jerr)
 				}
 			}
 			return raw, nil
@@ -257,7 +257,7 @@ func encodeBody(body any) ([]byte, error) {
 	default:
 		out, err := json.Marshal(b)
 		if err != nil {
-			return nil, fmt.Errorf("encoding request body: %v", err)
+			return nil, fmt.Errorf("encoding request body: %w", err)
 		}
 		return out, nil
 	}

@@ -37,7 +37,7 @@ func NormalizeIdentity(raw []byte) (Identity, error) {
 	dec.UseNumber()
 	var in map[string]any
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("WeCom answered with JSON that is not an object: %v", err)
+		return nil, fmt.Errorf("WeCom answered with JSON that is not an object: %w", err)
 	}
 	out := Identity{}
 	// Sorted, so two odd keys that map to one name resolve the same way every run.

@@ -62,7 +62,7 @@ func quoteFilename(name string) string {
 func UploadRequest(path string, query url.Values, f File) (Request, error) {
 	body, ct, err := Multipart(f)
 	if err != nil {
-		return Request{}, fmt.Errorf("encoding the upload of %s: %v", f.Name, err)
+		return Request{}, fmt.Errorf("encoding the upload of %s: %w", f.Name, err)
 	}
 	return Request{Method: http.MethodPost, Path: path, Query: query, Body: body, ContentType: ct}, nil
 }
