@@ -95,14 +95,14 @@ func (f *fleet) command(ctx context.Context, m int, args ...string) (*exec.Cmd, 
 	return cmd, &out, &errb
 }
 
-// wave runs perMachine processes on each of machines at once and waits.
-func (f *fleet) wave(machines, perMachine int, args ...string) ([]run, time.Duration) {
+// wave runs perMachine processes on each of machines at once and waits;
+// each run holds its process's error (allOK checks them).
+func (f *fleet) wave(machines, perMachine int, args ...string) []run {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	runs := make([]run, machines*perMachine)
 	var wg sync.WaitGroup
-	start := time.Now()
 	for i := range runs {
 		cmd, out, errb := f.command(ctx, i%machines, args...)
 		wg.Add(1)
@@ -113,7 +113,7 @@ func (f *fleet) wave(machines, perMachine int, args ...string) ([]run, time.Dura
 		}()
 	}
 	wg.Wait()
-	return runs, time.Since(start)
+	return runs
 }
 
 func (f *fleet) wantCounts(token, ticket int) {
@@ -150,7 +150,9 @@ func allOK(t *testing.T, runs []run) {
 
 func TestFleetOneFetchForAHundredProcesses(t *testing.T) {
 	f := newFleet(t, loadedMachine)
-	runs, took := f.wave(4, 25, "ticket")
+	start := time.Now()
+	runs := f.wave(4, 25, "ticket")
+	took := time.Since(start)
 	allOK(t, runs)
 	for _, r := range runs {
 		if r.stdout != runs[0].stdout {
@@ -165,13 +167,13 @@ func TestFleetOneFetchForAHundredProcesses(t *testing.T) {
 
 	// Nothing was written to the machines' own caches: Redis holds it.
 	for m := range 4 {
-		files, _ := filepath.Glob(filepath.Join(f.root, fmt.Sprintf("machine-%d", m), "cache", "tokens", "*.json"))
-		if len(files) != 0 {
-			t.Fatalf("machine %d has local cache files %q", m, files)
+		files, err := filepath.Glob(filepath.Join(f.root, fmt.Sprintf("machine-%d", m), "cache", "tokens", "*.json"))
+		if err != nil || len(files) != 0 {
+			t.Fatalf("machine %d has local cache files %q (%v)", m, files, err)
 		}
 	}
 	// A second wave is served from Redis without a request.
-	runs, _ = f.wave(4, 5, "ticket", "--json")
+	runs = f.wave(4, 5, "ticket", "--json")
 	allOK(t, runs)
 	for _, r := range runs {
 		if !strings.Contains(r.stdout, `"cached":true`) {
@@ -212,7 +214,7 @@ func TestFleetLockHolderKilledWithSIGKILL(t *testing.T) {
 	_ = holder.Wait()
 	killed := time.Now()
 
-	runs, _ := f.wave(2, 5, "token")
+	runs := f.wave(2, 5, "token")
 	allOK(t, runs)
 	waited := time.Since(killed)
 	for _, r := range runs {
@@ -238,15 +240,37 @@ func TestFleetRedisStoppedAndRestartedMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan []run, 1)
-	go func() { r, _ := f.wave(2, 10, "token"); done <- r }()
+	go func() { done <- f.wave(2, 10, "token") }()
+	// Redis dies while the holder's gettoken hangs and the others wait on
+	// its lock: the gettoken arrived, the lock is there, and all 20
+	// processes are connected (in practice within 0.2s of the wave's
+	// start, well inside the 1s delay).
+	raw := redis.NewClient(&redis.Options{Addr: f.redis.Addr(), DisableIdentity: true})
+	defer raw.Close()
+	ctx := context.Background()
 	deadline := time.Now().Add(20 * time.Second)
-	for f.srv.Count("/cgi-bin/gettoken") == 0 {
+	for {
+		locks, err := raw.Keys(ctx, "wwcli:tokens:v3:lock:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients, err := raw.ClientList(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		others := strings.Count(clients, "\n") - 1 // one line per connection, ours too
+		if len(locks) == 1 && others >= 20 && f.srv.Count("/cgi-bin/gettoken") > 0 {
+			break
+		}
+		if f.srv.Count("/cgi-bin/gettoken") > 0 && len(locks) == 0 {
+			t.Fatalf("the holder's fetch ended before every process waited on it (%d connected): the scenario needs a longer gettoken delay", others)
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("no gettoken arrived")
+			t.Fatalf("after 20s: %d gettoken, locks %q, %d processes connected to Redis; want the holder's gettoken, 1 lock and 20",
+				f.srv.Count("/cgi-bin/gettoken"), locks, others)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(200 * time.Millisecond) // the waiters are polling Redis
 	f.redis.Stop()
 	runs := <-done
 	allOK(t, runs)
@@ -267,7 +291,7 @@ func TestFleetRedisStoppedAndRestartedMidRun(t *testing.T) {
 
 	// Redis comes back empty: one more fetch, then served from it.
 	f.redis.Restart()
-	runs, _ = f.wave(2, 10, "token")
+	runs = f.wave(2, 10, "token")
 	allOK(t, runs)
 	for i, r := range runs {
 		if r.stdout != runs[0].stdout || strings.Contains(r.stderr, "warning") {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -54,8 +53,8 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		webhookScriptCommands(),
 		suiteScriptCommands(),
 		relayScriptCommands(),
-		vdscript.Commands(), // vdserve: web servers for verify-domain
-		{"exits": exitsCommand, "sleep": sleepCommand},
+		vdscript.Commands(),     // vdserve: web servers for verify-domain
+		{"exits": exitsCommand}, // no sleep: a script waits for what it needs (wait-file, --within)
 	} {
 		for name, fn := range set {
 			cmds[name] = fn
@@ -90,17 +89,4 @@ func exitsCommand(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
-}
-
-// sleepCommand is `sleep DURATION` (at most 10s): for a server-side delay
-// that must be over before the next assertion.
-func sleepCommand(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep DURATION")
-	}
-	d, err := time.ParseDuration(args[0])
-	if err != nil || d < 0 || d > 10*time.Second {
-		ts.Fatalf("sleep: %q is not a duration of at most 10s", args[0])
-	}
-	time.Sleep(d)
 }

@@ -16,9 +16,10 @@ import (
 //
 //	sandbox-robot-key [--robot NAME] [--env NAME]
 //	    put a fixture robot's key (default ci-alerts) into $ROBOT_KEY (or $NAME).
-//	sandbox-robot-messages N [--robot NAME]
+//	sandbox-robot-messages N [--robot NAME] [--within DURATION]
 //	    assert the robots (or robot NAME) accepted exactly N messages; their
-//	    bodies go to stdout, one per line.
+//	    bodies go to stdout, one per line. --within first waits, at most
+//	    DURATION, for N to arrive (a message the sandbox takes after a delay).
 //	sandbox-robot-window DURATION
 //	    shrink the window of the 20-messages limit (e.g. 2s) for fast pacing tests.
 func webhookScriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
@@ -48,17 +49,23 @@ func sandboxRobotKey(ts *testscript.TestScript, neg bool, args []string) {
 func sandboxRobotMessages(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "sandbox-robot-messages")
 	var robot string
+	var within time.Duration
 	rest := parseFlags(ts, "sandbox-robot-messages", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&robot, "robot", "", "")
+		fs.DurationVar(&within, "within", 0, "")
 	})
 	if len(rest) != 1 {
-		ts.Fatalf("usage: sandbox-robot-messages N [--robot NAME]")
+		ts.Fatalf("usage: sandbox-robot-messages N [--robot NAME] [--within DURATION]")
 	}
 	want, err := strconv.Atoi(rest[0])
 	if err != nil {
 		ts.Fatalf("sandbox-robot-messages: N must be an integer, got %q", rest[0])
 	}
 	msgs := scriptSandbox(ts).RobotMessages(robot)
+	for deadline := time.Now().Add(within); len(msgs) < want && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		msgs = scriptSandbox(ts).RobotMessages(robot)
+	}
 	for _, m := range msgs {
 		fmt.Fprintf(ts.Stdout(), "%s\n", m.Body)
 	}

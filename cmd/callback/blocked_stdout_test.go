@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wwcli/wwcli/internal/testutil"
 )
 
 // blockedPosts sends n valid messages to base and fails on any answer but
@@ -62,14 +64,14 @@ func TestServeAnswersWhileStdoutIsBlocked(t *testing.T) {
 	base, errOut := startServeTo(t, vEnv, stdout, 100)
 
 	blockedPosts(t, base, n)
-	if log := waitOut(t, errOut, contains("warning: stdout is not being read")); !strings.Contains(log, "warning: stdout is not being read: dropping message lines") {
+	if log := errOut.WaitFor("warning: stdout is not being read"); !strings.Contains(log, "warning: stdout is not being read: dropping message lines") {
 		t.Fatalf("no drop warning in the log:\n%s", log)
 	}
 
-	read := &lockedBuffer{}
+	read := &testutil.Buffer{}
 	go func() { _, _ = io.Copy(read, reader) }() // the reader comes back
 	const told = "message line(s) dropped because stdout was not read"
-	log := waitOut(t, errOut, contains(told))
+	log := errOut.WaitFor(told)
 	var dropped int
 	for _, line := range strings.Split(log, "\n") {
 		if _, err := fmt.Sscanf(line, "warning: %d message line(s) dropped", &dropped); err == nil {
@@ -80,7 +82,7 @@ func TestServeAnswersWhileStdoutIsBlocked(t *testing.T) {
 		t.Fatalf("no count of the dropped lines:\n%s", log)
 	}
 	lines := func(s string) int { return strings.Count(s, "\n") }
-	out := waitOut(t, read, func(s string) bool { return lines(s)+dropped >= n+1 })
+	out := read.Wait(func(s string) bool { return lines(s)+dropped >= n+1 })
 	if lines(out)+dropped != n+1 || !strings.HasPrefix(out, base+"/\n") || strings.Contains(out, "warning") {
 		t.Fatalf("stdout: %d lines written + %d dropped, want %d; starts %.60q", lines(out), dropped, n+1, out)
 	}

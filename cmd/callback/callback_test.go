@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/callbackserve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
@@ -203,79 +204,22 @@ func TestSecretsFileFlag(t *testing.T) {
 	execute(t, nil, wrong, "", append([]string{"verify", "--callback-secrets-file", big}, args[3:]...)...).expect(t, 4, "", "more than a secret can be")
 }
 
-// lockedBuffer lets the test read serve's stdout or stderr while it runs;
-// each write wakes the waiters (waitOut).
-type lockedBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	written chan struct{} // closed and replaced on each write
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.written != nil {
-		close(l.written)
-		l.written = nil
-	}
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// next is the content now and a channel closed at the next write.
-func (l *lockedBuffer) next() (string, <-chan struct{}) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.written == nil {
-		l.written = make(chan struct{})
-	}
-	return l.b.String(), l.written
-}
-
-// waitOut waits (at most 5 s) until serve's stdout or stderr, written by
-// its own goroutine through a queue, satisfies ok, and returns it.
-func waitOut(t *testing.T, out *lockedBuffer, ok func(string) bool) string {
-	t.Helper()
-	deadline := time.NewTimer(5 * time.Second)
-	defer deadline.Stop()
-	for {
-		s, written := out.next()
-		if ok(s) {
-			return s
-		}
-		select {
-		case <-written:
-		case <-deadline.C:
-			return out.String()
-		}
-	}
-}
-
-func contains(sub string) func(string) bool {
-	return func(s string) bool { return strings.Contains(s, sub) }
-}
-
 // startServe runs `callback serve` on a free loopback port until the test ends.
-func startServe(t *testing.T, env map[string]string, extra ...string) (base string, out, errOut *lockedBuffer) {
+func startServe(t *testing.T, env map[string]string, extra ...string) (base string, out, errOut *testutil.Buffer) {
 	t.Helper()
-	out = &lockedBuffer{}
+	out = &testutil.Buffer{}
 	base, errOut = startServeTo(t, env, out, 0, extra...)
 	return base, out, errOut
 }
 
 // startServeTo is startServe with stdout going to stdout and at most
 // queueLen lines waiting for it (0: the default).
-func startServeTo(t *testing.T, env map[string]string, stdout io.Writer, queueLen int, extra ...string) (base string, errOut *lockedBuffer) {
+func startServeTo(t *testing.T, env map[string]string, stdout io.Writer, queueLen int, extra ...string) (base string, errOut *testutil.Buffer) {
 	t.Helper()
 	h := newFactory(t, env, "")
 	f := h.F
 	f.IO.SetStdoutTTY(env["TEST_STDOUT_TTY"] == "1")
-	errOut = &lockedBuffer{}
+	errOut = &testutil.Buffer{}
 	f.IO.Out, f.IO.ErrOut = stdout, errOut
 	ready := make(chan string, 1)
 	root := &cobra.Command{Use: "wwcli", SilenceErrors: true, SilenceUsage: true}
@@ -325,7 +269,7 @@ func TestServeAndSend(t *testing.T) {
 			}
 		}
 	}
-	waitOut(t, out, func(s string) bool { return strings.Count(s, "\n") >= 7 })
+	out.Wait(func(s string) bool { return strings.Count(s, "\n") >= 7 })
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 7 || lines[0] != base+"/wecom" {
 		t.Fatalf("want the callback URL, then one JSON line per message, got %d:\n%s", len(lines), out.String())
@@ -345,7 +289,7 @@ func TestServeAndSend(t *testing.T) {
 	wrong := map[string]string{cmdutil.EnvCallbackToken: "wrong", cmdutil.EnvCallbackAESKey: vKey, cmdutil.EnvCallbackReceiveID: vCorp}
 	execute(t, nil, wrong, "", "send", "--to", base+"/wecom").expect(t, 1, "", "400 Bad Request")
 	execute(t, nil, vEnv, "", "send", "--to", base+"/elsewhere").expect(t, 1, "", "404")
-	if s := waitOut(t, errOut, func(s string) bool {
+	if s := errOut.Wait(func(s string) bool {
 		return strings.Contains(s, "-40001 ValidateSignature_Error") && strings.Contains(s, "not the callback path")
 	}); !strings.Contains(s, "-40001 ValidateSignature_Error") || !strings.Contains(s, "not the callback path") {
 		t.Fatalf("serve log: %s", s)
@@ -354,7 +298,7 @@ func TestServeAndSend(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "event.xml")
 	_ = os.WriteFile(file, []byte("<xml><MsgType>custom</MsgType></xml>"), 0o600)
 	execute(t, nil, vEnv, "", "send", "--to", base+"/wecom", "--event", file).expect(t, 0, "", "")
-	if !strings.Contains(waitOut(t, out, contains(`"msg_type":"custom"`)), `"msg_type":"custom"`) {
+	if !strings.Contains(out.WaitFor(`"msg_type":"custom"`), `"msg_type":"custom"`) {
 		t.Fatalf("file event not served: %s", out.String())
 	}
 }
@@ -383,7 +327,7 @@ func TestServeForwardsAndReplies(t *testing.T) {
 	mu.Unlock()
 	r = execute(t, nil, vEnv, "", "send", "--to", base+"/", "--format", "json", "--json")
 	r.expect(t, 0, `"reply_signature":"valid"`, "")
-	if !strings.Contains(waitOut(t, out, contains(`"replied":true`)), `"replied":true`) {
+	if !strings.Contains(out.WaitFor(`"replied":true`), `"replied":true`) {
 		t.Fatalf("serve output: %s", out.String())
 	}
 }
@@ -395,7 +339,7 @@ func TestServeForwardFailureAnswers502(t *testing.T) {
 	defer app.Close()
 	base, _, errOut := startServe(t, vEnv, "--forward-to", app.URL)
 	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 1, "", "502")
-	if !strings.Contains(waitOut(t, errOut, contains("500 Internal Server Error")), "500 Internal Server Error") {
+	if !strings.Contains(errOut.WaitFor("500 Internal Server Error"), "500 Internal Server Error") {
 		t.Fatalf("serve log: %s", errOut.String())
 	}
 }
@@ -440,13 +384,13 @@ func TestServeSurvivesMalformedRequests(t *testing.T) {
 			t.Fatalf("body %.20q: %d", body, res.StatusCode)
 		}
 	}
-	log := waitOut(t, errOut, func(s string) bool { return strings.Count(s, "→ 400") >= 5 })
+	log := errOut.Wait(func(s string) bool { return strings.Count(s, "→ 400") >= 5 })
 	if strings.Count(log, "→ 400") != 5 || !strings.Contains(log, "-40008 IllegalBuffer: body larger than 4096") {
 		t.Fatalf("log: %s", errOut.String())
 	}
 	// Still serving.
 	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 0, "", "200 OK")
-	if !strings.Contains(waitOut(t, out, contains("hello from wwcli")), "hello from wwcli") {
+	if !strings.Contains(out.WaitFor("hello from wwcli"), "hello from wwcli") {
 		t.Fatal("serve stopped delivering")
 	}
 }
@@ -458,7 +402,7 @@ func TestServePrettyOnTTY(t *testing.T) {
 	}
 	base, out, _ := startServe(t, env)
 	execute(t, nil, vEnv, "", "send", "--to", base+"/").expect(t, 0, "", "200 OK")
-	if !strings.Contains(waitOut(t, out, contains("{\n  \"received_at\"")), "{\n  \"received_at\"") {
+	if !strings.Contains(out.WaitFor("{\n  \"received_at\""), "{\n  \"received_at\"") {
 		t.Fatalf("want indented JSON on a terminal, got %q", out.String())
 	}
 }

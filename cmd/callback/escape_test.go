@@ -18,7 +18,7 @@ func TestServeLogEscapesRequestPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	log := waitOut(t, errOut, contains("→ 404"))
+	log := errOut.WaitFor("→ 404")
 	if strings.ContainsAny(log, "\x1b\x07") || !strings.Contains(log, `/\x1b]0;PWNED\x07\x1b[2J → 404`) {
 		t.Fatalf("serve log %q", log)
 	}

@@ -55,12 +55,12 @@ func TestServeHostAllowListForTunnels(t *testing.T) {
 		t.Fatalf("Host %s: %d %q, want 403 naming --allow-host", tunnel, status, body)
 	}
 	want := `fail GET /wecom → 403: Host "` + tunnel + `" is not a name of this server (a guard against DNS rebinding); if your tunnel or reverse proxy sends it, restart with --allow-host ` + tunnel
-	if log := waitOut(t, errOut, contains("→ 403")); !strings.Contains(log, want) {
+	if log := errOut.WaitFor("→ 403"); !strings.Contains(log, want) {
 		t.Fatalf("log lacks %q:\n%s", want, log)
 	}
 	// A port in the Host is not part of the flag's value.
 	verifyGET(t, base, "rebind.attacker.example:8080")
-	if log := waitOut(t, errOut, contains("rebind.attacker.example\n")); !strings.Contains(log, `Host "rebind.attacker.example:8080"`) ||
+	if log := errOut.WaitFor("rebind.attacker.example\n"); !strings.Contains(log, `Host "rebind.attacker.example:8080"`) ||
 		!strings.Contains(log, "restart with --allow-host rebind.attacker.example\n") {
 		t.Fatalf("log:\n%s", log)
 	}

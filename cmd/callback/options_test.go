@@ -165,7 +165,7 @@ func TestServeJQFiltersEachMessage(t *testing.T) {
 	execute(t, nil, vEnv, "", "send", "--to", base+"/", "--event", "enter_agent").expect(t, 0, "", "200 OK")
 	execute(t, nil, vEnv, "", "send", "--to", base+"/", "--event", "change_contact").expect(t, 0, "", "200 OK")
 	want := base + "/\nenter_agent\nchange_contact\n"
-	if got := waitOut(t, out, func(s string) bool { return s == want }); got != want {
+	if got := out.Wait(func(s string) bool { return s == want }); got != want {
 		t.Fatalf("stdout %q", got)
 	}
 }

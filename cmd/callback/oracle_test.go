@@ -3,22 +3,17 @@
 package callback
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/wwcli/wwcli/internal/testutil/oracle"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
@@ -53,13 +48,13 @@ func TestOracleSuiteTicketPushes(t *testing.T) {
 		reqs = append(reqs, map[string]string{"op": "encrypt", "key": sandbox.DemoSuiteEncodingAESKey, "message": p.plaintext,
 			"id": sandbox.DemoSuiteID, "random_hex": hex.EncodeToString(random)})
 	}
-	encrypted := runCryptoOracle(t, reqs)
+	encrypted := oracle.Run[map[string]string](t, oracle.Callback, reqs)
 	reqs = reqs[:0]
 	for i, p := range pushes {
 		reqs = append(reqs, map[string]string{"op": "sign", "token": sandbox.DemoSuiteToken, "timestamp": p.timestamp,
 			"nonce": p.nonce, "encrypt": encrypted[i]["encrypt"]})
 	}
-	signatures := runCryptoOracle(t, reqs)
+	signatures := oracle.Run[map[string]string](t, oracle.Callback, reqs)
 
 	env, dir := suiteEnv(t)
 	base, _, errOut := startServe(t, env, "--suite", sandbox.DemoSuiteID)
@@ -84,50 +79,8 @@ func TestOracleSuiteTicketPushes(t *testing.T) {
 			t.Fatalf("push %d: stored %q, %v; want the pushed ticket", i, got.Value, err)
 		}
 	}
-	log := waitOut(t, errOut, func(s string) bool { return strings.Count(s, "suite_ticket suite "+sandbox.DemoSuiteID) >= n })
+	log := errOut.Wait(func(s string) bool { return strings.Count(s, "suite_ticket suite "+sandbox.DemoSuiteID) >= n })
 	if strings.Count(log, "suite_ticket suite "+sandbox.DemoSuiteID) != n {
 		t.Fatalf("want %d log lines:\n%s", n, log)
 	}
-}
-
-// runCryptoOracle sends every request to one node process running the
-// @wecom/crypto oracle and returns the answers in order.
-func runCryptoOracle(t *testing.T, reqs []map[string]string) []map[string]string {
-	t.Helper()
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	for _, r := range reqs {
-		if err := enc.Encode(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "test", "oracle"))
-	cmd := exec.CommandContext(ctx, "node", "callback-oracle.js")
-	cmd.Dir = dir
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node oracle: %v\n%s", err, stderr.String())
-	}
-	var res []map[string]string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
-	for sc.Scan() {
-		var m map[string]string
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatal(err)
-		}
-		if m["error"] != "" {
-			t.Fatalf("oracle error: %s", m["error"])
-		}
-		res = append(res, m)
-	}
-	if len(res) != len(reqs) {
-		t.Fatalf("oracle answered %d of %d requests", len(res), len(reqs))
-	}
-	return res
 }

@@ -97,7 +97,7 @@ func TestServeSuiteStoresTicketsAndLogsEvents(t *testing.T) {
 	if err != nil || got.Value != "ticket-two-0123456789" {
 		t.Fatalf("stored %+v, %v; want the latest push", got, err)
 	}
-	stdout := waitOut(t, out, func(s string) bool { return strings.Count(s, "\n") >= 7 })
+	stdout := out.Wait(func(s string) bool { return strings.Count(s, "\n") >= 7 })
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(lines) != 7 || lines[0] != to {
 		t.Fatalf("stdout:\n%s", stdout)
@@ -109,7 +109,7 @@ func TestServeSuiteStoresTicketsAndLogsEvents(t *testing.T) {
 	if !strings.Contains(lines[3], `"state":"s1"`) || !strings.Contains(lines[4], `"auth_corp_id":"`+sandbox.DemoCorpID+`"`) {
 		t.Fatalf("event lines:\n%s", stdout)
 	}
-	log := waitOut(t, errOut, contains("reset_permanent_code suite")) // the last event: the log keeps their order
+	log := errOut.WaitFor("reset_permanent_code suite") // the last event: the log keeps their order
 	for _, want := range []string{"suite_ticket suite " + sandbox.DemoSuiteID + " ticket tick…(21 bytes) — stored",
 		"create_auth suite " + sandbox.DemoSuiteID + " auth_code AUTH…(26 bytes)", "change_auth suite " + sandbox.DemoSuiteID + " corp " + sandbox.DemoCorpID,
 		"cancel_auth suite", "reset_permanent_code suite"} {
@@ -132,7 +132,7 @@ func TestServeSuiteChecksReceiveID(t *testing.T) {
 	if status, _ := pushSuite(t, base+"/", sandbox.DemoCorpID, ticketEvent(sandbox.DemoSuiteID, "t1", 1700000000)); status != 400 {
 		t.Fatalf("status %d, want 400", status)
 	}
-	if !strings.Contains(waitOut(t, errOut, contains("-40005")), "-40005") {
+	if !strings.Contains(errOut.WaitFor("-40005"), "-40005") {
 		t.Fatalf("log: %s", errOut.String())
 	}
 	// Not an instruction callback: logged, not stored, not "success".
@@ -252,7 +252,7 @@ func TestServeSuiteSandboxReplay(t *testing.T) {
 
 	storedPushes := func(n int) {
 		t.Helper()
-		if log := waitOut(t, errOut, func(s string) bool { return strings.Count(s, "— stored for") >= n }); strings.Count(log, "— stored for") < n {
+		if log := errOut.Wait(func(s string) bool { return strings.Count(s, "— stored for") >= n }); strings.Count(log, "— stored for") < n {
 			t.Fatalf("want %d stored pushes:\n%s", n, log)
 		}
 	}
@@ -280,8 +280,8 @@ func TestServeSuiteSandboxReplay(t *testing.T) {
 			t.Fatalf("the replay to %s rolled the ticket back (%v)\n%s\n%s", to, err, errOut.String(), errOut2.String())
 		}
 	}
-	if !strings.Contains(waitOut(t, errOut, contains("repeated push")), "repeated push") ||
-		!strings.Contains(waitOut(t, errOut2, contains("not stored: pushed at")), "not stored: pushed at") {
+	if !strings.Contains(errOut.WaitFor("repeated push"), "repeated push") ||
+		!strings.Contains(errOut2.WaitFor("not stored: pushed at"), "not stored: pushed at") {
 		t.Fatalf("logs:\n%s\n%s", errOut.String(), errOut2.String())
 	}
 	req := `{"suite_id":"` + sandbox.DemoSuiteID + `","suite_secret":"` + sandbox.DemoSuiteSecret + `","suite_ticket":"` + newer.Value + `"}`

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"io"
 	"testing"
 
@@ -21,7 +22,7 @@ func execute(cmd *cobra.Command, args ...string) error {
 func TestNewCmdUpload(t *testing.T) {
 	h := cmdutiltest.NewFactory(t)
 	var got *UploadOptions
-	cmd := newCmdUpload(h.F, func(o *UploadOptions) error { got = o; return nil })
+	cmd := newCmdUpload(h.F, func(_ context.Context, o *UploadOptions) error { got = o; return nil })
 	if err := execute(cmd, "logo.png", "ww1", "SECRET", "--type", "image", "--permanent", "--jq", ".url"); err != nil {
 		t.Fatal(err)
 	}

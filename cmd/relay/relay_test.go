@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/iostreams"
@@ -178,57 +178,22 @@ func TestRelayModeOnTheRelayIsRefused(t *testing.T) {
 	}
 }
 
-// stream is a stdout or stderr the test reads while the relay writes it.
-// With a gate, every Write waits until the gate opens: a pipe nobody reads.
-type stream struct {
-	gate chan struct{} // nil: never blocks
-
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	wrote chan struct{} // closed (and replaced) at every write
-}
-
-func newStream(gated bool) *stream {
-	s := &stream{wrote: make(chan struct{})}
-	if gated {
-		s.gate = make(chan struct{})
-	}
-	return s
-}
-
-func (s *stream) Write(p []byte) (int, error) {
-	if s.gate != nil {
-		<-s.gate
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	close(s.wrote)
-	s.wrote = make(chan struct{})
-	return s.buf.Write(p)
-}
-
-func (s *stream) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-// waitFor waits (10 s at most) until the stream matches re.
-func (s *stream) waitFor(t *testing.T, re string) []string {
+// waitFor waits until the relay's stdout or stderr matches re, and
+// returns the match.
+func waitFor(t *testing.T, s *testutil.Buffer, re string) []string {
 	t.Helper()
-	return s.waitForOr(t, re, nil)
+	return waitForOr(t, s, re, nil)
 }
 
 // waitForOr is waitFor that fails at once when stopped delivers (the
 // relay ended instead).
-func (s *stream) waitForOr(t *testing.T, re string, stopped <-chan error) []string {
+func waitForOr(t *testing.T, s *testutil.Buffer, re string, stopped <-chan error) []string {
 	t.Helper()
 	rx := regexp.MustCompile(re)
-	deadline := time.After(10 * time.Second)
+	deadline := time.NewTimer(testutil.WaitTimeout)
+	defer deadline.Stop()
 	for {
-		s.mu.Lock()
-		text, wrote := s.buf.String(), s.wrote
-		s.mu.Unlock()
+		text, wrote := s.Next()
 		if m := rx.FindStringSubmatch(text); m != nil {
 			return m
 		}
@@ -236,15 +201,15 @@ func (s *stream) waitForOr(t *testing.T, re string, stopped <-chan error) []stri
 		case <-wrote:
 		case err := <-stopped:
 			t.Fatalf("the relay stopped (%v) before %q in:\n%s", err, re, text)
-		case <-deadline:
-			t.Fatalf("waited 10 s for %q in:\n%s", re, text)
+		case <-deadline.C:
+			t.Fatalf("waited %v for %q in:\n%s", testutil.WaitTimeout, re, text)
 		}
 	}
 }
 
 // relayRun is `wwcli relay` running in the test, with signals the test sends.
 type relayRun struct {
-	out, errOut *stream
+	out, errOut *testutil.Buffer
 	term, hup   chan os.Signal
 	cancel      context.CancelFunc
 	done        chan error
@@ -255,7 +220,11 @@ type relayRun struct {
 // front of a WeCom that answers errcode 0, and waits for its base URL.
 func startRelay(t *testing.T, o Options, gatedStderr bool) *relayRun {
 	t.Helper()
-	r := &relayRun{out: newStream(false), errOut: newStream(gatedStderr), term: make(chan os.Signal, 1), hup: make(chan os.Signal, 1),
+	errOut := &testutil.Buffer{}
+	if gatedStderr {
+		errOut = testutil.NewBlocked() // a pipe nobody reads
+	}
+	r := &relayRun{out: &testutil.Buffer{}, errOut: errOut, term: make(chan os.Signal, 1), hup: make(chan os.Signal, 1),
 		done: make(chan error, 1)}
 	o.IO = &iostreams.IOStreams{In: strings.NewReader(""), Out: r.out, ErrOut: r.errOut}
 	o.Signals = func() (serve.Signals, func()) { return serve.Signals{Term: r.term, Hup: r.hup}, func() {} }
@@ -274,20 +243,14 @@ func startRelay(t *testing.T, o Options, gatedStderr bool) *relayRun {
 	go func() { r.done <- run(ctx, &o) }()
 	t.Cleanup(func() {
 		cancel()
-		if gatedStderr {
-			select {
-			case <-r.errOut.gate:
-			default:
-				close(r.errOut.gate)
-			}
-		}
+		r.errOut.Unblock()
 		select {
 		case <-r.done:
 		case <-time.After(shutdownTimeout + 5*time.Second):
 			t.Error("the relay did not stop")
 		}
 	})
-	m := r.out.waitForOr(t, `^(http://127\.0\.0\.1:\d+)\n`, r.done)
+	m := waitForOr(t, r.out, `^(http://127\.0\.0\.1:\d+)\n`, r.done)
 	r.url = m[1]
 	return r
 }
@@ -331,7 +294,7 @@ func TestServesUntilSIGTERM(t *testing.T) {
 	if got := r.out.String(); got != r.url+"\n" {
 		t.Fatalf("stdout %q, want the base URL alone", got)
 	}
-	r.errOut.waitFor(t, `relay on http://127\.0\.0\.1:\d+ for corp ww5a8f2c1d9e0b3a47 \(1 clients: ci\); Ctrl-C to stop\n`)
+	waitFor(t, r.errOut, `relay on http://127\.0\.0\.1:\d+ for corp ww5a8f2c1d9e0b3a47 \(1 clients: ci\); Ctrl-C to stop\n`)
 	if s := get(t, r.url+"/cgi-bin/user/get?userid=zhangsan", "", ciToken); s != 200 {
 		t.Fatalf("user/get: %d", s)
 	}
@@ -384,7 +347,7 @@ func TestHostAllowList(t *testing.T) {
 		}
 	}
 	// refusals are in the audit log (stderr), the Host escaped
-	r.errOut.waitFor(t, `"host":"rebind.attacker.example%3A`+port+`","method":"GET","path":"/cgi-bin/user/get","status":403,"refused":"host_not_allowed"`)
+	waitFor(t, r.errOut, `"host":"rebind.attacker.example%3A`+port+`","method":"GET","path":"/cgi-bin/user/get","status":403,"refused":"host_not_allowed"`)
 
 	// every request needs a client token: --allow-host * may turn the check off
 	r = startRelay(t, Options{Clients: clients, Serve: shared.ServeFlags{AllowHosts: []string{"*"}}}, false)
@@ -431,7 +394,7 @@ func TestStderrNobodyReadsNeverStallsAnswers(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	close(r.errOut.gate) // the reader is back
+	r.errOut.Unblock() // the reader is back
 	sent := n
 	report := regexp.MustCompile(`warning: (\d+) line\(s\) dropped because stderr \(the audit log\) was not read\n`)
 	for i := 0; i < 100 && !report.MatchString(r.errOut.String()); i++ {
@@ -475,7 +438,7 @@ func TestSoftMemoryLimit(t *testing.T) {
 // stderr at most once a minute (the queue notices every one), and the
 // rest at exit.
 func TestAuditDropsAreToldAtMostOnceAMinute(t *testing.T) {
-	out := newStream(false)
+	out := &testutil.Buffer{}
 	stderr := serve.NewLineQueue(out, serve.QueueOptions{Name: "stderr"})
 	now := time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)
 	d := &dropReport{stderr: stderr, path: "audit.jsonl", now: func() time.Time { return now }}

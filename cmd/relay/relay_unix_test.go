@@ -114,7 +114,7 @@ func TestReloadOfAFIFONeverBlocksSIGTERM(t *testing.T) {
 		}
 	})
 	r.hup <- syscall.SIGHUP
-	r.errOut.waitFor(t, `relay: reload failed, keeping the clients in use: --clients .*it is a FIFO`)
+	waitFor(t, r.errOut, `relay: reload failed, keeping the clients in use: --clients .*it is a FIFO`)
 	if s := get(t, r.url+"/cgi-bin/user/get?userid=zhangsan", "", ciToken); s != 200 {
 		t.Fatalf("the client in use after the failed reload: %d", s)
 	}
@@ -129,7 +129,7 @@ func TestReloadReplacesTheClients(t *testing.T) {
 	r := startRelay(t, Options{Clients: clients}, false)
 	writeFile(t, clients, clientsJSON("ops", "ops-token-0123456789abcd"), 0o600)
 	r.hup <- syscall.SIGHUP
-	r.errOut.waitFor(t, `relay: reloaded .*clients\.json: 1 clients: ops\n`)
+	waitFor(t, r.errOut, `relay: reloaded .*clients\.json: 1 clients: ops\n`)
 	if s := get(t, r.url+"/cgi-bin/user/get?userid=zhangsan", "", ciToken); s != 401 {
 		t.Fatalf("revoked client: %d", s)
 	}
@@ -139,7 +139,7 @@ func TestReloadReplacesTheClients(t *testing.T) {
 	// a file another user could have written is not loaded on reload either
 	writeFile(t, clients, clientsJSON("mallory", "mallory-token-123"), 0o666)
 	r.hup <- syscall.SIGHUP
-	r.errOut.waitFor(t, `reload failed, keeping the clients in use: .*chmod go-w`)
+	waitFor(t, r.errOut, `reload failed, keeping the clients in use: .*chmod go-w`)
 	if s := get(t, r.url+"/cgi-bin/user/get?userid=zhangsan", "", "mallory-token-123"); s != 401 {
 		t.Fatalf("a token from a 0666 clients file: %d", s)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,50 +18,41 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	wwsandbox "github.com/wwcli/wwcli/pkg/sandbox"
 )
 
-// syncBuffer is written by the server goroutine and read by the test.
-type syncBuffer struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	lines chan string
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{lines: make(chan string, 16)} }
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	for _, l := range strings.SplitAfter(string(p), "\n") {
-		if strings.HasSuffix(l, "\n") {
-			select {
-			case b.lines <- strings.TrimSpace(l):
-			default:
-			}
+// baseURL waits for the sandbox's first line on stdout, its base URL.
+// result delivers the command's error should it end first.
+func baseURL(out *testutil.Buffer, result <-chan error) (string, error) {
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		s, written := out.Next()
+		if line, _, ok := strings.Cut(s, "\n"); ok {
+			return strings.TrimSpace(line), nil
+		}
+		select {
+		case <-written:
+		case err := <-result:
+			return "", fmt.Errorf("sandbox exited early: %v", err)
+		case <-deadline.C:
+			return "", errors.New("no base URL on stdout within 30s")
 		}
 	}
-	return len(p), nil
 }
 
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func testFactory(t *testing.T) (*cmdutil.Factory, *syncBuffer, *syncBuffer) {
+func testFactory(t *testing.T) (*cmdutil.Factory, *testutil.Buffer, *testutil.Buffer) {
 	h := cmdutiltest.NewFactory(t)
-	out, errOut := newSyncBuffer(), newSyncBuffer()
+	out, errOut := &testutil.Buffer{}, &testutil.Buffer{} // written by the server goroutine, read by the test
 	h.F.IO.Out, h.F.IO.ErrOut = out, errOut
 	return h.F, out, errOut
 }
 
 // startCmd runs `wwcli sandbox args...` until the returned cancel is called.
-func startCmd(t *testing.T, args ...string) (base string, cancel func() error, errOut *syncBuffer) {
+func startCmd(t *testing.T, args ...string) (base string, cancel func() error, errOut *testutil.Buffer) {
 	t.Helper()
 	f, out, errOut := testFactory(t)
 	cmd := NewCmd(f, nil)
@@ -70,14 +62,10 @@ func startCmd(t *testing.T, args ...string) (base string, cancel func() error, e
 	ctx, stop := context.WithCancel(context.Background())
 	result := make(chan error, 1)
 	go func() { result <- cmd.ExecuteContext(ctx) }()
-	select {
-	case base = <-out.lines:
-	case err := <-result:
+	base, err := baseURL(out, result)
+	if err != nil {
 		stop()
-		t.Fatalf("sandbox exited early: %v (stderr %s)", err, errOut.String())
-	case <-time.After(30 * time.Second):
-		stop()
-		t.Fatal("no base URL on stdout within 30s")
+		t.Fatalf("%v (stderr %s)", err, errOut.String())
 	}
 	var once sync.Once
 	var runErr error
@@ -150,11 +138,9 @@ func TestSIGTERMStopsCleanly(t *testing.T) {
 	cmd.SetArgs(nil)
 	result := make(chan error, 1)
 	go func() { result <- cmd.Execute() }()
-	var base string
-	select {
-	case base = <-out.lines:
-	case <-time.After(30 * time.Second):
-		t.Fatal("no base URL on stdout within 30s")
+	base, err := baseURL(out, result)
+	if err != nil {
+		t.Fatal(err)
 	}
 	term <- syscall.SIGTERM
 	select {

@@ -7,12 +7,12 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	wwsandbox "github.com/wwcli/wwcli/pkg/sandbox"
 )
@@ -39,21 +39,14 @@ func TestAllowHostFlag(t *testing.T) {
 	}
 }
 
-// blockedWriter is a stderr nobody reads (a full pipe): Write never
-// returns until release is closed.
-type blockedWriter struct{ release chan struct{} }
-
-func (w blockedWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
-
 // N9 through the command: with stderr never read, 2,000 gettokens are
 // answered and SIGTERM still stops the sandbox with exit 0 (its last
 // line waits at most a second for a reader that never comes).
 func TestStderrNotReadNeverStalls(t *testing.T) {
 	h := cmdutiltest.NewFactory(t)
-	out := newSyncBuffer()
-	stuck := blockedWriter{release: make(chan struct{})}
-	var once sync.Once
-	t.Cleanup(func() { once.Do(func() { close(stuck.release) }) })
+	out := &testutil.Buffer{}
+	stuck := testutil.NewBlocked() // a stderr nobody reads (a full pipe)
+	t.Cleanup(stuck.Unblock)
 	h.F.IO.Out, h.F.IO.ErrOut = out, stuck
 	term := make(chan os.Signal, 1)
 	cmd := NewCmd(h.F, func(ctx context.Context, o *Options) error {
@@ -65,13 +58,9 @@ func TestStderrNotReadNeverStalls(t *testing.T) {
 	cmd.SetErr(io.Discard)
 	result := make(chan error, 1)
 	go func() { result <- cmd.Execute() }()
-	var base string
-	select {
-	case base = <-out.lines:
-	case err := <-result:
-		t.Fatalf("sandbox exited early: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("no base URL on stdout within 30s")
+	base, err := baseURL(out, result)
+	if err != nil {
+		t.Fatal(err)
 	}
 	quick := &http.Client{Timeout: 5 * time.Second} // a stalled answer fails, it does not hang
 	u := base + "/cgi-bin/gettoken?corpid=" + wwsandbox.DemoCorpID + "&corpsecret=" + wwsandbox.DemoAppSecret

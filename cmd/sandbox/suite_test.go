@@ -78,12 +78,8 @@ func TestSuiteCallbackFlagPushes(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("no push within 20s; stderr:\n%s", errOut.String())
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(errOut.String(), "PUSH suite_ticket "+wwsandbox.DemoSuiteID) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(errOut.String(), `200 "success"`) {
-		t.Fatalf("the push is not logged on stderr:\n%s", errOut.String())
+	if log := errOut.WaitFor("PUSH suite_ticket " + wwsandbox.DemoSuiteID); !strings.Contains(log, `200 "success"`) {
+		t.Fatalf("the push is not logged on stderr:\n%s", log)
 	}
 }
 

@@ -19,54 +19,12 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/jssdk"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/signserve"
 )
-
-type syncBuffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	changed chan struct{} // a token after each Write, for waitFor
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.changed == nil {
-		s.changed = make(chan struct{}, 1)
-	}
-	select {
-	case s.changed <- struct{}{}:
-	default: // a token is already waiting
-	}
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-// waitFor returns the buffer once it holds want (or after 10 s): serve
-// writes its stdout and stderr through queues, so a line may land just
-// after Ready or after the answer.
-func (s *syncBuffer) waitFor(t *testing.T, want string) string {
-	t.Helper()
-	s.mu.Lock()
-	if s.changed == nil {
-		s.changed = make(chan struct{}, 1)
-	}
-	changed := s.changed
-	s.mu.Unlock()
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-	for !strings.Contains(s.String(), want) {
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return s.String()
-		}
-	}
-	return s.String()
-}
 
 func TestNewServeCmdParsesFlags(t *testing.T) {
 	h := newHarness(t)
@@ -140,8 +98,8 @@ type served struct {
 	base    string
 	mu      sync.Mutex
 	tickets map[string]string // ticket kind -> the last ticket the sandbox handed out
-	out     *syncBuffer
-	errOut  *syncBuffer
+	out     *testutil.Buffer
+	errOut  *testutil.Buffer
 	term    chan os.Signal
 	cancel  context.CancelFunc // Ctrl-C
 	done    chan error
@@ -155,7 +113,7 @@ func startServe(t *testing.T, mutate func(*ServeOptions), out, errOut io.Writer)
 	h.F.Now = time.Now
 	srv, sandboxURL := h.StartSandbox(t, sandbox.Options{})
 	h.Env["WWCLI_CORP_ID"], h.Env["WWCLI_SECRET"] = sandbox.DemoCorpID, sandbox.DemoAppSecret
-	s := &served{tickets: map[string]string{}, out: &syncBuffer{}, errOut: &syncBuffer{}, term: make(chan os.Signal, 1), done: make(chan error, 1)}
+	s := &served{tickets: map[string]string{}, out: &testutil.Buffer{}, errOut: &testutil.Buffer{}, term: make(chan os.Signal, 1), done: make(chan error, 1)}
 	if out == nil {
 		out = s.out
 	}
@@ -253,7 +211,7 @@ func (s *served) ticket(kind string) string {
 
 func TestServeSignsWithCachedTicketsAndStopsOnSIGTERM(t *testing.T) {
 	s, srv := startServe(t, func(o *ServeOptions) { o.Creds.AgentID = "1000002" }, nil, nil)
-	if first, _, _ := strings.Cut(s.out.waitFor(t, "\n"), "\n"); first != s.base || !strings.HasPrefix(first, "http://127.0.0.1:") {
+	if first, _, _ := strings.Cut(s.out.WaitFor("\n"), "\n"); first != s.base || !strings.HasPrefix(first, "http://127.0.0.1:") {
 		t.Fatalf("first stdout line %q, want the base URL %s", first, s.base)
 	}
 	for _, kind := range []string{"", "agent"} {
@@ -320,7 +278,7 @@ func TestServeSuiteSourceIsWiredThrough(t *testing.T) {
 	if status != 200 || body["signature"] != jssdk.Signature(ticket, body["nonceStr"].(string), jsonInt(body["timestamp"]), "https://app.example.com/") {
 		t.Fatalf("type=suite: %d %v", status, body)
 	}
-	if log := s.errOut.waitFor(t, "getSuiteConfigSignature"); !strings.Contains(log, `suiteId: "wwsuite0001"`) || !strings.Contains(log, "getSuiteConfigSignature") {
+	if log := s.errOut.WaitFor("getSuiteConfigSignature"); !strings.Contains(log, `suiteId: "wwsuite0001"`) || !strings.Contains(log, "getSuiteConfigSignature") {
 		t.Fatalf("snippet without the suite:\n%s", log)
 	}
 }
@@ -335,7 +293,7 @@ func TestServeSuiteTicketFlagSignsTypeSuite(t *testing.T) {
 			t.Fatalf("type=suite with --suite-ticket: %d %v", status, body)
 		}
 	}
-	if log := s.errOut.waitFor(t, "getSuiteConfigSignature"); !strings.Contains(log, `suiteId: "ww9c3e7b1a5d2f8e60"`) {
+	if log := s.errOut.WaitFor("getSuiteConfigSignature"); !strings.Contains(log, `suiteId: "ww9c3e7b1a5d2f8e60"`) {
 		t.Fatalf("snippet without the suite:\n%s", log)
 	}
 }
@@ -498,7 +456,7 @@ func TestServeRefusesOtherOriginsBeforeAnyTicketFetch(t *testing.T) {
 	if n := srv.Count("/cgi-bin/ticket/get"); n != 0 {
 		t.Fatalf("refused origins made %d ticket fetches, want 0", n)
 	}
-	if log := s.errOut.waitFor(t, "https://evil.example is not allowed"); !strings.Contains(log, "restart with --allow-origin https://evil.example") {
+	if log := s.errOut.WaitFor("https://evil.example is not allowed"); !strings.Contains(log, "restart with --allow-origin https://evil.example") {
 		t.Fatalf("the refusal is not logged with its fix:\n%s", log)
 	}
 	for _, origin := range []string{"", "http://[::1]:5173", "http://localhost:5173"} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 )
@@ -16,11 +17,11 @@ func TestNewCmdParsesFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	want := cmdutil.CredInput{Args: []string{}, CorpID: "ww1", AgentID: "1000002", SecretFile: "s.txt"}
-	if got.Creds.CorpID != want.CorpID || got.Creds.AgentID != want.AgentID || got.Creds.SecretFile != want.SecretFile ||
-		!got.Refresh || !got.NoCache || !got.Exporter.Enabled() || got.Exporter.JQ != ".access_token" {
-		t.Fatalf("parsed %+v", got)
-	}
+	testutil.Equal(t, "Creds", got.Creds, cmdutil.CredInput{Args: []string{}, CorpID: "ww1", AgentID: "1000002", SecretFile: "s.txt"})
+	testutil.Equal(t, "Refresh", got.Refresh, true)
+	testutil.Equal(t, "NoCache", got.NoCache, true)
+	testutil.Equal(t, "Exporter.Enabled()", got.Exporter.Enabled(), true)
+	testutil.Equal(t, "Exporter.JQ", got.Exporter.JQ, ".access_token")
 }
 
 func TestNewCmdBadJQIsUsageBeforeAnyRequest(t *testing.T) {

@@ -12,10 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 )
@@ -214,24 +214,6 @@ func TestInsecureIsNeverVerified(t *testing.T) {
 	}
 }
 
-// lockedBuffer is stderr that the test reads while the command writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestProgressOnATerminal(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -248,7 +230,7 @@ func TestProgressOnATerminal(t *testing.T) {
 		}
 	}()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	errOut := &lockedBuffer{}
+	errOut := &testutil.Buffer{} // stderr, read while the command writes it
 	done := make(chan result, 1)
 	go func() {
 		done <- execCmd(t, context.Background(), func(o *Options) {
@@ -258,12 +240,8 @@ func TestProgressOnATerminal(t *testing.T) {
 		}, host, "--name", name, "--scheme", "http")
 	}()
 	// The steps before the answer show up while the server still holds it.
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(errOut.String(), "http  ok Connect: connected to "+host+"\n") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no progress line before the answer: %q", errOut.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if progress := errOut.WaitFor("http  ok Connect: connected to " + host + "\n"); !strings.Contains(progress, "http  ok Connect: connected to "+host+"\n") {
+		t.Fatalf("no progress line before the answer: %q", progress)
 	}
 	close(release)
 	r := <-done

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/build"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
@@ -18,9 +19,10 @@ func TestNewCmdParsesFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Exporter.JQ != ".version" || !got.Exporter.Enabled() || got.Build == nil || got.IO != h.F.IO {
-		t.Fatalf("parsed %+v", got)
-	}
+	testutil.Equal(t, "Exporter.JQ", got.Exporter.JQ, ".version")
+	testutil.Equal(t, "Exporter.Enabled()", got.Exporter.Enabled(), true)
+	testutil.Equal(t, "Build set", got.Build != nil, true)
+	testutil.Equal(t, "IO is the factory's", got.IO == h.F.IO, true)
 	cmd = NewCmd(h.F, func(context.Context, *Options) error { t.Fatal("run with a bad --jq"); return nil })
 	cmd.SetArgs([]string{"--jq", ".["})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true

@@ -28,7 +28,7 @@ func execute(cmd *cobra.Command, args ...string) error {
 func TestNewCmdSend(t *testing.T) {
 	h := cmdutiltest.NewFactory(t)
 	var got *SendOptions
-	cmd := newCmdSend(h.F, func(o *SendOptions) error { got = o; return nil })
+	cmd := newCmdSend(h.F, func(_ context.Context, o *SendOptions) error { got = o; return nil })
 	err := execute(cmd, "--markdown", "@notes.md", "--mention", "zhangsan", "--mention", "lisi", "--truncate",
 		"--robot", "ci", "--wait", "30s", "--rate", "10/1m", "--dry-run", "--jq", ".errcode")
 	if err != nil {
@@ -40,7 +40,7 @@ func TestNewCmdSend(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 
-	cmd = newCmdSend(h.F, func(o *SendOptions) error { got = o; return nil })
+	cmd = newCmdSend(h.F, func(_ context.Context, o *SendOptions) error { got = o; return nil })
 	if err := execute(cmd, "--news", "title=a,url=https://a", "--news", "@more.json", "--key-file", "k"); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestNewCmdSend(t *testing.T) {
 	}
 
 	// Two kinds are collected; the pkg refuses them with a clear message.
-	cmd = newCmdSend(h.F, func(o *SendOptions) error { got = o; return nil })
+	cmd = newCmdSend(h.F, func(_ context.Context, o *SendOptions) error { got = o; return nil })
 	if err := execute(cmd, "--text", "a", "--image", "b.png"); err != nil || len(got.Request.Kinds) != 2 {
 		t.Fatalf("%v %+v", err, got)
 	}
@@ -65,7 +65,7 @@ func TestNewCmdSend(t *testing.T) {
 func TestNewCmdUpload(t *testing.T) {
 	h := cmdutiltest.NewFactory(t)
 	var got *UploadOptions
-	cmd := newCmdUpload(h.F, func(o *UploadOptions) error { got = o; return nil })
+	cmd := newCmdUpload(h.F, func(_ context.Context, o *UploadOptions) error { got = o; return nil })
 	if err := execute(cmd, "memo.amr", "--type", "voice", "--robot", "ci", "--json"); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestNewCmdUpload(t *testing.T) {
 func TestNewCmdRobots(t *testing.T) {
 	h := cmdutiltest.NewFactory(t)
 	var add *AddOptions
-	if err := execute(newCmdAdd(h.F, func(o *AddOptions) error { add = o; return nil }), "ci-alerts", "--insecure-storage"); err != nil {
+	if err := execute(newCmdAdd(h.F, func(_ context.Context, o *AddOptions) error { add = o; return nil }), "ci-alerts", "--insecure-storage"); err != nil {
 		t.Fatal(err)
 	}
 	if add.Name != "ci-alerts" || !add.InsecureStorage {
@@ -92,11 +92,11 @@ func TestNewCmdRobots(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 	var list *ListOptions
-	if err := execute(newCmdList(h.F, func(o *ListOptions) error { list = o; return nil }), "--json"); err != nil || !list.Exporter.JSON {
+	if err := execute(newCmdList(h.F, func(_ context.Context, o *ListOptions) error { list = o; return nil }), "--json"); err != nil || !list.Exporter.JSON {
 		t.Fatal(err)
 	}
 	var rm *RemoveOptions
-	if err := execute(newCmdRemove(h.F, func(o *RemoveOptions) error { rm = o; return nil }), "ci-alerts"); err != nil || rm.Name != "ci-alerts" {
+	if err := execute(newCmdRemove(h.F, func(_ context.Context, o *RemoveOptions) error { rm = o; return nil }), "ci-alerts"); err != nil || rm.Name != "ci-alerts" {
 		t.Fatal(err)
 	}
 }
@@ -111,12 +111,15 @@ func TestAddFromStdinThenSendByName(t *testing.T) {
 	if strings.Contains(h.ErrOut.String(), sandbox.DemoRobotKey) {
 		t.Fatal("the key was printed")
 	}
-	cfg, _ := h.F.Config()
+	cfg, err := h.F.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if cfg.Robots["ci"] == nil || cfg.Robots["ci"].SecretStorage != config.StorageKeyring {
 		t.Fatalf("%+v", cfg.Robots)
 	}
-	if k, _ := h.Keyring.Get(context.Background(), config.RobotAccount("ci")); k != sandbox.DemoRobotKey {
-		t.Fatalf("stored %q", k)
+	if k, err := h.Keyring.Get(context.Background(), config.RobotAccount("ci")); err != nil || k != sandbox.DemoRobotKey {
+		t.Fatalf("stored %q (%v)", k, err)
 	}
 	if err := execute(newCmdSend(h.F, nil), "--robot", "ci", "--text", "by name"); err != nil {
 		t.Fatal(err)

@@ -3,17 +3,13 @@
 package callback
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/hex"
-	"encoding/json"
 	"math/rand/v2"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/wwcli/wwcli/internal/testutil/oracle"
 )
 
 // oracleCase is one random message checked in both directions.
@@ -44,50 +40,6 @@ func randUnicode(r *rand.Rand, n int) string {
 		b.WriteRune(rg[0] + r.Int32N(rg[1]-rg[0]+1))
 	}
 	return b.String()
-}
-
-// runOracle sends every request to one node process and returns the answers.
-func runOracle(t *testing.T, reqs []map[string]string) []map[string]string {
-	t.Helper()
-	var in bytes.Buffer
-	enc := json.NewEncoder(&in)
-	for _, r := range reqs {
-		if err := enc.Encode(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "test", "oracle"))
-	cmd := exec.CommandContext(ctx, "node", "callback-oracle.js")
-	cmd.Dir = dir
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node oracle: %v\n%s", err, stderr.String())
-	}
-	var res []map[string]string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
-	for sc.Scan() {
-		var m map[string]string
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatal(err)
-		}
-		if m["error"] != "" {
-			t.Fatalf("oracle error: %s", m["error"])
-		}
-		res = append(res, m)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(res) != len(reqs) {
-		t.Fatalf("oracle answered %d of %d requests", len(res), len(reqs))
-	}
-	return res
 }
 
 func TestDifferentialAgainstWecomCrypto(t *testing.T) {
@@ -142,7 +94,7 @@ func TestDifferentialAgainstWecomCrypto(t *testing.T) {
 			map[string]string{"op": "sign", "token": c.token, "timestamp": c.timestamp, "nonce": c.nonce, "encrypt": c.goEncrypt},
 		)
 	}
-	res := runOracle(t, reqs)
+	res := oracle.Run[map[string]string](t, oracle.Callback, reqs)
 	for i, c := range cases {
 		nodeEnc, nodeDec, nodeSig := res[3*i], res[3*i+1], res[3*i+2]
 		cr, _ := New(c.token, c.key, c.receiveID)

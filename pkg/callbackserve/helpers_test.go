@@ -7,11 +7,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 )
 
@@ -24,73 +23,11 @@ const (
 	suiteID = "ww9c3e7b1a5d2f8e60"
 )
 
-// buffer is a stream a test reads while the server writes it; each write
-// wakes the waiters.
-type buffer struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	written chan struct{} // closed and replaced on each write
-}
-
-func (l *buffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.written != nil {
-		close(l.written)
-		l.written = nil
-	}
-	return l.b.Write(p)
-}
-
-func (l *buffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// wait returns the content once ok accepts it, or after 5 s.
-func (l *buffer) wait(ok func(string) bool) string {
-	deadline := time.NewTimer(5 * time.Second)
-	defer deadline.Stop()
-	for {
-		l.mu.Lock()
-		s := l.b.String()
-		if l.written == nil {
-			l.written = make(chan struct{})
-		}
-		written := l.written
-		l.mu.Unlock()
-		if ok(s) {
-			return s
-		}
-		select {
-		case <-written:
-		case <-deadline.C:
-			return l.String()
-		}
-	}
-}
-
-func has(sub string) func(string) bool {
-	return func(s string) bool { return strings.Contains(s, sub) }
-}
-
-// gate is a stream nobody reads until open is closed.
-type gate struct {
-	open chan struct{}
-	buffer
-}
-
-func (g *gate) Write(p []byte) (int, error) {
-	<-g.open
-	return g.buffer.Write(p)
-}
-
 // testServer serves New(o) on 127.0.0.1 with o's streams going to the
 // returned buffers; everything stops when the test ends.
-func testServer(t *testing.T, o Options) (base string, s *Server, out, log *buffer) {
+func testServer(t *testing.T, o Options) (base string, s *Server, out, log *testutil.Buffer) {
 	t.Helper()
-	out, log = &buffer{}, &buffer{}
+	out, log = &testutil.Buffer{}, &testutil.Buffer{}
 	streams := NewOutputs(out, log, 0)
 	o.Out, o.Log = streams.Out, streams.Log
 	if o.Crypter == nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/internal/testutil"
 )
 
 func TestRefusedHostNamesTheExactFlag(t *testing.T) {
@@ -43,7 +44,7 @@ func TestListenChecksAddressAndHost(t *testing.T) {
 		t.Fatalf("a public address without the opt-out: %v", err)
 	}
 
-	log := &buffer{}
+	log := &testutil.Buffer{}
 	streams2 := NewOutputs(io.Discard, log, 0)
 	defer streams2.Close(0)
 	s, _ = New(Options{Crypter: crypter(t, corpID), Out: streams2.Out, Log: streams2.Log})
@@ -66,7 +67,7 @@ func TestListenChecksAddressAndHost(t *testing.T) {
 	if got := get("rebind.attacker.example"); got != http.StatusForbidden {
 		t.Fatalf("a rebinding Host: %d", got)
 	}
-	if l := log.wait(has("→ 403")); !strings.Contains(l, `✗ GET / → 403: Host "rebind.attacker.example"`) || !strings.Contains(l, "--allow-host rebind.attacker.example") {
+	if l := log.WaitFor("→ 403"); !strings.Contains(l, `✗ GET / → 403: Host "rebind.attacker.example"`) || !strings.Contains(l, "--allow-host rebind.attacker.example") {
 		t.Fatalf("log:\n%s", l)
 	}
 	if got := get("tunnel.example"); got != http.StatusBadRequest { // reached the handler: an unsigned GET

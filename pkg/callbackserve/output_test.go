@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wwcli/wwcli/internal/testutil"
 )
 
 const (
@@ -30,26 +32,28 @@ func toldDrops(log string) int {
 // never in stdout, and written + told = pushed. A drop the queue notices
 // only after stdout caught up is not a new run of drops.
 func TestOutputsTellStdoutDropsOnStderr(t *testing.T) {
-	stdout, stderr := &gate{open: make(chan struct{})}, &buffer{}
+	stdout, stderr := testutil.NewBlocked(), &testutil.Buffer{}
 	o := NewOutputs(stdout, stderr, 4)
 	const pushed = 50
 	for i := range pushed {
 		o.Out.Push(fmt.Sprintf(`{"n":%d}`, i))
 	}
-	if log := stderr.wait(has(dropping)); strings.Count(log, dropping) != 1 || strings.Contains(log, told) {
+	if log := stderr.WaitFor(dropping); strings.Count(log, dropping) != 1 || strings.Contains(log, told) {
 		t.Fatalf("while stdout is stuck, want the start of the drops told once and no count yet:\n%s", log)
 	}
-	close(stdout.open) // the reader comes back
-	log := stderr.wait(has(told))
+	stdout.Unblock() // the reader comes back
+	log := stderr.WaitFor(told)
 	dropped := toldDrops(log)
-	out := stdout.wait(func(s string) bool { return strings.Count(s, "\n")+dropped >= pushed })
+	out := stdout.Wait(func(s string) bool { return strings.Count(s, "\n")+dropped >= pushed })
 	if written := strings.Count(out, "\n"); written+dropped != pushed || dropped == 0 || strings.Contains(out, "warning") {
 		t.Fatalf("written %d + told %d, want %d pushed; stdout %q", written, dropped, pushed, out)
 	}
 	// The queue tells its last drop at the next push, after the count
 	// above already covered it: no "dropping" again.
 	o.Out.Push(`{"n":"after"}`)
-	stdout.wait(has(`"after"`))
+	if out := stdout.WaitFor(`"after"`); !strings.Contains(out, `"after"`) {
+		t.Fatalf("the push after the drops never reached stdout: %q", out)
+	}
 	o.Close(time.Second)
 	if log := stderr.String(); strings.Count(log, dropping) != 1 || toldDrops(log) != dropped {
 		t.Fatalf("after stdout caught up:\n%s", log)
@@ -58,8 +62,8 @@ func TestOutputsTellStdoutDropsOnStderr(t *testing.T) {
 
 // stdout never read again: Close tells the count it could not tell before.
 func TestOutputsCloseTellsTheDropsLeft(t *testing.T) {
-	stdout, stderr := &gate{open: make(chan struct{})}, &buffer{}
-	defer close(stdout.open)
+	stdout, stderr := testutil.NewBlocked(), &testutil.Buffer{}
+	defer stdout.Unblock()
 	o := NewOutputs(stdout, stderr, 2)
 	for range 10 {
 		o.Out.Push("{}")
@@ -77,7 +81,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken p
 
 // A closed stdout is said once on stderr; the server goes on.
 func TestOutputsSayOnceThatStdoutFails(t *testing.T) {
-	stderr := &buffer{}
+	stderr := &testutil.Buffer{}
 	o := NewOutputs(failingWriter{}, stderr, 0)
 	for range 5 {
 		o.Out.Push("{}")

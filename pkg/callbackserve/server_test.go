@@ -53,7 +53,7 @@ func TestMessageLines(t *testing.T) {
 		t.Fatalf("answer %d %q", status, body)
 	}
 	var line MessageLine
-	if err := json.Unmarshal([]byte(out.wait(has("\n"))), &line); err != nil || line.ReceivedAt != "2026-12-08T01:30:00Z" ||
+	if err := json.Unmarshal([]byte(out.WaitFor("\n")), &line); err != nil || line.ReceivedAt != "2026-12-08T01:30:00Z" ||
 		line.Event != "enter_agent" || line.MsgType != "event" || line.ReceiveID != corpID || line.Message != msg || line.Forwarded != nil {
 		t.Fatalf("line %+v (%v)", line, err)
 	}
@@ -61,7 +61,7 @@ func TestMessageLines(t *testing.T) {
 	if status, _ := push(t, base+"/", corpID, msg); status != 200 {
 		t.Fatalf("a failing Render changed the answer: %d", status)
 	}
-	if l := log.wait(has("cannot print")); !strings.Contains(l, `warning: cannot print a message line: jq: boom\x1b[2J`) {
+	if l := log.WaitFor("cannot print"); !strings.Contains(l, `warning: cannot print a message line: jq: boom\x1b[2J`) {
 		t.Fatalf("log:\n%s", l)
 	}
 	if n := strings.Count(out.String(), "\n"); n != 1 {
@@ -89,7 +89,7 @@ func TestBodiesWithinTheBudget(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" {
 		t.Fatalf("full budget: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 	}
-	if l := log.wait(has("→ 503")); !strings.Contains(l, "✗ POST / → 503: the server holds as many request bodies as it may") {
+	if l := log.WaitFor("→ 503"); !strings.Contains(l, "✗ POST / → 503: the server holds as many request bodies as it may") {
 		t.Fatalf("log:\n%s", l)
 	}
 	release()
@@ -100,7 +100,7 @@ func TestBodiesWithinTheBudget(t *testing.T) {
 	if status, _ := post(t, base+"/", q, []byte(strings.Repeat("x", 5<<10))); status != http.StatusBadRequest || budget.InUse() != 0 {
 		t.Fatalf("over --max-body: %d, in use %d", status, budget.InUse())
 	}
-	if l := log.wait(has("-40008")); !strings.Contains(l, "✗ POST / → 400: -40008 IllegalBuffer: body larger than 4096 bytes") {
+	if l := log.WaitFor("-40008"); !strings.Contains(l, "✗ POST / → 400: -40008 IllegalBuffer: body larger than 4096 bytes") {
 		t.Fatalf("log:\n%s", l)
 	}
 }
@@ -116,7 +116,7 @@ func TestOtherPathsAre404(t *testing.T) {
 	if res.StatusCode != 404 {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	if l := log.wait(has("→ 404")); !strings.Contains(l, `✗ GET /elsewhere\x1b → 404: not the callback path /wecom`) {
+	if l := log.WaitFor("→ 404"); !strings.Contains(l, `✗ GET /elsewhere\x1b → 404: not the callback path /wecom`) {
 		t.Fatalf("log:\n%s", l)
 	}
 }

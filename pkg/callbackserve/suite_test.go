@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/suite"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
@@ -17,7 +18,7 @@ import (
 
 // suiteServer serves suiteID's instruction callback with a ticket store in
 // a directory of its own.
-func suiteServer(t *testing.T, ex *Exchange) (to, dir string, out, log *buffer) {
+func suiteServer(t *testing.T, ex *Exchange) (to, dir string, out, log *testutil.Buffer) {
 	t.Helper()
 	dir = t.TempDir()
 	base, _, out, log := testServer(t, Options{Crypter: crypter(t, suiteID),
@@ -57,7 +58,7 @@ func TestSuiteKeepsTheNewerTicketAgainstReplays(t *testing.T) {
 	status, body = post(t, to, q1, b1)
 	success("push 1 replayed as captured", status, body)
 	stored("ticket-two-0123456789")
-	if l := log.wait(has("repeated push")); !strings.Contains(l, "repeated push (msg_signature ") ||
+	if l := log.WaitFor("repeated push"); !strings.Contains(l, "repeated push (msg_signature ") ||
 		!strings.Contains(l, `already handled: answered "success", not handled again`) {
 		t.Fatalf("no log line for the repeat:\n%s", l)
 	}
@@ -65,7 +66,7 @@ func TestSuiteKeepsTheNewerTicketAgainstReplays(t *testing.T) {
 	status, body = push(t, to, suiteID, ticketEvent(suiteID, "ticket-one-0123456789", t0))
 	success("push 1 sealed afresh", status, body)
 	stored("ticket-two-0123456789")
-	if l := log.wait(has("not stored: pushed at")); !strings.Contains(l, "not stored: pushed at 2023-11-14T22:13:20Z, not after the stored ticket's push at 2023-11-14T22:23:20Z (a replayed or late push)") {
+	if l := log.WaitFor("not stored: pushed at"); !strings.Contains(l, "not stored: pushed at 2023-11-14T22:13:20Z, not after the stored ticket's push at 2023-11-14T22:23:20Z (a replayed or late push)") {
 		t.Fatalf("no log line for the old push:\n%s", l)
 	}
 	// The same TimeStamp is not newer either.
@@ -79,7 +80,7 @@ func TestSuiteKeepsTheNewerTicketAgainstReplays(t *testing.T) {
 
 	// One stdout line per push handled, none for the repeat; the refused
 	// ones say "stored":false.
-	stdout := out.wait(func(s string) bool { return strings.Count(s, "\n") >= 5 })
+	stdout := out.Wait(func(s string) bool { return strings.Count(s, "\n") >= 5 })
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(lines) != 5 {
 		t.Fatalf("stdout:\n%s", stdout)
@@ -169,7 +170,7 @@ func TestSuiteExchangesPushedAuthCodes(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatalf("nothing stored:\n%s", log.String())
 	}
-	l := log.wait(has("stored for suite"))
+	l := log.WaitFor("stored for suite")
 	if !strings.Contains(l, "create_auth suite "+suiteID+" corp wwcorp1 auth_code AUTH…(26 bytes)") || !strings.Contains(l, " — exchanging it") ||
 		!strings.Contains(l, `create_auth: permanent code of corp wwcorp1 (Corp\x1b[2J) stored for suite `+suiteID+": use --auth-corp wwcorp1") {
 		t.Fatalf("log:\n%s", l)
@@ -200,11 +201,11 @@ func TestSuiteExchangeFailuresAndBacklog(t *testing.T) {
 			}
 		}
 	}
-	if l := log.wait(has("already waiting")); !strings.Contains(l, "reset_permanent_code auth_code "+cb.Redact(last)+": not exchanged, 16 are already waiting") {
+	if l := log.WaitFor("already waiting"); !strings.Contains(l, "reset_permanent_code auth_code "+cb.Redact(last)+": not exchanged, 16 are already waiting") {
 		t.Fatalf("log:\n%s", l)
 	}
 	close(api.release)
-	l := log.wait(func(s string) bool { return strings.Count(s, "exchange failed") >= exchangeBacklog+1 })
+	l := log.Wait(func(s string) bool { return strings.Count(s, "exchange failed") >= exchangeBacklog+1 })
 	if n := strings.Count(l, "exchange failed"); n != exchangeBacklog+1 || strings.Contains(l, "-0123456789") {
 		t.Fatalf("%d failures logged, want %d, codes redacted:\n%s", n, exchangeBacklog+1, l)
 	}

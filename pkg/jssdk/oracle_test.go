@@ -3,19 +3,13 @@
 package jssdk
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/wwcli/wwcli/internal/testutil/oracle"
 )
 
 // Differential tests against the official npm packages, run with
@@ -109,61 +103,11 @@ func mustSign(t *testing.T, c oracleCase) Result {
 // runOracle feeds all cases to one node process, one JSON line each.
 func runOracle(t *testing.T, cases []oracleCase) []oracleOut {
 	t.Helper()
-	dir := oracleDir(t)
-	var stdin bytes.Buffer
-	enc := json.NewEncoder(&stdin)
-	for _, c := range cases {
-		if err := enc.Encode(c.in); err != nil {
-			t.Fatal(err)
-		}
+	ins := make([]oracleIn, len(cases))
+	for i, c := range cases {
+		ins[i] = c.in
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "jssdk-oracle.js")
-	cmd.Dir = dir
-	cmd.Stdin = &stdin
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node jssdk-oracle.js: %v\n%s\n(install with: cd test/oracle && npm ci)", err, stderr.String())
-	}
-	var outs []oracleOut
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		var o oracleOut
-		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
-			t.Fatalf("oracle line %q: %v", sc.Text(), err)
-		}
-		outs = append(outs, o)
-	}
-	if len(outs) != len(cases) {
-		t.Fatalf("oracle answered %d of %d cases", len(outs), len(cases))
-	}
-	return outs
-}
-
-func oracleDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 10 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			od := filepath.Join(dir, "test", "oracle")
-			for _, pkg := range []string{"@wecom/jssdk", "@wecom/crypto"} {
-				if _, err := os.Stat(filepath.Join(od, "node_modules", pkg)); err != nil {
-					t.Fatalf("%s missing in test/oracle/node_modules: run npm ci there", pkg)
-				}
-			}
-			return od
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Fatal("repository root (go.mod) not found")
-	return ""
+	return oracle.Run[oracleOut](t, oracle.JSSDK, ins)
 }
 
 const (

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/rediscache/redistest"
 	"github.com/wwcli/wwcli/pkg/tokencache"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -107,7 +108,9 @@ func everything(t *testing.T, rules []string) ([]string, error) {
 		return warnings(), fmt.Errorf("ping: %w", err)
 	}
 	// A fetch slower than the lock's TTL: the holder renews its lock
-	// (script), a second process waits on it and takes its value.
+	// (script), a second process waits on it and takes its value. The
+	// lock expires by the Redis server's clock, so the sleeps below
+	// outlast its 300ms TTL in real time; no event can stand in for them.
 	var n atomic.Int32
 	slow := func(context.Context) (string, time.Duration, error) {
 		n.Add(1)
@@ -152,22 +155,30 @@ func everything(t *testing.T, rules []string) ([]string, error) {
 	// A credentials failure is shared with a waiter (SET, GETRANGE).
 	bad := testKey
 	bad.Secret = "wrong-secret"
+	// The holder answers once the other has seen its lock held, or has
+	// given up waiting (a command it lacks): no guess at how long the
+	// other takes to start.
+	seen, gaveUp := make(chan struct{}), make(chan struct{}, 2)
+	var seenOnce sync.Once
 	var refusals atomic.Int32
 	refuse := func(context.Context) (string, time.Duration, error) {
 		refusals.Add(1)
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-seen:
+		case <-gaveUp:
+		case <-time.After(testutil.WaitTimeout):
+		}
 		return "", 0, &wecom.APIError{Code: 40001, Msg: "invalid credential", Path: "/cgi-bin/gettoken"}
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i, cc := range []*Cache{c, waiter} {
+		sawHolder(cc, func() { seenOnce.Do(func() { close(seen) }) })
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if i == 1 {
-				time.Sleep(50 * time.Millisecond)
-			}
 			_, _, errs[i] = cc.GetOrFetch(ctx, bad, refuse)
+			gaveUp <- struct{}{}
 		}()
 	}
 	wg.Wait()

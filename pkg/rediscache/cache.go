@@ -59,7 +59,12 @@ type Cache struct {
 	// Local serves when Redis cannot (and is purged with it); nil means
 	// fetch without cache then.
 	Local tokencache.Store
-	Now   func() time.Time
+	// Now is the clock of everything the cache decides by time: whether
+	// an entry is fresh, how long Redis is left alone after a failure
+	// (RetryAfter), when a wait for another process's fetch gives up. A
+	// test may move it. What Redis keeps (entry and lock TTLs) expires by
+	// the server's clock, and a context's deadline by the real one.
+	Now func() time.Time
 	// Warn receives one message per Cache when Redis first fails, and
 	// one per kind of trouble in what Redis holds (a foreign entry, a
 	// lock without expiry, a lock that could not be released).
@@ -202,7 +207,7 @@ func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencac
 			return e.FetchedAt.After(newerThan)
 		}
 	}
-	deadline := time.Now().Add(c.waitTimeout())
+	deadline := c.Now().Add(c.waitTimeout())
 	waitedOn := map[string]bool{} // owners of the locks this process waited for
 	for {
 		e, ok, err := c.read(ctx, k)
@@ -231,7 +236,7 @@ func (c *Cache) flightOnce(ctx context.Context, k tokencache.Key, fetch tokencac
 			// would make every process wait its whole wait.
 			c.breakLock(ctx, k.ID())
 		}
-		if time.Now().After(deadline) {
+		if c.Now().After(deadline) {
 			c.warn(fmt.Sprintf("waited %s for another wwcli process's fetch through Redis at %s; using the local cache", c.waitTimeout(), c.where))
 			return c.fallback(ctx, k, fetch, !newerThan.IsZero())
 		}
@@ -728,13 +733,13 @@ func (c *Cache) localList() ([]tokencache.Entry, error) {
 func (c *Cache) up() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return !time.Now().Before(c.downUntil)
+	return !c.Now().Before(c.downUntil)
 }
 
 // fail marks Redis down for a while and warns, once per Cache.
 func (c *Cache) fail(err error) {
 	c.mu.Lock()
-	c.downUntil = time.Now().Add(c.RetryAfter)
+	c.downUntil = c.Now().Add(c.RetryAfter)
 	first := !c.warned
 	c.warned = true
 	c.mu.Unlock()
@@ -807,7 +812,8 @@ func (c *Cache) ctxErr(ctx context.Context, err error) error {
 }
 
 // doneErr is ctx's error, or DeadlineExceeded once its deadline passed: a
-// socket deadline set from it can fire a moment before ctx says so.
+// socket deadline set from it can fire a moment before ctx says so. The
+// deadline is on the real clock (the context package sets it), not c.Now.
 func doneErr(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/rediscache/redistest"
 	"github.com/wwcli/wwcli/pkg/tokencache"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -38,7 +39,9 @@ func TestSingleFlightAcrossCaches(t *testing.T) {
 	var fetches atomic.Int32
 	fetch := func(context.Context) (string, time.Duration, error) {
 		fetches.Add(1)
-		time.Sleep(100 * time.Millisecond) // WeCom takes a while
+		// WeCom takes a while. Not a synchronisation: a process that
+		// starts after the fetch finds the entry, and counts as cached.
+		time.Sleep(100 * time.Millisecond)
 		return "the-token", 2 * time.Hour, nil
 	}
 	var wg sync.WaitGroup
@@ -49,7 +52,11 @@ func TestSingleFlightAcrossCaches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cfg, _ := ParseURL(srv.URL(0, ""))
+			cfg, err := ParseURL(srv.URL(0, "")) // each its own: New sets up cfg.Redis
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			c := New(cfg, tokencache.New(dirs[i%4]))
 			defer c.Close()
 			e, cached, err := c.GetOrFetch(context.Background(), testKey, fetch)
@@ -161,7 +168,7 @@ func TestConcurrentRefetchMakesOneFetch(t *testing.T) {
 	var fetches atomic.Int32
 	fetch := func(context.Context) (string, time.Duration, error) {
 		n := fetches.Add(1)
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // WeCom takes a while; any timing gives one fetch
 		return fmt.Sprintf("refetched-%d", n), 2 * time.Hour, nil
 	}
 	// 20 processes hold the same token; WeCom says it went stale (40014)
@@ -169,7 +176,10 @@ func TestConcurrentRefetchMakesOneFetch(t *testing.T) {
 	// new token, not 20.
 	caches := make([]*Cache, 20)
 	for i := range caches {
-		cfg, _ := ParseURL(srv.URL(0, ""))
+		cfg, err := ParseURL(srv.URL(0, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
 		caches[i] = New(cfg, nil)
 		defer caches[i].Close()
 		e, _, err := caches[i].GetOrFetch(context.Background(), testKey, func(context.Context) (string, time.Duration, error) {
@@ -239,16 +249,18 @@ func TestUnlockOnlyByItsOwnerAndRenewWhileFetching(t *testing.T) {
 	ctx := context.Background()
 	c, _ := newTestCache(t, srv.URL(0, "lock_ttl=300ms"))
 	// A fetch slower than the lock's TTL keeps the lock (renewed), so a
-	// second process does not fetch too.
+	// second process does not fetch too. The lock expires by the Redis
+	// server's clock, which no test clock moves: these sleeps outlast its
+	// TTL in real time, and cannot be replaced by waiting on an event.
 	var n atomic.Int32
 	slow := func(context.Context) (string, time.Duration, error) {
 		n.Add(1)
-		time.Sleep(900 * time.Millisecond)
+		time.Sleep(900 * time.Millisecond) // three lock TTLs
 		return "slow-token", time.Hour, nil
 	}
 	done := make(chan error, 1)
 	go func() { _, _, err := c.GetOrFetch(ctx, testKey, slow); done <- err }()
-	time.Sleep(600 * time.Millisecond) // past two TTLs
+	time.Sleep(600 * time.Millisecond) // past two TTLs (server time)
 	other, _ := newTestCache(t, srv.URL(0, "lock_ttl=300ms"))
 	e, cached, err := other.GetOrFetch(ctx, testKey, slow)
 	if err != nil || !cached || e.Value != "slow-token" || n.Load() != 1 {
@@ -273,7 +285,10 @@ func TestUnlockOnlyByItsOwnerAndRenewWhileFetching(t *testing.T) {
 func TestRedisRestartedMidRun(t *testing.T) {
 	srv, _ := startRedis(t)
 	c, w := newTestCache(t, srv.URL(0, "timeout=200ms"))
-	c.RetryAfter = 300 * time.Millisecond
+	clock := testutil.NewClock(time.Now())
+	c.Now = clock.Now
+	c.RetryAfter = time.Minute
+	redisAsked := asked(c)
 	ctx := context.Background()
 	var n atomic.Int32
 	k2 := testKey
@@ -290,7 +305,16 @@ func TestRedisRestartedMidRun(t *testing.T) {
 		}
 	}
 	srv.Restart() // empty: what was in Redis is gone
-	time.Sleep(400 * time.Millisecond)
+	// Up again, but within RetryAfter of the failure it is left alone.
+	down := redisAsked.Load()
+	clock.Advance(time.Minute - time.Second)
+	if e, ok := c.Get(k2); !ok || e.Value != "ticket-local" {
+		t.Fatalf("within RetryAfter the local cache serves: %+v %v", e, ok)
+	}
+	if again := redisAsked.Load() - down; again != 0 {
+		t.Fatalf("Redis was asked %d commands within RetryAfter of its failure, want none", again)
+	}
+	clock.Advance(time.Second)
 	e, cached, err := c.GetOrFetch(ctx, testKey, counting("t2", time.Hour, &n))
 	if err != nil || cached || e.Value != "t2" {
 		t.Fatalf("after the restart Redis is used again, empty: %+v cached=%v err=%v", e, cached, err)
@@ -395,6 +419,20 @@ func TestTLS(t *testing.T) {
 	}
 }
 
+// sawHolder calls saw once, when c first finds another process's fetch
+// lock held: from then on c waits on that holder.
+func sawHolder(c *Cache, saw func()) {
+	var once sync.Once
+	c.client.AddHook(observer(func(cmds []redis.Cmder) {
+		for _, cmd := range cmds {
+			owner, ok := cmd.(*redis.StringCmd)
+			if ok && cmd.Name() == "getrange" && strings.HasPrefix(fmt.Sprint(cmd.Args()[1]), keyPrefix+"lock:") && owner.Val() != "" {
+				once.Do(saw)
+			}
+		}
+	}))
+}
+
 // A wrong secret in a fleet: the holder's 40001 is handed to the processes
 // that waited on it, not asked of WeCom by each in turn; an answer about
 // the caller (60020, its IP) is not shared.
@@ -406,10 +444,18 @@ func TestCredentialFailuresAreSharedWithTheWaiters(t *testing.T) {
 	}{{40001, 1}, {60020, 10}} {
 		k := testKey
 		k.Secret = fmt.Sprintf("secret-%d", tc.code)
+		// The holder's fetch answers once the 9 others wait on its lock
+		// (each has seen it held), however slowly they start.
+		var waiting atomic.Int32
+		allWaiting := make(chan struct{})
 		var fetches atomic.Int32
 		fetch := func(context.Context) (string, time.Duration, error) {
 			fetches.Add(1)
-			time.Sleep(150 * time.Millisecond)
+			select {
+			case <-allWaiting:
+			case <-time.After(testutil.WaitTimeout):
+				t.Errorf("errcode %d: only %d processes waited on the holder", tc.code, waiting.Load())
+			}
 			return "", 0, &wecom.APIError{Code: tc.code, Msg: "invalid credential, hint: [1], from ip: 10.0.0.9, more info at x", Path: "/cgi-bin/gettoken"}
 		}
 		var wg sync.WaitGroup
@@ -418,9 +464,18 @@ func TestCredentialFailuresAreSharedWithTheWaiters(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cfg, _ := ParseURL(srv.URL(0, ""))
+				cfg, err := ParseURL(srv.URL(0, "")) // each its own: New sets up cfg.Redis
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				c := New(cfg, nil)
 				defer c.Close()
+				sawHolder(c, func() {
+					if waiting.Add(1) == 9 {
+						close(allWaiting)
+					}
+				})
 				_, _, errs[i] = c.GetOrFetch(context.Background(), k, fetch)
 			}()
 		}

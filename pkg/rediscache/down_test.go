@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/wwcli/wwcli/pkg/tokencache"
 )
 
@@ -47,6 +48,35 @@ func counting(value string, lifetime time.Duration, n *atomic.Int32) tokencache.
 		n.Add(1)
 		return value, lifetime, nil
 	}
+}
+
+// observer sees every command a Cache sends to Redis, after its answer
+// (or its failure): tests count what reached Redis instead of timing it.
+type observer func(cmds []redis.Cmder)
+
+func (o observer) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (o observer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		o([]redis.Cmder{cmd})
+		return err
+	}
+}
+
+func (o observer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		o(cmds)
+		return err
+	}
+}
+
+// asked counts the commands c sends to Redis from now on.
+func asked(c *Cache) *atomic.Int32 {
+	var n atomic.Int32
+	c.client.AddHook(observer(func(cmds []redis.Cmder) { n.Add(int32(len(cmds))) }))
+	return &n
 }
 
 var testKey = tokencache.Key{BaseURL: "http://127.0.0.1:1", CorpID: "wwcorp", Secret: "app-secret", Kind: "token"}
@@ -95,29 +125,35 @@ func TestRedisDownFallsBackToTheFileCacheWithOneWarning(t *testing.T) {
 	for name, addr := range map[string]string{"refused": closedPort(t), "hung": silentServer(t)} {
 		t.Run(name, func(t *testing.T) {
 			c, w := newTestCache(t, "redis://"+addr+"/0?timeout=200ms")
+			redisAsked := asked(c)
 			var fetches atomic.Int32
 			start := time.Now()
 			e, cached, err := c.GetOrFetch(context.Background(), testKey, counting("tok-1", 2*time.Hour, &fetches))
 			if err != nil || cached || e.Value != "tok-1" {
 				t.Fatalf("first: %+v cached=%v err=%v", e, cached, err)
 			}
+			// Generous: one 200ms timeout, ten times over, for a loaded
+			// machine running -race; a wait per retry would be far more.
 			if d := time.Since(start); d > 2*time.Second {
 				t.Fatalf("a dead Redis cost %v; each call is bounded by 200ms", d)
 			}
+			failed := redisAsked.Load()
+			if failed == 0 {
+				t.Fatal("the first call never asked Redis")
+			}
 			// The local file cache has it now; Redis is not asked again
 			// (no second timeout) and no second warning.
-			start = time.Now()
 			for range 5 {
 				e, cached, err = c.GetOrFetch(context.Background(), testKey, counting("tok-2", 2*time.Hour, &fetches))
 				if err != nil || !cached || e.Value != "tok-1" {
 					t.Fatalf("again: %+v cached=%v err=%v", e, cached, err)
 				}
 			}
-			if d := time.Since(start); d > 100*time.Millisecond {
-				t.Fatalf("Redis was asked again after it failed: %v", d)
-			}
 			if got, ok := c.Get(testKey); !ok || got.Value != "tok-1" {
 				t.Fatalf("Get: %+v %v", got, ok)
+			}
+			if again := redisAsked.Load() - failed; again != 0 {
+				t.Fatalf("Redis was asked %d more commands within RetryAfter of its failure, want none", again)
 			}
 			if fetches.Load() != 1 {
 				t.Fatalf("%d fetches, want 1", fetches.Load())

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/relay"
@@ -73,34 +74,19 @@ func testClients(t *testing.T) *relay.Clients {
 	return clients
 }
 
-// gatedWriter blocks every Write until open is closed: stderr into a pipe
-// nobody reads, a paused terminal, docker's blocking log mode.
-type gatedWriter struct {
-	open chan struct{}
-	buf  syncBuffer
-}
-
-func (g *gatedWriter) Write(p []byte) (int, error) {
-	<-g.open
-	return g.buf.Write(p)
-}
-
 // N5: an audit log nobody reads (here: a writer that blocks until the end
 // of the test) never holds up an answer; what could not be written is
 // counted and reported once the reader is back.
 func TestAuditLogNobodyReadsNeverStallsAnswers(t *testing.T) {
-	w := &gatedWriter{open: make(chan struct{})}
+	w := testutil.NewBlocked() // stderr into a pipe nobody reads, a paused terminal, docker's blocking log mode
 	srv := relay.New(relay.Options{Clients: testClients(t), Upstream: &okUpstream{}, Audit: w})
 	s, err := serve.Listen(serve.Config{Addr: "127.0.0.1:0", Handler: srv.Handler()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Start()
-	released := false
 	t.Cleanup(func() {
-		if !released {
-			close(w.open)
-		}
+		w.Unblock()
 		_ = s.Shutdown()
 	})
 
@@ -143,11 +129,10 @@ func TestAuditLogNobodyReadsNeverStallsAnswers(t *testing.T) {
 		t.Fatalf("%d lines dropped of %d, want some but not all (the queue holds %d)", dropped, n, serve.DefaultQueueLen)
 	}
 	// The reader comes back: the queued lines, then the count of the rest.
-	close(w.open)
-	released = true
-	w.buf.waitLines(t, n-int(dropped))
+	w.Unblock()
+	waitLines(t, w, n-int(dropped))
 	srv.CloseAudit(5 * time.Second)
-	lines := strings.Split(strings.TrimSpace(w.buf.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(w.String()), "\n")
 	last := lines[len(lines)-1]
 	if want := fmt.Sprintf("warning: %d line(s) dropped because the audit log was not read", dropped); last != want {
 		t.Fatalf("last line %q, want %q", last, want)
@@ -393,7 +378,7 @@ func rawRequest(t *testing.T, base, head string) int {
 // anything: the audit's `$( )` path, sourced by a shell that read the log,
 // ran a command. Paths and methods are written escaped.
 func TestAuditLogEscapesWhatClientsChose(t *testing.T) {
-	audit := &syncBuffer{}
+	audit := &testutil.Buffer{}
 	srv := relay.New(relay.Options{Clients: testClients(t), Upstream: &okUpstream{}, Audit: audit})
 	base := serveRelay(t, srv, nil)
 	for head, status := range map[string]int{
@@ -409,7 +394,7 @@ func TestAuditLogEscapesWhatClientsChose(t *testing.T) {
 			t.Errorf("%.60q: %d, want %d", head, got, status)
 		}
 	}
-	lines := audit.waitLines(t, 7)
+	lines := waitLines(t, audit, 7)
 	log := strings.Join(lines, "\n")
 	for _, want := range []string{
 		`"path":"/cgi-bin/%24%28touch%24%7BIFS%7D/tmp/PWNED-%24%28id%24%7BIFS%7D-un%29%29"`,

@@ -3,27 +3,18 @@ package relay_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"mime/multipart"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/relay"
@@ -43,79 +34,29 @@ func clientsJSON() string {
  {"name":"slow","token_sha256":"` + relay.HashToken(slowTok) + `","paths":["/cgi-bin/user/*"],"rate_per_minute":6}]}`
 }
 
-// syncBuffer is the audit log of concurrent requests. Lines reach it
-// through the relay's queue, after the answer: waitLines waits for them.
-type syncBuffer struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	wrote chan struct{} // closed (and replaced) at every write
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.wrote == nil {
-		b.wrote = make(chan struct{})
-	}
-	close(b.wrote)
-	b.wrote = make(chan struct{})
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitLines waits (10 s at most) until the buffer holds n lines, and
-// returns them.
-func (b *syncBuffer) waitLines(t *testing.T, n int) []string {
+// waitLines waits until the audit log (lines reach it through the
+// relay's queue, after the answer) holds n lines, and returns them.
+func waitLines(t *testing.T, audit *testutil.Buffer, n int) []string {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		b.mu.Lock()
-		text := b.buf.String()
-		if b.wrote == nil {
-			b.wrote = make(chan struct{})
+	lines := func(text string) []string {
+		if text == "" {
+			return nil
 		}
-		wrote := b.wrote
-		b.mu.Unlock()
-		if lines := strings.Split(strings.TrimSpace(text), "\n"); text != "" && len(lines) >= n {
-			return lines
-		}
-		select {
-		case <-wrote:
-		case <-deadline:
-			t.Fatalf("waited 10 s for %d lines, have:\n%s", n, text)
-		}
+		return strings.Split(strings.TrimSpace(text), "\n")
 	}
-}
-
-// fakeClock is the relay's clock (rate limits), moved by the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	text := audit.Wait(func(s string) bool { return len(lines(s)) >= n })
+	if len(lines(text)) < n {
+		t.Fatalf("waited %v for %d lines, have:\n%s", testutil.WaitTimeout, n, text)
+	}
+	return lines(text)
 }
 
 type harness struct {
 	sb    *sandbox.Server
 	sbURL string
 	url   string // the relay
-	audit *syncBuffer
-	clock *fakeClock
+	audit *testutil.Buffer
+	clock *testutil.Clock // the relay's clock (rate limits), moved by the test
 	srv   *relay.Server
 	hc    *http.Client
 }
@@ -140,8 +81,8 @@ func start(t *testing.T, mod func(*relay.Options)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := &syncBuffer{}
-	clock := &fakeClock{t: time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)}
+	audit := &testutil.Buffer{}
+	clock := testutil.NewClock(time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC))
 	opts := relay.Options{Clients: clients, Upstream: up, Audit: audit, Now: clock.Now,
 		Identity: relay.Identity{CorpID: creds.CorpID, AgentID: creds.AgentID}}
 	if mod != nil {
@@ -461,7 +402,7 @@ func TestAuditLogNamesNoSecret(t *testing.T) {
 	h.get(t, "/cgi-bin/gettoken?corpid=ww1&corpsecret=topsecret", ciToken)
 	h.do(t, http.MethodGet, "/cgi-bin/user/get?userid=zhangsan", "Bearer wrong-token-value", "", nil)
 	h.get(t, "/cgi-bin/get_jsapi_ticket", ciToken)
-	lines := h.audit.waitLines(t, 5)
+	lines := waitLines(t, h.audit, 5)
 	if len(lines) != 5 {
 		t.Fatalf("%d audit lines, want 5:\n%s", len(lines), h.audit)
 	}
@@ -478,7 +419,7 @@ func TestAuditLogNamesNoSecret(t *testing.T) {
 	}
 	// The relay's access_token and ticket (read from the sandbox's answers).
 	ticket := h.get(t, "/cgi-bin/get_jsapi_ticket", ciToken).json["ticket"].(string)
-	h.audit.waitLines(t, 6)
+	waitLines(t, h.audit, 6)
 	log := h.audit.String()
 	for _, secret := range []string{ciToken, "wrong-token-value", "client-sent-token", "topsecret", sandbox.DemoAppSecret,
 		"zhangsan", "hi", ticket, relay.HashToken(ciToken), "Bearer"} {
@@ -488,40 +429,8 @@ func TestAuditLogNamesNoSecret(t *testing.T) {
 	}
 }
 
-// selfSigned writes a certificate for 127.0.0.1 and its key.
-func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "relay test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
-}
-
 func TestTLS(t *testing.T) {
-	certFile, keyFile, pool := selfSigned(t)
+	certFile, keyFile, pool := testutil.SelfSignedCert(t)
 	cfg, err := relay.LoadTLS(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -676,7 +585,7 @@ func TestConcurrentClientsShareOneToken(t *testing.T) {
 	if got := h.sb.Count("/cgi-bin/gettoken"); got != 1 {
 		t.Fatalf("gettoken %d times for %d concurrent calls, want 1", got, n)
 	}
-	lines := h.audit.waitLines(t, n)
+	lines := waitLines(t, h.audit, n)
 	if len(lines) != n {
 		t.Fatalf("%d audit lines, want %d", len(lines), n)
 	}

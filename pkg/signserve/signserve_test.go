@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wwcli/wwcli/internal/testutil"
 )
 
 // The official example of the JS-SDK signature (DOC 90506, DOC 96909; docs/jssdk-signing.md).
@@ -24,21 +26,9 @@ const (
 	officialSig    = "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type fixture struct {
 	srv   *Server
-	clock *clock
+	clock *testutil.Clock
 	calls atomic.Int32
 	log   *lines
 	http  *httptest.Server
@@ -56,7 +46,7 @@ func (l *lines) all() string  { l.mu.Lock(); defer l.mu.Unlock(); return strings
 // (valid 7200s from the fixed clock) and whose nonce is fixed.
 func newFixture(t *testing.T, mutate func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{t: time.Unix(officialTS, 0)}, log: &lines{}}
+	f := &fixture{clock: testutil.NewClock(time.Unix(officialTS, 0)), log: &lines{}}
 	src := TicketFunc(func(context.Context) (Ticket, error) {
 		f.calls.Add(1)
 		return Ticket{Value: officialTicket, ExpiresAt: f.clock.Now().Add(7200 * time.Second)}, nil
@@ -174,12 +164,12 @@ func TestOneFetchServesManySignaturesUntilNearExpiry(t *testing.T) {
 	if n := f.calls.Load(); n != 1 {
 		t.Fatalf("200 signatures made %d ticket fetches, want 1", n)
 	}
-	f.clock.Add(7200*time.Second - 6*time.Minute) // still outside the 5-minute margin
+	f.clock.Advance(7200*time.Second - 6*time.Minute) // still outside the 5-minute margin
 	f.do(t, "GET", sigPath("https://app.example.com/", ""), nil)
 	if n := f.calls.Load(); n != 1 {
 		t.Fatalf("refetched %d times with 6 minutes left", n)
 	}
-	f.clock.Add(2 * time.Minute) // inside it: refreshed ahead of expiry
+	f.clock.Advance(2 * time.Minute) // inside it: refreshed ahead of expiry
 	f.do(t, "GET", sigPath("https://app.example.com/", ""), nil)
 	if n := f.calls.Load(); n != 2 || f.srv.Fetches(KindCorp) != 2 {
 		t.Fatalf("with 4 minutes left: %d fetches, want 2", n)

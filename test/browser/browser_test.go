@@ -24,6 +24,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/wwcli/wwcli/internal/testutil"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
@@ -120,7 +121,7 @@ func startServer(t *testing.T, environ []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(wwcliBin, args...)
 	cmd.Env = environ
-	var stderr syncBuffer
+	var stderr testutil.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -162,18 +163,6 @@ func startServer(t *testing.T, environ []string, args ...string) string {
 	}
 	return ""
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func startSandbox(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()
