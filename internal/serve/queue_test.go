@@ -1,36 +1,17 @@
 package serve
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wwcli/wwcli/internal/testutil"
 )
 
-// blockedWriter blocks every Write until open is closed: a pipe nobody reads.
-type blockedWriter struct {
-	open chan struct{}
-	mu   sync.Mutex
-	buf  bytes.Buffer
-}
-
-func (w *blockedWriter) Write(p []byte) (int, error) {
-	<-w.open
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *blockedWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
 func TestLineQueueNeverBlocksAndCountsDrops(t *testing.T) {
-	w := &blockedWriter{open: make(chan struct{})}
+	w := testutil.NewBlocked() // a pipe nobody reads
 	q := NewLineQueue(w, QueueOptions{Name: "stderr", Len: 8})
 	done := make(chan struct{})
 	go func() {
@@ -48,7 +29,7 @@ func TestLineQueueNeverBlocksAndCountsDrops(t *testing.T) {
 	if q.Dropped() < 5000-8-1 {
 		t.Fatalf("dropped %d, want at least %d", q.Dropped(), 5000-8-1)
 	}
-	close(w.open) // the reader comes back: every drop is reported
+	w.Unblock() // the reader comes back: every drop is reported
 	q.Close(5 * time.Second)
 	reported := int64(0)
 	for _, line := range strings.Split(w.String(), "\n") {
@@ -63,14 +44,14 @@ func TestLineQueueNeverBlocksAndCountsDrops(t *testing.T) {
 }
 
 func TestLineQueueNoticeKeepsDataStreamClean(t *testing.T) {
-	w := &blockedWriter{open: make(chan struct{})}
+	w := testutil.NewBlocked() // a pipe nobody reads
 	var noticed []int
 	var mu sync.Mutex
 	q := NewLineQueue(w, QueueOptions{Len: 1, Notice: func(n int) { mu.Lock(); noticed = append(noticed, n); mu.Unlock() }})
 	for i := 0; i < 10; i++ {
 		q.Push(`{"n":1}`)
 	}
-	close(w.open)
+	w.Unblock()
 	q.Close(5 * time.Second)
 	if strings.Contains(w.String(), "warning") {
 		t.Fatalf("a warning went into the data stream: %q", w.String())
@@ -87,8 +68,8 @@ func TestLineQueueNoticeKeepsDataStreamClean(t *testing.T) {
 }
 
 func TestLineQueueCloseIsBounded(t *testing.T) {
-	w := &blockedWriter{open: make(chan struct{})}
-	defer close(w.open)
+	w := testutil.NewBlocked() // a pipe nobody reads
+	defer w.Unblock()
 	q := NewLineQueue(w, QueueOptions{})
 	q.Push("stuck")
 	done := make(chan struct{})
