@@ -21,23 +21,19 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/wwcli/wwcli/bench/internal/loadrun"
 	"github.com/wwcli/wwcli/pkg/callback"
 )
 
@@ -100,11 +96,10 @@ func measure(bin, mode string, conns, n int, duration, stall time.Duration, read
 		return "", false, err
 	}
 	defer os.RemoveAll(dir)
-	port, err := freePort()
+	addr, err := loadrun.FreeAddr()
 	if err != nil {
 		return "", false, err
 	}
-	addr := "127.0.0.1:" + port
 	args := []string{"callback", "serve", "--addr", addr, "--path", "/cb"}
 	receiveID := corpID
 	if mode != "app" {
@@ -114,40 +109,15 @@ func measure(bin, mode string, conns, n int, duration, stall time.Duration, read
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "WWCLI_CONFIG_DIR="+dir+"/config", "WWCLI_CACHE_DIR="+dir+"/cache", "WWCLI_KEYRING=off",
 		"WWCLI_CALLBACK_TOKEN="+token, "WWCLI_CALLBACK_AES_KEY="+aesKey, "WWCLI_CALLBACK_RECEIVE_ID="+corpID)
-	// Pipes whose read ends stay open and are never read: writes block once
-	// the kernel's buffer (64 KiB) is full.
-	outR, outW, err := os.Pipe()
+	srv, err := loadrun.Start(cmd, "callback serve")
 	if err != nil {
 		return "", false, err
 	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return "", false, err
-	}
-	defer outR.Close()
-	defer errR.Close()
-	cmd.Stdout, cmd.Stderr = outW, errW
-	if err := cmd.Start(); err != nil {
-		return "", false, err
-	}
-	outW.Close()
-	errW.Close()
+	defer srv.Close() // kills it only when measure failed early
 	if read {
-		go func() { _, _ = io.Copy(io.Discard, outR) }()
-		go func() { _, _ = io.Copy(io.Discard, errR) }()
+		srv.Drain()
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := "—"
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill() // only when measure failed early
-			<-exited
-		}
-	}()
-	if err := waitListening(addr, exited); err != nil {
+	if err := srv.WaitListening(context.Background(), addr); err != nil {
 		return "", false, err
 	}
 
@@ -158,84 +128,65 @@ func measure(bin, mode string, conns, n int, duration, stall time.Duration, read
 	target := "http://" + addr + "/cb"
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
-	var next, answered, stalls, failures atomic.Int64
-	lats := make([][]time.Duration, conns)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// One connection per worker: -conns connections at once.
-			client := &http.Client{Timeout: stall, Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}}
-			defer client.CloseIdleConnections()
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				b := bodies[i%len(bodies)]
-				t0 := time.Now()
-				req, _ := http.NewRequest(http.MethodPost, target+"?"+b.query, bytes.NewReader(b.body))
-				res, err := client.Do(req)
-				if err != nil {
-					var ne net.Error
-					if errors.As(err, &ne) && ne.Timeout() {
-						stalls.Add(1)
-					} else {
-						failures.Add(1)
-					}
-					continue
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				lats[w] = append(lats[w], time.Since(t0))
-				if res.StatusCode == http.StatusOK {
-					answered.Add(1)
-				} else {
-					failures.Add(1)
-				}
-			}
-		}()
+	var answered, stalls, failures atomic.Int64
+	lats := loadrun.NewLatencies(conns)
+	// One connection per worker: -conns connections at once.
+	clients := make([]*http.Client, conns)
+	for w := range clients {
+		clients[w] = &http.Client{Timeout: stall, Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}}
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	sent := min(next.Load(), int64(n))
+	var sentN atomic.Int64
+	elapsed := loadrun.Spread(ctx, conns, n, func(w, i int) {
+		sentN.Add(1)
+		b := bodies[i%len(bodies)]
+		t0 := time.Now()
+		req, _ := http.NewRequest(http.MethodPost, target+"?"+b.query, bytes.NewReader(b.body))
+		res, err := clients[w].Do(req)
+		if err != nil {
+			if loadrun.IsStall(err) {
+				stalls.Add(1)
+			} else {
+				failures.Add(1)
+			}
+			return
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		lats.Add(w, time.Since(t0))
+		if res.StatusCode == http.StatusOK {
+			answered.Add(1)
+		} else {
+			failures.Add(1)
+		}
+	})
+	for _, c := range clients {
+		c.CloseIdleConnections()
+	}
+	sent := sentN.Load()
 
 	verify := target + "?" + url.Values{"msg_signature": {v1Sig}, "timestamp": {v1TS}, "nonce": {v1Nonce}, "echostr": {v1Echo}}.Encode()
 	after := verifyGET(verify)
-	peak := peakRSS(cmd.Process.Pid)
-
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	t0 := time.Now()
-	select {
-	case err := <-exited:
-		stopped = fmt.Sprintf("exit %d in %s", exitCode(err), time.Since(t0).Round(10*time.Millisecond))
-		exited <- err // for the deferred check
-	case <-time.After(5 * time.Second):
-		_ = cmd.Process.Kill()
-		stopped = "still running after 5 s: killed"
+	peak := "—"
+	if kb := loadrun.StatusKB(srv.PID(), "VmHWM"); kb > 0 {
+		peak = fmt.Sprintf("%.1f MB", float64(kb)/1024)
 	}
 
-	var all []time.Duration
-	for _, l := range lats {
-		all = append(all, l...)
+	stopped := "still running after 5 s: killed"
+	if st := srv.Terminate(5 * time.Second); st.Exited {
+		stopped = fmt.Sprintf("exit %d in %s", st.Code, st.Took.Round(10*time.Millisecond))
 	}
-	slices.Sort(all)
-	pct := func(p float64) string {
+
+	all := lats.Sorted()
+	pct := func(q float64) string {
 		if len(all) == 0 {
 			return "—"
 		}
-		return all[min(len(all)-1, int(p*float64(len(all))))].Round(time.Millisecond).String()
-	}
-	maxLat := "—"
-	if len(all) > 0 {
-		maxLat = all[len(all)-1].Round(time.Millisecond).String()
+		return loadrun.Quantile(all, q).Round(time.Millisecond).String()
 	}
 	ok := stalls.Load() == 0 && failures.Load() == 0 && answered.Load() == sent && strings.HasPrefix(after, "200")
 	row := fmt.Sprintf("%s | %d | %d | %d | %d | %d | %.0f | %s / %s / %s | %s | %s | %s",
 		mode, conns, sent, answered.Load(), stalls.Load(), failures.Load(), float64(answered.Load())/elapsed.Seconds(),
-		pct(0.5), pct(0.99), maxLat, after, peak, stopped)
+		pct(0.5), pct(0.99), pct(1), after, peak, stopped)
 	return row, ok, nil
 }
 
@@ -279,34 +230,6 @@ func seal(mode, receiveID string, count int) ([]sealed, error) {
 	return out, nil
 }
 
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	_, port, err := net.SplitHostPort(ln.Addr().String())
-	return port, err
-}
-
-// waitListening waits (at most 10 s) until addr accepts connections.
-func waitListening(addr string, exited <-chan error) error {
-	for range 200 {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("callback serve exited at start: %v", err)
-		default:
-		}
-		c, err := net.DialTimeout("tcp", addr, 50*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New("callback serve did not listen within 10 s")
-}
-
 // verifyGET sends a URL verification and says how it was answered.
 func verifyGET(u string) string {
 	client := &http.Client{Timeout: time.Second}
@@ -321,30 +244,4 @@ func verifyGET(u string) string {
 		return fmt.Sprintf("%d %q", res.StatusCode, body)
 	}
 	return fmt.Sprintf("200 in %s", time.Since(t0).Round(100*time.Microsecond))
-}
-
-// peakRSS is the process's peak resident set (VmHWM), Linux only.
-func peakRSS(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return "—"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
-			kb, _ := strconv.Atoi(f[1])
-			return fmt.Sprintf("%.1f MB", float64(kb)/1024)
-		}
-	}
-	return "—"
-}
-
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -1
-	}
-	return 0
 }

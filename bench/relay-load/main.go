@@ -23,12 +23,10 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/wwcli/wwcli/bench/internal/loadrun"
 	"github.com/wwcli/wwcli/internal/serve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
@@ -81,10 +79,10 @@ func run() int {
 	fmt.Println("| phase | requests | req/s | p50 | p90 | p99 | max | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	failed := false
-	report := func(name string, r result) {
-		fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %s | %d |\n", name, r.n, r.rps(),
-			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errors)
-		failed = failed || r.errors > 0
+	report := func(name string, r loadrun.Phase) {
+		fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %s | %d |\n", name, r.N, r.RPS(),
+			ms(r.Pct(50)), ms(r.Pct(90)), ms(r.Pct(99)), ms(r.Pct(100)), r.Errors)
+		failed = failed || r.Errors > 0
 	}
 	get := func(base, auth string) func(int) (*http.Request, error) {
 		return func(int) (*http.Request, error) {
@@ -176,71 +174,12 @@ func directToken(ctx context.Context, client *http.Client, sbURL string) (string
 	return tok, nil
 }
 
-type result struct {
-	n, errors int
-	elapsed   time.Duration
-	latencies []time.Duration
-}
-
-func (r result) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
-
-// pct is the p-th percentile latency (100 = max).
-func (r result) pct(p int) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	i := (len(r.latencies)*p + 99) / 100
-	return r.latencies[max(0, min(i, len(r.latencies))-1)]
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 // load sends n requests from conns workers; a request counts as an error
 // unless it gets HTTP 200 with errcode 0.
-func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, error), client *http.Client) result {
-	var next atomic.Int64
-	var mu sync.Mutex
-	var res result
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var lat []time.Duration
-			errs := 0
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					break
-				}
-				req, err := build(i)
-				if err != nil {
-					errs++
-					continue
-				}
-				t := time.Now()
-				resp, err := client.Do(req.WithContext(ctx))
-				if err != nil {
-					errs++
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				lat = append(lat, time.Since(t))
-				if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"errcode":0`) {
-					errs++
-				}
-			}
-			mu.Lock()
-			res.latencies = append(res.latencies, lat...)
-			res.errors += errs
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	res.n = len(res.latencies)
-	slices.Sort(res.latencies)
-	return res
+func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, error), client *http.Client) loadrun.Phase {
+	return loadrun.Load(ctx, n, conns, build, client, func(status int, body []byte) bool {
+		return status == http.StatusOK && strings.Contains(string(body), `"errcode":0`)
+	})
 }

@@ -34,12 +34,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/wwcli/wwcli/bench/internal/loadrun"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
@@ -107,10 +105,10 @@ func run() int {
 	fmt.Println("| phase | tokens stored after | requests | req/s | p50 | p90 | p99 | max | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	failed := false
-	report := func(name string, stored int, r result) {
-		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %s | %s | %d |\n", name, stored, r.n, r.rps(),
-			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errors)
-		failed = failed || r.errors > 0
+	report := func(name string, stored int, r loadrun.Phase) {
+		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %s | %s | %d |\n", name, stored, r.N, r.RPS(),
+			ms(r.Pct(50)), ms(r.Pct(90)), ms(r.Pct(99)), ms(r.Pct(100)), r.Errors)
+		failed = failed || r.Errors > 0
 	}
 	for i := 1; i <= *batches; i++ {
 		r := load(ctx, *batch, *conns, func(int) (*http.Request, error) { return http.NewRequest(http.MethodGet, gettoken, nil) }, client)
@@ -127,7 +125,7 @@ func run() int {
 		r := load(ctx, *paths, *conns, func(i int) (*http.Request, error) {
 			return http.NewRequest(http.MethodGet, fmt.Sprintf("%s/cgi-bin/unknown/%d/%s", *base, i, pad), nil)
 		}, client)
-		r.errors -= r.status[http.StatusNotFound] // 404 is the answer to an unknown path
+		r.Errors -= r.Status[http.StatusNotFound] // 404 is the answer to an unknown path
 		report("unique unknown paths", 1, r)
 		size, err := bodySize(ctx, client, *base+"/_sandbox/counters")
 		if err != nil {
@@ -177,10 +175,10 @@ func steady(ctx context.Context, client *http.Client, base string, conns int, d 
 		phase, cancel := context.WithTimeout(ctx, d)
 		r := load(phase, 1<<62, conns, func(int) (*http.Request, error) { return http.NewRequest(http.MethodGet, p.u, nil) }, client)
 		cancel()
-		r.errors -= r.canceled
-		fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %s | %d |\n", p.name, r.n, r.rps(),
-			ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errors)
-		failed = failed || r.errors > 0
+		r.Errors -= r.Canceled
+		fmt.Printf("| %s | %d | %.0f | %s | %s | %s | %s | %d |\n", p.name, r.N, r.RPS(),
+			ms(r.Pct(50)), ms(r.Pct(90)), ms(r.Pct(99)), ms(r.Pct(100)), r.Errors)
+		failed = failed || r.Errors > 0
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "sandbox-load: stopped at -timeout")
@@ -204,83 +202,12 @@ func loopbackOnly(base string) error {
 	return nil
 }
 
-type result struct {
-	n, errors int
-	elapsed   time.Duration
-	latencies []time.Duration
-	status    map[int]int
-	canceled  int // requests cut off when ctx ended (the end of a timed phase)
-}
-
-func (r result) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
-
-// pct is the p-th percentile latency (100 = max).
-func (r result) pct(p int) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	i := (len(r.latencies)*p + 99) / 100
-	return r.latencies[max(0, min(i, len(r.latencies))-1)]
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
-// load sends n requests from conns workers and records each latency.
-func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, error), client *http.Client) result {
-	var next atomic.Int64
-	var mu sync.Mutex
-	res := result{status: map[int]int{}}
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var lat []time.Duration
-			status := map[int]int{}
-			errs, canceled := 0, 0
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					break
-				}
-				req, err := build(i)
-				if err != nil {
-					errs++
-					continue
-				}
-				t := time.Now()
-				resp, err := client.Do(req.WithContext(ctx))
-				if err != nil {
-					errs++
-					if ctx.Err() != nil {
-						canceled++
-					}
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat = append(lat, time.Since(t))
-				status[resp.StatusCode]++
-				if resp.StatusCode != http.StatusOK {
-					errs++
-				}
-			}
-			mu.Lock()
-			res.latencies = append(res.latencies, lat...)
-			for k, v := range status {
-				res.status[k] += v
-			}
-			res.errors += errs
-			res.canceled += canceled
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	res.n = len(res.latencies)
-	slices.Sort(res.latencies)
-	return res
+// load sends n requests from conns workers and records each latency; an
+// answer other than 200 is an error.
+func load(ctx context.Context, n, conns int, build func(i int) (*http.Request, error), client *http.Client) loadrun.Phase {
+	return loadrun.Load(ctx, n, conns, build, client, func(status int, _ []byte) bool { return status == http.StatusOK })
 }
 
 func bodySize(ctx context.Context, client *http.Client, u string) (int64, error) {

@@ -36,12 +36,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/wwcli/wwcli/bench/internal/loadrun"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/signserve"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -132,52 +132,32 @@ func run() int {
 	base := "http://" + ln.Addr().String()
 
 	httpClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
-	var next, failed atomic.Int64
-	latencies := make([][]time.Duration, *conns)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range *conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := next.Add(1) - 1
-				if i >= int64(*requests) {
-					return
-				}
-				kind := "corp"
-				if i%2 == 1 {
-					kind = "agent"
-				}
-				q := url.Values{"type": {kind}, "url": {"http://localhost:5173/page/" + strconv.FormatInt(i, 10) + "?x=1#/route"}}
-				t0 := time.Now()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/signature?"+q.Encode(), nil)
-				req.Header.Set("Origin", "http://localhost:5173")
-				res, err := httpClient.Do(req)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != http.StatusOK || res.Header.Get("Access-Control-Allow-Origin") == "" {
-					failed.Add(1)
-					continue
-				}
-				latencies[c] = append(latencies[c], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	all := slices.Concat(latencies...)
-	slices.Sort(all)
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
+	var failed atomic.Int64
+	lat := loadrun.NewLatencies(*conns)
+	elapsed := loadrun.Spread(ctx, *conns, *requests, func(c, i int) {
+		kind := "corp"
+		if i%2 == 1 {
+			kind = "agent"
 		}
-		return all[min(len(all)-1, int(p*float64(len(all))))]
-	}
+		q := url.Values{"type": {kind}, "url": {"http://localhost:5173/page/" + strconv.Itoa(i) + "?x=1#/route"}}
+		t0 := time.Now()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/signature?"+q.Encode(), nil)
+		req.Header.Set("Origin", "http://localhost:5173")
+		res, err := httpClient.Do(req)
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Header.Get("Access-Control-Allow-Origin") == "" {
+			failed.Add(1)
+			return
+		}
+		lat.Add(c, time.Since(t0))
+	})
+	all := lat.Sorted()
+	pct := func(q float64) time.Duration { return loadrun.Quantile(all, q) }
 	corp, agent := sb.Count("/cgi-bin/get_jsapi_ticket"), sb.Count("/cgi-bin/ticket/get")
 	fmt.Printf("| requests | callers | WeCom delay | signatures/s | p50 | p99 | max | failed | ticket fetches (corp, agent) |\n")
 	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,14 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/wwcli/wwcli/bench/internal/loadrun"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
@@ -97,7 +93,7 @@ func unreadOne(ctx context.Context, bin string, opts unreadOptions) (res unreadR
 		return res
 	}
 	defer os.RemoveAll(dir)
-	addr, err := freeAddr()
+	addr, err := loadrun.FreeAddr()
 	if err != nil {
 		res.startErr = err
 		return res
@@ -107,38 +103,13 @@ func unreadOne(ctx context.Context, bin string, opts unreadOptions) (res unreadR
 		"WWCLI_CONFIG_DIR=" + filepath.Join(dir, "config"), "WWCLI_CACHE_DIR=" + filepath.Join(dir, "cache"),
 		"WWCLI_BASE_URL=" + sbURL, "WWCLI_CORP_ID=" + sandbox.DemoCorpID, "WWCLI_SECRET=" + sandbox.DemoAppSecret,
 		"WWCLI_AGENT_ID=" + strconv.Itoa(sandbox.DemoAgentID)}
-	// Pipes whose read ends stay open and unread: writes block once the
-	// pipe buffer is full (a closed read end would be EPIPE instead).
-	outR, outW, err := os.Pipe()
+	srv, err := loadrun.Start(cmd, "sign serve")
 	if err != nil {
 		res.startErr = err
 		return res
 	}
-	defer outR.Close()
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		res.startErr = err
-		return res
-	}
-	defer errR.Close()
-	cmd.Stdout, cmd.Stderr = outW, errW
-	if err := cmd.Start(); err != nil {
-		res.startErr = err
-		return res
-	}
-	outW.Close()
-	errW.Close()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() { // whatever happened, the server does not outlive the run
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	if err := waitListening(addr, exited); err != nil {
+	defer srv.Close() // whatever happened, the server does not outlive the run
+	if err := srv.WaitListening(ctx, addr); err != nil {
 		res.startErr = err
 		return res
 	}
@@ -156,98 +127,57 @@ func unreadOne(ctx context.Context, bin string, opts unreadOptions) (res unreadR
 	// connections are open at once.
 	lctx, cancel := context.WithTimeout(ctx, opts.duration)
 	defer cancel()
-	var next, ok, failed, stalls, opened atomic.Int64
-	lat := make([][]time.Duration, opts.conns)
-	var peak atomic.Int64
-	sampled := make(chan struct{})
-	go func() { // RSS now and then, for a peak that survives VmHWM's absence
-		defer close(sampled)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			if kb := procStatusKB(cmd.Process.Pid, "VmRSS"); kb > peak.Load() {
-				peak.Store(kb)
-			}
-			select {
-			case <-lctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	var ok, failed, stalls, opened atomic.Int64
+	lat := loadrun.NewLatencies(opts.conns)
+	peak := loadrun.SampleRSS(srv.PID())
 	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
 		if !i.Reused {
 			opened.Add(1)
 		}
 	}}
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range opts.conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tr := &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}
-			defer tr.CloseIdleConnections()
-			client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-			for lctx.Err() == nil {
-				i := next.Add(1) - 1
-				if i >= int64(opts.requests) {
-					return
-				}
-				kind := [2]string{"corp", "agent"}[i%2]
-				q := url.Values{"type": {kind}, "url": {"http://localhost:5173/page/" + strconv.FormatInt(i, 10) + "#/route"}}
-				req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(lctx, trace), http.MethodGet, base+"/signature?"+q.Encode(), nil)
-				req.Header.Set("Origin", "http://localhost:5173")
-				t0 := time.Now()
-				r, err := client.Do(req)
-				if err != nil {
-					if lctx.Err() == nil {
-						failed.Add(1)
-					}
-					continue
-				}
-				_, _ = io.Copy(io.Discard, r.Body)
-				r.Body.Close()
-				d := time.Since(t0)
-				if r.StatusCode != http.StatusOK {
-					failed.Add(1)
-					continue
-				}
-				if d > opts.stall {
-					stalls.Add(1)
-				}
-				ok.Add(1)
-				lat[c] = append(lat[c], d)
+	clients := make([]*http.Client, opts.conns)
+	for c := range clients {
+		clients[c] = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}, Timeout: 10 * time.Second}
+	}
+	res.elapsed = loadrun.Spread(lctx, opts.conns, opts.requests, func(c, i int) {
+		kind := [2]string{"corp", "agent"}[i%2]
+		q := url.Values{"type": {kind}, "url": {"http://localhost:5173/page/" + strconv.Itoa(i) + "#/route"}}
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(lctx, trace), http.MethodGet, base+"/signature?"+q.Encode(), nil)
+		req.Header.Set("Origin", "http://localhost:5173")
+		t0 := time.Now()
+		r, err := clients[c].Do(req)
+		if err != nil {
+			if lctx.Err() == nil {
+				failed.Add(1)
 			}
-		}()
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+		d := time.Since(t0)
+		if r.StatusCode != http.StatusOK {
+			failed.Add(1)
+			return
+		}
+		if d > opts.stall {
+			stalls.Add(1)
+		}
+		ok.Add(1)
+		lat.Add(c, d)
+	})
 	cancel()
-	<-sampled
-	res.ok, res.failed, res.stalls, res.conns = ok.Load(), failed.Load(), stalls.Load(), opened.Load()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	if n := len(all); n > 0 {
-		res.p50, res.p99, res.max = all[n/2], all[min(n-1, n*99/100)], all[n-1]
+	for _, c := range clients {
+		c.CloseIdleConnections()
 	}
+	res.ok, res.failed, res.stalls, res.conns = ok.Load(), failed.Load(), stalls.Load(), opened.Load()
+	all := lat.Sorted()
+	res.p50, res.p99, res.max = loadrun.Quantile(all, 0.50), loadrun.Quantile(all, 0.99), loadrun.Quantile(all, 1)
 	res.corpFetch, res.agentFetch = sb.Count("/cgi-bin/get_jsapi_ticket"), sb.Count("/cgi-bin/ticket/get") // probes included
 
-	res.peakRSS = max(peak.Load(), procStatusKB(cmd.Process.Pid, "VmHWM"))
-	res.unreadOut, res.unreadErr = pipeBytes(outR), pipeBytes(errR)
-	t0 := time.Now()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		res.termTime = time.Since(t0)
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			res.termExit = ee.ExitCode()
-		}
-		exited <- err // for the deferred check
-	case <-time.After(10 * time.Second):
-		res.termExit, res.termTime = -1, time.Since(t0) // killed by the deferred check
-	}
+	res.peakRSS = peak()
+	res.unreadOut, res.unreadErr = srv.Unread()
+	st := srv.Terminate(10 * time.Second)
+	res.termExit, res.termTime = st.Code, st.Took
 	return res
 }
 
@@ -270,57 +200,4 @@ func probe(ctx context.Context, u, host, origin string) int {
 	_, _ = io.Copy(io.Discard, r.Body)
 	r.Body.Close()
 	return r.StatusCode
-}
-
-// freeAddr is a free port on 127.0.0.1: the server is started on it so
-// that its stdout (where it prints the port) need never be read.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// waitListening dials addr until it answers, at most 100 times 100 ms.
-func waitListening(addr string, exited <-chan error) error {
-	for range 100 {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("sign serve exited at start: %v", err)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("sign serve did not listen on %s within 10s", addr)
-}
-
-// procStatusKB reads a "Key: N kB" line of /proc/PID/status (Linux); 0
-// when there is none.
-func procStatusKB(pid int, key string) int64 {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, found := strings.CutPrefix(line, key+":"); found {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// pipeBytes is how many bytes wait unread in a pipe (FIONREAD).
-func pipeBytes(f *os.File) int {
-	n, err := ioctlFIONREAD(f)
-	if err != nil {
-		return -1
-	}
-	return n
 }

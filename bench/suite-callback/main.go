@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"flag"
@@ -27,11 +26,10 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/wwcli/wwcli/bench/internal/loadrun"
 	"github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
@@ -57,27 +55,18 @@ func run() int {
 	cmd := exec.CommandContext(ctx, *bin, "callback", "serve", "--suite", sandbox.DemoSuiteID, "--addr", "127.0.0.1:0", "--path", "/suite/receive")
 	cmd.Env = append(os.Environ(), "WWCLI_CONFIG_DIR="+dir+"/config", "WWCLI_CACHE_DIR="+dir+"/cache", "WWCLI_KEYRING=off",
 		"WWCLI_CALLBACK_TOKEN="+sandbox.DemoSuiteToken, "WWCLI_CALLBACK_AES_KEY="+sandbox.DemoSuiteEncodingAESKey)
-	stdout, err := cmd.StdoutPipe()
+	srv, err := loadrun.Start(cmd, "callback serve")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
+	defer srv.Close()
+	defer srv.Terminate(5 * time.Second)
+	target, err := srv.FirstLine() // started on port 0: its URL
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() {
-		fmt.Fprintln(os.Stderr, "callback serve printed no URL")
-		return 1
-	}
-	target := strings.TrimSpace(lines.Text())
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
 
 	c, err := callback.New(sandbox.DemoSuiteToken, sandbox.DemoSuiteEncodingAESKey, sandbox.DemoSuiteID)
 	if err != nil {
@@ -109,41 +98,27 @@ func run() int {
 
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
 	lat := make([]time.Duration, *n)
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < *conns; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= *n || ctx.Err() != nil {
-					return
-				}
-				t0 := time.Now()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target+"?"+pushes[i].query, bytes.NewReader(pushes[i].body))
-				resp, err := client.Do(req)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				lat[i] = time.Since(t0)
-				if resp.StatusCode != 200 || string(b) != "success" {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	var failed atomic.Int64
+	elapsed := loadrun.Spread(ctx, *conns, *n, func(_, i int) {
+		t0 := time.Now()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target+"?"+pushes[i].query, bytes.NewReader(pushes[i].body))
+		resp, err := client.Do(req)
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		lat[i] = time.Since(t0)
+		if resp.StatusCode != 200 || string(b) != "success" {
+			failed.Add(1)
+		}
+	})
 
 	stored, err := suiteticket.New(dir + "/config").Load(sandbox.DemoSuiteID)
 	known := err == nil && slices.ContainsFunc(pushes, func(p sealed) bool { return p.ticket == stored.Value })
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	pct := func(q float64) time.Duration { return loadrun.Quantile(lat, q) }
 	slow := 0
 	for _, d := range lat {
 		if d > time.Second {

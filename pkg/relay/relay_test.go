@@ -140,6 +140,21 @@ func (h *harness) do(t *testing.T, method, path, auth, contentType string, body 
 	return a
 }
 
+// sendChunked sends body with the client token and no Content-Length
+// (chunked), so that a size cap can hold only while reading. It returns
+// the status, or the error when the relay closed the connection.
+func (h *harness) sendChunked(method, path string, body io.Reader) (int, error) {
+	req, _ := http.NewRequest(method, h.url+path, body)
+	req.Header.Set("Authorization", "Bearer "+ciToken)
+	req.ContentLength = -1
+	resp, err := h.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
 func (h *harness) get(t *testing.T, path, token string) answer {
 	return h.do(t, http.MethodGet, path, "Bearer "+token, "", nil)
 }
@@ -353,16 +368,12 @@ func TestSizeCapAndUploads(t *testing.T) {
 	body, ct = multipartBody(t, 5000)
 	wantStatus(t, h.do(t, http.MethodPost, "/cgi-bin/media/upload?type=file", "Bearer "+ciToken, ct, body), http.StatusRequestEntityTooLarge, "too_large")
 	// without a Content-Length (chunked), the cap holds while reading
-	req, _ := http.NewRequest(http.MethodPost, h.url+"/cgi-bin/message/send", io.MultiReader(strings.NewReader(`{"a":"`), bytes.NewReader(bytes.Repeat([]byte("y"), 8192))))
-	req.Header.Set("Authorization", "Bearer "+ciToken)
-	req.ContentLength = -1
-	resp, err := h.hc.Do(req)
+	status, err := h.sendChunked(http.MethodPost, "/cgi-bin/message/send", io.MultiReader(strings.NewReader(`{"a":"`), bytes.NewReader(bytes.Repeat([]byte("y"), 8192))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Fatalf("chunked over the cap: %d", resp.StatusCode)
+	if status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked over the cap: %d", status)
 	}
 	if n := h.sb.Count("/cgi-bin/media/upload"); n != 1 {
 		t.Fatalf("media/upload reached WeCom %d times, want 1", n)

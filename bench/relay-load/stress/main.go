@@ -22,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -31,7 +30,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -40,10 +38,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/wwcli/wwcli/bench/internal/loadrun"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
 
@@ -130,8 +127,7 @@ func (r result) pct(p int) string {
 		return "-"
 	}
 	slices.Sort(r.latencies)
-	i := (len(r.latencies)*p + 99) / 100
-	return fmt.Sprintf("%.0f ms", float64(r.latencies[max(0, min(i, len(r.latencies))-1)].Microseconds())/1000)
+	return fmt.Sprintf("%.0f ms", float64(loadrun.Pct(r.latencies, p).Microseconds())/1000)
 }
 
 func (r result) statusList() string {
@@ -172,123 +168,36 @@ func measure(b binary, sbURL string, limit time.Duration, load func(ctx context.
 		`","paths":["/cgi-bin/*"],"rate_per_minute":100000000}]}`), 0o600); err != nil {
 		return result{}, err
 	}
-	port, err := freePort()
+	addr, err := loadrun.FreeAddr()
 	if err != nil {
 		return result{}, err
 	}
-	addr := "127.0.0.1:" + port
 	cmd := exec.Command(b.path, "relay", "--clients", clients, "--addr", addr)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "WWCLI_KEYRING=off",
 		"WWCLI_CACHE_DIR=" + filepath.Join(dir, "cache"), "WWCLI_CONFIG_DIR=" + filepath.Join(dir, "config"),
 		"WWCLI_BASE_URL=" + sbURL, "WWCLI_CORP_ID=" + sandbox.DemoCorpID, "WWCLI_SECRET=" + sandbox.DemoAppSecret,
 		"WWCLI_AGENT_ID=" + strconv.Itoa(sandbox.DemoAgentID)}, b.env...)
-	// stdout and stderr: pipes nobody reads (held open until the end)
-	outR, outW, err := os.Pipe()
+	srv, err := loadrun.Start(cmd, "wwcli relay") // stdout and stderr: pipes nobody reads
 	if err != nil {
 		return result{}, err
 	}
-	defer outR.Close()
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return result{}, err
-	}
-	defer errR.Close()
-	cmd.Stdout, cmd.Stderr = outW, errW
-	if err := cmd.Start(); err != nil {
-		return result{}, err
-	}
-	outW.Close()
-	errW.Close()
-	pid := cmd.Process.Pid
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer stop(cmd.Process, exited)
-	if err := waitListening(addr, exited); err != nil {
+	defer srv.Close()
+	// SIGTERM, then SIGKILL after 5 s (a relay stalled on a log write may
+	// never get to its shutdown).
+	defer srv.Terminate(5 * time.Second)
+	if err := srv.WaitListening(context.Background(), addr); err != nil {
 		return result{}, err
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	var peak atomic.Int64
-	sampled := make(chan struct{})
-	go func() { // VmHWM is the peak too; sampling also shows the relay is still there
-		defer close(sampled)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			if kb := procKB(pid, "VmRSS"); kb > peak.Load() {
-				peak.Store(kb)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	peak := loadrun.SampleRSS(srv.PID()) // VmHWM is the peak too; sampling also shows the relay is still there
 	r := load(ctx, "http://"+addr)
 	cancel()
-	<-sampled
-	r.peakKB = max(peak.Load(), procKB(pid, "VmHWM"))
-	r.endKB = procKB(pid, "VmRSS")
+	r.peakKB = peak()
+	r.endKB = loadrun.StatusKB(srv.PID(), "VmRSS")
 	r.alive = answers("http://" + addr)
 	return r, nil
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	_, port, err := net.SplitHostPort(ln.Addr().String())
-	return port, err
-}
-
-// waitListening waits (10 s at most) until addr accepts connections.
-func waitListening(addr string, exited <-chan struct{}) error {
-	for range 500 {
-		select {
-		case <-exited:
-			return errors.New("the relay exited at start (is the binary a wwcli?)")
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return fmt.Errorf("nothing listens on %s after 10 s", addr)
-}
-
-// stop ends the relay by its PID: SIGTERM, then SIGKILL after 5 s (a
-// relay stalled on a log write may never get to its shutdown).
-func stop(p *os.Process, exited <-chan struct{}) {
-	_ = p.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = p.Kill()
-		<-exited
-	}
-}
-
-// procKB reads a "Vm...: N kB" field of /proc/PID/status (0 when gone).
-func procKB(pid int, field string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb
-		}
-	}
-	return 0
 }
 
 // answers: one authenticated call gets an answer within 2 s.
@@ -314,7 +223,7 @@ func (t *tally) add(status int, err error, took time.Duration) {
 	defer t.mu.Unlock()
 	t.r.requests++
 	switch {
-	case isTimeout(err):
+	case loadrun.IsStall(err):
 		t.r.stalls++
 	case err != nil:
 		t.r.errors++
@@ -332,26 +241,16 @@ func unreadLogs(ctx context.Context, base string, conns, per int, stall time.Dur
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: stall}
 	t := &tally{r: result{statuses: map[int]int{}}}
-	var wg sync.WaitGroup
-	for c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range per {
-				if ctx.Err() != nil {
-					return
-				}
-				target, token := base+"/_relay/whoami", ""
-				if (c+i)%2 == 0 {
-					target, token = base+"/cgi-bin/user/get?userid=zhangsan", clientToken
-				}
-				start := time.Now()
-				status, err := send(ctx, hc, http.MethodGet, target, token, nil, 0)
-				t.add(status, err, time.Since(start))
-			}
-		}()
-	}
-	wg.Wait()
+	loadrun.Each(ctx, conns, per, func(c, i int) bool {
+		target, token := base+"/_relay/whoami", ""
+		if (c+i)%2 == 0 {
+			target, token = base+"/cgi-bin/user/get?userid=zhangsan", clientToken
+		}
+		start := time.Now()
+		status, err := send(ctx, hc, http.MethodGet, target, token, nil, 0)
+		t.add(status, err, time.Since(start))
+		return true
+	})
 	return t.r
 }
 
@@ -362,17 +261,12 @@ func largeBodies(ctx context.Context, base string, n, size int) result {
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: time.Minute}
 	t := &tally{r: result{statuses: map[int]int{}}}
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			status, err := send(ctx, hc, http.MethodPost, base+"/cgi-bin/media/upload?type=file", clientToken, body, size)
-			t.add(status, err, time.Since(start))
-		}()
-	}
-	wg.Wait()
+	loadrun.Each(ctx, n, 1, func(int, int) bool {
+		start := time.Now()
+		status, err := send(ctx, hc, http.MethodPost, base+"/cgi-bin/media/upload?type=file", clientToken, body, size)
+		t.add(status, err, time.Since(start))
+		return true
+	})
 	return t.r
 }
 
@@ -398,9 +292,4 @@ func send(ctx context.Context, hc *http.Client, method, target, token string, bo
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, nil
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return err != nil && (errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded))
 }
