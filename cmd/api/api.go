@@ -16,6 +16,7 @@ import (
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/apicatalog"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/recording"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -260,7 +261,7 @@ func record(opts *Options, p *prepared, answer []byte) error {
 // --sandbox demo app). An agent id a profile lends to explicit credentials
 // of its corp says nothing about them, and the contact-sync and
 // customer-contact secrets have none: then the kind is unknown ("").
-func credKind(in cmdutil.CredInput, c cmdutil.Credentials) apicatalog.SecretKind {
+func credKind(in cmdutil.CredInput, c credentials.Credentials) apicatalog.SecretKind {
 	if in.AuthCorp != "" {
 		return apicatalog.KindCorpViaSuite // the corp token from get_corp_token
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/apicatalog"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/recording"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 )
@@ -311,18 +312,18 @@ func TestCredKind(t *testing.T) {
 	app := apicatalog.KindApp
 	for _, tc := range []struct {
 		in   cmdutil.CredInput
-		c    cmdutil.Credentials
+		c    credentials.Credentials
 		want apicatalog.SecretKind
 	}{
-		{cmdutil.CredInput{AgentID: "1000002"}, cmdutil.Credentials{AgentID: "1000002", Source: "arguments"}, app},
-		{cmdutil.CredInput{}, cmdutil.Credentials{AgentID: "1000002", Profile: "default"}, app},
-		{cmdutil.CredInput{}, cmdutil.Credentials{AgentID: "1000002", Source: "sandbox demo app"}, app},
+		{cmdutil.CredInput{AgentID: "1000002"}, credentials.Credentials{AgentID: "1000002", Source: "arguments"}, app},
+		{cmdutil.CredInput{}, credentials.Credentials{AgentID: "1000002", Profile: "default"}, app},
+		{cmdutil.CredInput{}, credentials.Credentials{AgentID: "1000002", Source: "sandbox demo app"}, app},
 		// A profile's agent id lent to explicit credentials of its corp
 		// (maybe the contact-sync secret): unknown.
-		{cmdutil.CredInput{Args: []string{"ww1", "s"}}, cmdutil.Credentials{AgentID: "1000002", Source: "arguments"}, ""},
-		{cmdutil.CredInput{}, cmdutil.Credentials{Source: "WWCLI_SECRET"}, ""},
+		{cmdutil.CredInput{Args: []string{"ww1", "s"}}, credentials.Credentials{AgentID: "1000002", Source: "arguments"}, ""},
+		{cmdutil.CredInput{}, credentials.Credentials{Source: "WWCLI_SECRET"}, ""},
 		// --auth-corp: the token is the corp's, from get_corp_token
-		{cmdutil.CredInput{AuthCorp: "ww1"}, cmdutil.Credentials{AgentID: "1000010", Profile: "default"}, apicatalog.KindCorpViaSuite},
+		{cmdutil.CredInput{AuthCorp: "ww1"}, credentials.Credentials{AgentID: "1000010", Profile: "default"}, apicatalog.KindCorpViaSuite},
 	} {
 		if got := credKind(tc.in, tc.c); got != tc.want {
 			t.Errorf("%+v %+v: %q, want %q", tc.in, tc.c, got, tc.want)

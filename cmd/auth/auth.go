@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/profile"
 	"github.com/wwcli/wwcli/pkg/ui"
 )
@@ -40,7 +41,7 @@ func envFunc(f *cmdutil.Factory) func() (profile.Env, error) {
 			if f.Global.Sandbox {
 				return "" // the in-process sandbox never caches
 			}
-			base, err := f.APIBaseURL(cmdutil.Credentials{BaseURL: stored})
+			base, err := f.APIBaseURL(credentials.Credentials{BaseURL: stored})
 			if err != nil {
 				return ""
 			}

@@ -12,6 +12,7 @@ import (
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/profile"
@@ -29,7 +30,7 @@ type LoginOptions struct {
 	// (the file when not "", else WWCLI_CALLBACK_*), or cb.ErrNoSecrets.
 	CallbackSecrets func(file string) (*cb.Secrets, error)
 	// Verify checks the secret with gettoken (not cached).
-	Verify func(ctx context.Context, creds cmdutil.Credentials) error
+	Verify func(ctx context.Context, creds credentials.Credentials) error
 	Warnf  func(format string, a ...any)
 
 	Profile string
@@ -53,13 +54,13 @@ type LoginOptions struct {
 	// instead of an app secret (login_thirdparty.go).
 	Suite          string
 	Provider       bool
-	VerifySuite    func(ctx context.Context, suite cmdutil.SuiteCredentials) error
-	VerifyProvider func(ctx context.Context, p cmdutil.ProviderCredentials) error
+	VerifySuite    func(ctx context.Context, suite credentials.SuiteCredentials) error
+	VerifyProvider func(ctx context.Context, p credentials.ProviderCredentials) error
 }
 
 func newCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{IO: f.IO, Env: envFunc(f), Warnf: f.Warnf, CallbackSecrets: f.CallbackSecretsGiven,
-		Verify: func(ctx context.Context, creds cmdutil.Credentials) error {
+		Verify: func(ctx context.Context, creds credentials.Credentials) error {
 			s, err := f.SessionFor(creds, true)
 			if err != nil {
 				return err
@@ -229,7 +230,7 @@ func runLogin(ctx context.Context, opts *LoginOptions) error {
 		}
 	}
 	if !opts.NoVerify {
-		creds := cmdutil.Credentials{CorpID: merged.CorpID, Secret: secret, AgentID: merged.AgentID,
+		creds := credentials.Credentials{CorpID: merged.CorpID, Secret: secret, AgentID: merged.AgentID,
 			BaseURL: merged.BaseURL, Source: "auth login"}
 		if err := opts.Verify(ctx, creds); err != nil {
 			if ctx.Err() == nil {
@@ -346,13 +347,13 @@ func readSecret(ctx context.Context, opts *LoginOptions, prompting bool, label s
 // stored.
 func readCallbackSecrets(ctx context.Context, opts *LoginOptions, corpID string) (*cb.Secrets, error) {
 	sec, err := opts.CallbackSecrets(opts.CallbackSecretsFile)
-	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) && opts.IO.CanPrompt() {
+	if errors.Is(err, credentials.ErrNoCallbackSecrets) && opts.IO.CanPrompt() {
 		sec, err = promptCallbackSecrets(ctx, opts.IO)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 	}
-	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) {
+	if errors.Is(err, credentials.ErrNoCallbackSecrets) {
 		return nil, cmdutil.FlagErrorf("--callback needs the Token and EncodingAESKey: --callback-secrets-file FILE, or WWCLI_CALLBACK_TOKEN and WWCLI_CALLBACK_AES_KEY")
 	}
 	if err != nil {

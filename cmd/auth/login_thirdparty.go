@@ -9,6 +9,7 @@ import (
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/profile"
 	"github.com/wwcli/wwcli/pkg/ui"
@@ -21,7 +22,7 @@ func addThirdPartyFlags(f *cmdutil.Factory, cmd *cobra.Command, opts *LoginOptio
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Suite, "suite", "", "store the secret of suite `ID` (third-party app or 代开发 template)")
 	fl.BoolVar(&opts.Provider, "provider", false, "store the provider secret of --corp-id (服务商)")
-	opts.VerifySuite = func(ctx context.Context, suite cmdutil.SuiteCredentials) error {
+	opts.VerifySuite = func(ctx context.Context, suite credentials.SuiteCredentials) error {
 		s, err := f.SuiteSessionFor(suite, true)
 		if err != nil {
 			return err
@@ -29,7 +30,7 @@ func addThirdPartyFlags(f *cmdutil.Factory, cmd *cobra.Command, opts *LoginOptio
 		_, err = s.Token(ctx, true)
 		return err
 	}
-	opts.VerifyProvider = func(ctx context.Context, p cmdutil.ProviderCredentials) error {
+	opts.VerifyProvider = func(ctx context.Context, p credentials.ProviderCredentials) error {
 		s, err := f.ProviderSessionFor(p, true)
 		if err != nil {
 			return err
@@ -103,9 +104,9 @@ func runLoginThirdParty(ctx context.Context, opts *LoginOptions) error {
 			if corp == "" {
 				corp = prev.CorpID
 			}
-			err = opts.VerifyProvider(ctx, cmdutil.ProviderCredentials{CorpID: corp, Secret: req.Secret, BaseURL: base, Source: "auth login"})
+			err = opts.VerifyProvider(ctx, credentials.ProviderCredentials{CorpID: corp, Secret: req.Secret, BaseURL: base, Source: "auth login"})
 		} else {
-			err = opts.VerifySuite(ctx, cmdutil.SuiteCredentials{SuiteID: opts.Suite, Secret: req.Secret, BaseURL: base, Source: "auth login"})
+			err = opts.VerifySuite(ctx, credentials.SuiteCredentials{SuiteID: opts.Suite, Secret: req.Secret, BaseURL: base, Source: "auth login"})
 		}
 		switch {
 		case err != nil && !opts.Provider && cmdutil.ExitCode(err) == cmdutil.ExitCredentials:

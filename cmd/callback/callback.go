@@ -13,6 +13,7 @@ import (
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 )
 
@@ -86,7 +87,7 @@ const noSecretsHelp = `no callback Token / EncodingAESKey; give them one of thre
 // missing or unreadable, 2 when the key has the wrong shape.
 func newCrypter(ctx context.Context, secrets SecretsFunc, s SecretOptions) (*cb.Crypter, error) {
 	sec, err := secrets(ctx, s.SecretsFile)
-	if errors.Is(err, cmdutil.ErrNoCallbackSecrets) {
+	if errors.Is(err, credentials.ErrNoCallbackSecrets) {
 		return nil, cmdutil.Errorf(cmdutil.ExitCredentials, "%s", noSecretsHelp)
 	}
 	if err != nil {

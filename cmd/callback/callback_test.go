@@ -22,6 +22,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/callbackserve"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
+	"github.com/wwcli/wwcli/pkg/credentials"
 )
 
 // Official vector V2 (py-sample DecryptMsg) and V1 (VerifyURL).
@@ -42,7 +43,7 @@ const (
 	v2Msg    = "<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName><CreateTime>1476422779</CreateTime><MsgType>text</MsgType><Content>你好</Content><MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>"
 )
 
-var vEnv = map[string]string{cmdutil.EnvCallbackToken: vToken, cmdutil.EnvCallbackAESKey: vKey, cmdutil.EnvCallbackReceiveID: vCorp}
+var vEnv = map[string]string{credentials.EnvCallbackToken: vToken, credentials.EnvCallbackAESKey: vKey, credentials.EnvCallbackReceiveID: vCorp}
 
 type result struct {
 	code           int
@@ -117,7 +118,7 @@ func TestVerify(t *testing.T) {
 	execute(t, nil, vEnv, "", "verify", "--msg-signature", v1Sig, "--timestamp", "1", "--nonce", v1Nonce, "--echostr", v1Echo).expect(t, 1, "", "-40001")
 	execute(t, nil, vEnv, "", append(base, "--echostr", v1Echo, "--receive-id", "wwother")...).expect(t, 1, "", "-40005")
 	execute(t, nil, nil, "", append(base, "--echostr", v1Echo)...).expect(t, 4, "", "WWCLI_CALLBACK_TOKEN")
-	bad := map[string]string{cmdutil.EnvCallbackToken: vToken, cmdutil.EnvCallbackAESKey: vKey[:42] + "="}
+	bad := map[string]string{credentials.EnvCallbackToken: vToken, credentials.EnvCallbackAESKey: vKey[:42] + "="}
 	execute(t, nil, bad, "", append(base, "--echostr", v1Echo)...).expect(t, 2, "", "43 characters")
 }
 
@@ -149,7 +150,7 @@ func TestDecrypt(t *testing.T) {
 	execute(t, nil, vEnv, "not an envelope", "decrypt").expect(t, 2, "", "-40002")
 	execute(t, nil, vEnv, "<xml><Encrypt>@@@</Encrypt></xml>", "decrypt").expect(t, 2, "", "-40010")
 	execute(t, nil, vEnv, xmlBody, append([]string{"decrypt", "--receive-id", "wwother"}, params...)...).expect(t, 1, "", "-40005")
-	other := map[string]string{cmdutil.EnvCallbackToken: vToken, cmdutil.EnvCallbackAESKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}
+	other := map[string]string{credentials.EnvCallbackToken: vToken, credentials.EnvCallbackAESKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}
 	execute(t, nil, other, xmlBody, "decrypt").expect(t, 1, "", "-4000")
 	execute(t, nil, vEnv, "", "decrypt", filepath.Join(t.TempDir(), "missing")).expect(t, 2, "", "cannot read input")
 	execute(t, nil, vEnv, "", "decrypt", "a", "b").expect(t, 2, "", "accepts at most 1 arg")
@@ -189,7 +190,7 @@ func TestSecretsFileFlag(t *testing.T) {
 	if err := os.WriteFile(file, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	wrong := map[string]string{cmdutil.EnvCallbackToken: "wrong", cmdutil.EnvCallbackAESKey: vKey}
+	wrong := map[string]string{credentials.EnvCallbackToken: "wrong", credentials.EnvCallbackAESKey: vKey}
 	args := []string{"verify", "--callback-secrets-file", file, "--msg-signature", v1Sig, "--timestamp", v1TS, "--nonce", v1Nonce, "--echostr", v1Echo}
 	execute(t, nil, wrong, "", args...).expect(t, 0, v1Plain, "")
 	// One rule for every secret file: readable by others works, with a warning.
@@ -286,7 +287,7 @@ func TestServeAndSend(t *testing.T) {
 	r := execute(t, nil, vEnv, "", "send", "--to", base+"/wecom", "--verify", "--json")
 	r.expect(t, 0, `"echo_ok":true`, "GET")
 	// Wrong Token: serve rejects with 400 and logs the code; send exits 1.
-	wrong := map[string]string{cmdutil.EnvCallbackToken: "wrong", cmdutil.EnvCallbackAESKey: vKey, cmdutil.EnvCallbackReceiveID: vCorp}
+	wrong := map[string]string{credentials.EnvCallbackToken: "wrong", credentials.EnvCallbackAESKey: vKey, credentials.EnvCallbackReceiveID: vCorp}
 	execute(t, nil, wrong, "", "send", "--to", base+"/wecom").expect(t, 1, "", "400 Bad Request")
 	execute(t, nil, vEnv, "", "send", "--to", base+"/elsewhere").expect(t, 1, "", "404")
 	if s := errOut.Wait(func(s string) bool {

@@ -15,7 +15,7 @@ import (
 
 	cb "github.com/wwcli/wwcli/pkg/callback"
 	"github.com/wwcli/wwcli/pkg/callbackserve"
-	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/suiteticket"
 )
@@ -24,7 +24,7 @@ import (
 // id (--suite gives it), and a config dir the test can read.
 func suiteEnv(t *testing.T) (map[string]string, string) {
 	dir := t.TempDir()
-	return map[string]string{cmdutil.EnvCallbackToken: sandbox.DemoSuiteToken, cmdutil.EnvCallbackAESKey: sandbox.DemoSuiteEncodingAESKey,
+	return map[string]string{credentials.EnvCallbackToken: sandbox.DemoSuiteToken, credentials.EnvCallbackAESKey: sandbox.DemoSuiteEncodingAESKey,
 		"WWCLI_CONFIG_DIR": dir}, dir
 }
 

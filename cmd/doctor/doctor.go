@@ -11,6 +11,7 @@ import (
 
 	"github.com/wwcli/wwcli/cmd/shared"
 	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/doctor"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/rediscache"
@@ -104,11 +105,11 @@ func envFrom(f *cmdutil.Factory, in cmdutil.CredInput) doctor.Env {
 		Config:       f.Config,
 		Keyring:      f.KeyringStore(),
 		KeyringOff:   f.Getenv("WWCLI_KEYRING") == "off",
-		Credentials: func(ctx context.Context) (cmdutil.Credentials, error) {
+		Credentials: func(ctx context.Context) (credentials.Credentials, error) {
 			return f.ResolveCredentials(ctx, "doctor", in)
 		},
 		BaseURL: f.APIBaseURL,
-		Session: func(c cmdutil.Credentials) (doctor.Session, error) {
+		Session: func(c credentials.Credentials) (doctor.Session, error) {
 			return f.SessionFor(c, true) // fresh tokens: a rotated secret must show up
 		},
 		HTTPClient:  f.HTTPClient(),

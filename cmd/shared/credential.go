@@ -7,6 +7,7 @@ import (
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
+	"github.com/wwcli/wwcli/pkg/session"
 )
 
 // Lifetime ends the --json document of every command that hands out a
@@ -20,7 +21,7 @@ type Lifetime struct {
 
 // LifetimeOf is r's lifetime as --json prints it (expires_at in UTC,
 // RFC 3339).
-func LifetimeOf(r cmdutil.Result) Lifetime {
+func LifetimeOf(r session.Result) Lifetime {
 	return Lifetime{ExpiresIn: r.ExpiresIn, ExpiresAt: r.ExpiresAt.UTC().Format(time.RFC3339), Cached: r.Cached}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/msgspec"
+	"github.com/wwcli/wwcli/pkg/session"
 )
 
 func TestPrintCredential(t *testing.T) {
@@ -18,7 +19,7 @@ func TestPrintCredential(t *testing.T) {
 		Token string `json:"token"`
 		Lifetime
 	}
-	r := cmdutil.Result{Value: "T<&>", ExpiresIn: 7200, ExpiresAt: time.Date(2026, 1, 2, 11, 0, 0, 0, time.FixedZone("CST", 8*3600)), Cached: true}
+	r := session.Result{Value: "T<&>", ExpiresIn: 7200, ExpiresAt: time.Date(2026, 1, 2, 11, 0, 0, 0, time.FixedZone("CST", 8*3600)), Cached: true}
 
 	ios, _, out, errOut := iostreams.Test()
 	if err := PrintCredential(context.Background(), ios, &cmdutil.Exporter{}, r.Value, doc{r.Value, LifetimeOf(r)}, "a note"); err != nil {

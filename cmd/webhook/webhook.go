@@ -9,6 +9,7 @@ import (
 
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/sandbox"
 	"github.com/wwcli/wwcli/pkg/secretinput"
@@ -85,7 +86,7 @@ func connector(f *cmdutil.Factory) func(ctx context.Context, k keyFlags) (*robot
 		}
 		// A session without credentials: the factory's client (base URL,
 		// timeout, proxies, --debug log) with no token ever fetched.
-		s, err := f.SessionFor(cmdutil.Credentials{}, true)
+		s, err := f.SessionFor(credentials.Credentials{}, true)
 		if err != nil {
 			return nil, err
 		}

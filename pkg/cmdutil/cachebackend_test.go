@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/rediscache"
 	"github.com/wwcli/wwcli/pkg/sandbox"
@@ -29,7 +30,7 @@ func TestTokenCacheIsTheFileCacheByDefault(t *testing.T) {
 
 func TestBadCacheURLIsAUsageError(t *testing.T) {
 	f := testFactory(t, map[string]string{CacheURLEnv: "redis://ci:hunter2@cache:notaport/0"})
-	_, err := f.SessionFor(Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, BaseURL: "http://127.0.0.1:1"}, false)
+	_, err := f.SessionFor(credentials.Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, BaseURL: "http://127.0.0.1:1"}, false)
 	if ExitCode(err) != ExitUsage {
 		t.Fatalf("exit %d (%v), want %d", ExitCode(err), err, ExitUsage)
 	}
@@ -37,7 +38,7 @@ func TestBadCacheURLIsAUsageError(t *testing.T) {
 		t.Fatalf("message %q must name the variable and hide the password", err)
 	}
 	// --no-cache does not read it.
-	if _, err := f.SessionFor(Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, BaseURL: "http://127.0.0.1:1"}, true); err != nil {
+	if _, err := f.SessionFor(credentials.Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, BaseURL: "http://127.0.0.1:1"}, true); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -65,7 +66,7 @@ func TestCacheURLSelectsRedisInFrontOfTheFileCache(t *testing.T) {
 	}
 	var first string
 	for i := range 3 {
-		s, err := f.SessionFor(Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, BaseURL: base}, false)
+		s, err := f.SessionFor(credentials.Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, BaseURL: base}, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/secretinput"
 )
@@ -51,7 +51,7 @@ func TestCallbackSecretsPrecedence(t *testing.T) {
 	if err != nil || s.Token != "pt" || s.EncodingAESKey != "pk" || s.ReceiveID != "wwprofile" || s.Source != `profile "default"` {
 		t.Fatalf("profile last: %+v %v", s, err)
 	}
-	h.Env[cmdutil.EnvCallbackToken], h.Env[cmdutil.EnvCallbackAESKey], h.Env[cmdutil.EnvCallbackReceiveID] = "et", "ek", "er"
+	h.Env[credentials.EnvCallbackToken], h.Env[credentials.EnvCallbackAESKey], h.Env[credentials.EnvCallbackReceiveID] = "et", "ek", "er"
 	s, err = h.F.CallbackSecrets(ctx, "")
 	if err != nil || s.Token != "et" || s.ReceiveID != "er" || s.Source != "environment" {
 		t.Fatalf("env before the profile: %+v %v", s, err)
@@ -62,9 +62,9 @@ func TestCallbackSecretsPrecedence(t *testing.T) {
 		t.Fatalf("file first: %+v %v", s, err)
 	}
 	// auth login stores what was handed over, never the profile's own.
-	delete(h.Env, cmdutil.EnvCallbackToken)
-	delete(h.Env, cmdutil.EnvCallbackAESKey)
-	if _, err := h.F.CallbackSecretsGiven(""); !errors.Is(err, cmdutil.ErrNoCallbackSecrets) {
+	delete(h.Env, credentials.EnvCallbackToken)
+	delete(h.Env, credentials.EnvCallbackAESKey)
+	if _, err := h.F.CallbackSecretsGiven(""); !errors.Is(err, credentials.ErrNoCallbackSecrets) {
 		t.Fatalf("given, none: %v", err)
 	}
 	if h.ErrOut.Len() != 0 {
@@ -112,8 +112,8 @@ func TestCallbackSecretsErrorsStopTheSearch(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"only token", "", map[string]string{cmdutil.EnvCallbackToken: "t"}, "WWCLI_CALLBACK_AES_KEY is not"},
-		{"only key", "", map[string]string{cmdutil.EnvCallbackAESKey: "k"}, "WWCLI_CALLBACK_TOKEN is not"},
+		{"only token", "", map[string]string{credentials.EnvCallbackToken: "t"}, "WWCLI_CALLBACK_AES_KEY is not"},
+		{"only key", "", map[string]string{credentials.EnvCallbackAESKey: "k"}, "WWCLI_CALLBACK_TOKEN is not"},
 		{"missing file", filepath.Join(t.TempDir(), "none.json"), nil, "does not exist"},
 		{"not json", secretsFile(t, "token=x", 0o600), nil, "is not JSON"},
 		{"unknown key", secretsFile(t, `{"token":"t","aes_key":"k"}`, 0o600), nil, "is not JSON"},
@@ -128,7 +128,7 @@ func TestCallbackSecretsErrorsStopTheSearch(t *testing.T) {
 				h.Env[k] = v
 			}
 			if c.file != "" {
-				h.Env[cmdutil.EnvCallbackToken], h.Env[cmdutil.EnvCallbackAESKey] = "x", "y"
+				h.Env[credentials.EnvCallbackToken], h.Env[credentials.EnvCallbackAESKey] = "x", "y"
 			}
 			_, err := h.F.CallbackSecrets(context.Background(), c.file)
 			if err == nil || !strings.Contains(err.Error(), c.want) {

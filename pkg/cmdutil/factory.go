@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/sandbox"
@@ -186,4 +187,12 @@ func (f *Factory) SandboxURL() (string, error) {
 	}
 	f.sandboxURL, f.sandboxClose = u, srv.Close
 	return u, nil
+}
+
+// Sources are where the credential resolvers of pkg/credentials look:
+// the factory's environment, the selected profile, the config file and
+// the secret stores.
+func (f *Factory) Sources() credentials.Sources {
+	return credentials.Sources{Getenv: f.Getenv, Profile: f.ProfileName(), Config: f.Config, Store: f.SecretStore, Warnf: f.Warnf,
+		ProfileChosen: f.Global.Profile != "", Sandbox: f.Global.Sandbox}
 }

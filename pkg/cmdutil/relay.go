@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/relay"
 	"github.com/wwcli/wwcli/pkg/secretinput"
 	"github.com/wwcli/wwcli/pkg/wecom"
@@ -64,7 +65,7 @@ func (f *Factory) relayToken() (string, error) {
 }
 
 // relaySession is a session whose calls go to the relay.
-func (f *Factory) relaySession(creds Credentials, base string) (*Session, error) {
+func (f *Factory) relaySession(creds credentials.Credentials, base string) (*Session, error) {
 	token, err := f.relayToken()
 	if err != nil {
 		return nil, err
@@ -81,12 +82,12 @@ func (f *Factory) relaySession(creds Credentials, base string) (*Session, error)
 
 // relayCredentials asks the relay which corp and app it calls for. A
 // secret given here would be unused, so it is refused rather than ignored.
-func (f *Factory) relayCredentials(ctx context.Context, in CredInput) (Credentials, error) {
+func (f *Factory) relayCredentials(ctx context.Context, in CredInput) (credentials.Credentials, error) {
 	if len(in.Args) > 0 || in.SecretStdin || in.SecretFile != "" {
-		return Credentials{}, FlagErrorf("WWCLI_RELAY is set: the relay holds the secret; drop CORPID SECRET, --secret-stdin and --secret-file (or unset WWCLI_RELAY)")
+		return credentials.Credentials{}, FlagErrorf("WWCLI_RELAY is set: the relay holds the secret; drop CORPID SECRET, --secret-stdin and --secret-file (or unset WWCLI_RELAY)")
 	}
 	if err := ValidateAgentID(in.AgentID); err != nil {
-		return Credentials{}, err
+		return credentials.Credentials{}, err
 	}
 	if f.Getenv("WWCLI_SECRET") != "" {
 		f.Warnf("WWCLI_RELAY is set: WWCLI_SECRET is not used, the relay holds the secret")
@@ -96,29 +97,29 @@ func (f *Factory) relayCredentials(ctx context.Context, in CredInput) (Credentia
 	}
 	base, err := f.relayBaseURL()
 	if err != nil {
-		return Credentials{}, err
+		return credentials.Credentials{}, err
 	}
-	s, err := f.relaySession(Credentials{}, base)
+	s, err := f.relaySession(credentials.Credentials{}, base)
 	if err != nil {
-		return Credentials{}, err
+		return credentials.Credentials{}, err
 	}
 	var who struct {
 		Client string `json:"client"`
 		relay.Identity
 	}
 	if _, err := s.Client.Do(ctx, wecom.Request{Method: http.MethodGet, Path: relay.WhoamiPath}, &who); err != nil {
-		return Credentials{}, relayError(base, err)
+		return credentials.Credentials{}, relayError(base, err)
 	}
 	if in.CorpID != "" && in.CorpID != who.CorpID {
-		return Credentials{}, FlagErrorf("--corp-id %s, but the relay %s calls for corp %s: drop --corp-id", in.CorpID, base, who.CorpID)
+		return credentials.Credentials{}, FlagErrorf("--corp-id %s, but the relay %s calls for corp %s: drop --corp-id", in.CorpID, base, who.CorpID)
 	}
 	agent := firstNonEmpty(in.AgentID, f.Getenv("WWCLI_AGENT_ID"), who.AgentID)
 	if who.AgentID != "" && agent != who.AgentID {
 		// The relay's token is its app's: another agent id would get
 		// that app's ticket and a mismatch from message/send.
-		return Credentials{}, FlagErrorf("agent id %s, but the relay %s calls for app %s: drop --agent-id / WWCLI_AGENT_ID", agent, base, who.AgentID)
+		return credentials.Credentials{}, FlagErrorf("agent id %s, but the relay %s calls for app %s: drop --agent-id / WWCLI_AGENT_ID", agent, base, who.AgentID)
 	}
-	return Credentials{CorpID: who.CorpID, AgentID: agent, BaseURL: base,
+	return credentials.Credentials{CorpID: who.CorpID, AgentID: agent, BaseURL: base,
 		Source: fmt.Sprintf("relay %s (client %q)", base, who.Client)}, nil
 }
 
@@ -209,12 +210,12 @@ func relayError(base string, err error) error {
 // between goroutines; the token cache behind them is.
 type RelayUpstream struct {
 	f       *Factory
-	creds   Credentials
+	creds   credentials.Credentials
 	noCache bool
 }
 
 // RelayUpstream checks creds once (the base URL) and returns the upstream.
-func (f *Factory) RelayUpstream(creds Credentials, noCache bool) (*RelayUpstream, error) {
+func (f *Factory) RelayUpstream(creds credentials.Credentials, noCache bool) (*RelayUpstream, error) {
 	if f.RelayMode() {
 		return nil, FlagErrorf("WWCLI_RELAY is set: a relay does not call through another relay; unset WWCLI_RELAY on the relay host")
 	}

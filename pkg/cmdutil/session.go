@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/internal/serve"
+	"github.com/wwcli/wwcli/pkg/credentials"
+	"github.com/wwcli/wwcli/pkg/session"
 	"github.com/wwcli/wwcli/pkg/tokencache"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -19,7 +21,7 @@ import (
 // hands out cached tokens and tickets and retries a call once when WeCom
 // says the token went stale.
 type Session struct {
-	Creds   Credentials
+	Creds   credentials.Credentials
 	BaseURL string
 	Client  *wecom.Client
 	// cache is nil with --no-cache and in sandbox mode (the in-process
@@ -39,14 +41,6 @@ type Session struct {
 	relay bool
 }
 
-// Result is a token or ticket with its lifetime.
-type Result struct {
-	Value     string
-	ExpiresIn int // seconds left
-	ExpiresAt time.Time
-	Cached    bool
-}
-
 // Session resolves credentials and builds a client for them.
 func (f *Factory) Session(ctx context.Context, command string, in CredInput, noCache bool) (*Session, error) {
 	creds, err := f.ResolveCredentials(ctx, command, in)
@@ -64,7 +58,7 @@ func (f *Factory) Session(ctx context.Context, command string, in CredInput, noC
 }
 
 // SessionFor builds a session for already resolved credentials.
-func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) {
+func (f *Factory) SessionFor(creds credentials.Credentials, noCache bool) (*Session, error) {
 	base, err := f.APIBaseURL(creds)
 	if err != nil {
 		return nil, err
@@ -94,7 +88,7 @@ func (f *Factory) SessionFor(creds Credentials, noCache bool) (*Session, error) 
 
 // APIBaseURL picks the API host: the sandbox, --base-url/WWCLI_BASE_URL,
 // the profile's base URL, or WeCom itself.
-func (f *Factory) APIBaseURL(creds Credentials) (string, error) {
+func (f *Factory) APIBaseURL(creds credentials.Credentials) (string, error) {
 	if f.RelayMode() {
 		return f.relayBaseURL()
 	}
@@ -144,7 +138,7 @@ func (f *Factory) checkPlainHTTP(base string) error {
 // without reading any secret, so that a usage error that depends on the
 // host is reported before the keyring is asked.
 func (f *Factory) PlannedBaseURL(in CredInput) (string, error) {
-	var creds Credentials
+	var creds credentials.Credentials
 	explicit := len(in.Args) > 0 || in.SecretStdin || in.SecretFile != "" || f.Getenv("WWCLI_SECRET") != ""
 	if !explicit && !f.Global.Sandbox && f.Global.BaseURL == "" {
 		if p, err := f.profile(); err == nil && p != nil {
@@ -176,7 +170,7 @@ func (s *Session) key(kind string) tokencache.Key {
 }
 
 // get returns a cached value or fetches it (once across processes).
-func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch tokencache.Fetcher) (Result, error) {
+func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch tokencache.Fetcher) (session.Result, error) {
 	if kind == "token" && s.suite != nil {
 		// An authorized corp's access token is its corp token (get_corp_token).
 		kind, fetch = KindCorpToken, s.corpToken
@@ -185,10 +179,10 @@ func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch toke
 	if s.cache == nil {
 		e, err := s.memory.getOrFetch(ctx, k, refresh, s.now, fetch)
 		if err != nil {
-			return Result{}, err
+			return session.Result{}, err
 		}
 		// Rounded: a token fetched a moment ago says its full lifetime.
-		return Result{Value: e.Value, ExpiresIn: int(e.ExpiresIn(s.now()).Round(time.Second).Seconds()), ExpiresAt: e.ExpiresAt}, nil
+		return session.Result{Value: e.Value, ExpiresIn: int(e.ExpiresIn(s.now()).Round(time.Second).Seconds()), ExpiresAt: e.ExpiresAt}, nil
 	}
 	var e tokencache.Entry
 	var cached bool
@@ -199,15 +193,15 @@ func (s *Session) get(ctx context.Context, kind string, refresh bool, fetch toke
 		e, cached, err = s.cache.GetOrFetch(ctx, k, fetch)
 	}
 	if err != nil {
-		return Result{}, err
+		return session.Result{}, err
 	}
-	return Result{Value: e.Value, ExpiresIn: int(e.ExpiresIn(s.now()).Seconds()), ExpiresAt: e.ExpiresAt, Cached: cached}, nil
+	return session.Result{Value: e.Value, ExpiresIn: int(e.ExpiresIn(s.now()).Seconds()), ExpiresAt: e.ExpiresAt, Cached: cached}, nil
 }
 
 // Token returns an access_token, from the cache when fresh.
-func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
+func (s *Session) Token(ctx context.Context, refresh bool) (session.Result, error) {
 	if s.relay {
-		return Result{}, errTokenOnRelay(s.BaseURL)
+		return session.Result{}, errTokenOnRelay(s.BaseURL)
 	}
 	r, err := s.get(ctx, "token", refresh, func(ctx context.Context) (string, time.Duration, error) {
 		t, err := s.Client.GetToken(ctx, s.Creds.CorpID, s.Creds.Secret)
@@ -229,9 +223,9 @@ func (s *Session) Token(ctx context.Context, refresh bool) (Result, error) {
 // WeCom hands out the app ticket of the app whose secret made the token,
 // whatever agent id the caller has in mind, so before fetching one for a
 // known agent id it checks with agent/get that the secret is that app's.
-func (s *Session) Ticket(ctx context.Context, kind wecom.TicketKind, refresh bool) (Result, error) {
+func (s *Session) Ticket(ctx context.Context, kind wecom.TicketKind, refresh bool) (session.Result, error) {
 	cacheKind := "ticket:" + string(kind)
-	var result Result
+	var result session.Result
 	err := s.withToken(ctx, func(token string) error {
 		r, err := s.get(ctx, cacheKind, refresh, func(ctx context.Context) (string, time.Duration, error) {
 			if kind == wecom.AgentTicket && s.Creds.AgentID != "" && !s.relay { // the relay checks its own

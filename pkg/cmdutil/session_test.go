@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/iostreams"
 	"github.com/wwcli/wwcli/pkg/sandbox"
@@ -178,7 +179,7 @@ func TestSandboxModeUsesDemoAppAndNoDiskCache(t *testing.T) {
 func sessionFor(t *testing.T, f *Factory, base string) *Session {
 	t.Helper()
 	f.Global.BaseURL = base
-	s, err := f.SessionFor(Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, AgentID: "1000002"}, false)
+	s, err := f.SessionFor(credentials.Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, AgentID: "1000002"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,14 +269,14 @@ func TestDebugWarnsOnce(t *testing.T) {
 func TestBaseURLValidation(t *testing.T) {
 	f := testFactory(t, nil)
 	f.Global.BaseURL = "qyapi.weixin.qq.com"
-	if _, err := f.APIBaseURL(Credentials{}); ExitCode(err) != ExitUsage {
+	if _, err := f.APIBaseURL(credentials.Credentials{}); ExitCode(err) != ExitUsage {
 		t.Fatalf("got %v", err)
 	}
 	f.Global.BaseURL = ""
-	if u, _ := f.APIBaseURL(Credentials{BaseURL: "http://127.0.0.1:1/"}); u != "http://127.0.0.1:1" {
+	if u, _ := f.APIBaseURL(credentials.Credentials{BaseURL: "http://127.0.0.1:1/"}); u != "http://127.0.0.1:1" {
 		t.Fatal(u)
 	}
-	if u, _ := f.APIBaseURL(Credentials{}); u != wecom.DefaultBaseURL {
+	if u, _ := f.APIBaseURL(credentials.Credentials{}); u != wecom.DefaultBaseURL {
 		t.Fatal(u)
 	}
 }
@@ -288,7 +289,7 @@ func TestBaseURLEndingInCgiBin(t *testing.T) {
 	f.IO = io
 	for _, base := range []string{"http://127.0.0.1:1/cgi-bin", "http://127.0.0.1:1/cgi-bin/"} {
 		f.Global.BaseURL = base
-		if u, err := f.APIBaseURL(Credentials{}); err != nil || u != "http://127.0.0.1:1" {
+		if u, err := f.APIBaseURL(credentials.Credentials{}); err != nil || u != "http://127.0.0.1:1" {
 			t.Fatalf("%s: %q %v", base, u, err)
 		}
 	}
@@ -360,14 +361,14 @@ func TestAPIBaseURLPlainHTTP(t *testing.T) {
 	for _, base := range []string{"http://127.0.0.1:8080", "http://127.9.9.9", "http://[::1]:80/", "http://localhost:1", "https://example.com"} {
 		f := testFactory(t, nil)
 		f.Global.BaseURL = base
-		if _, err := f.APIBaseURL(Credentials{}); err != nil {
+		if _, err := f.APIBaseURL(credentials.Credentials{}); err != nil {
 			t.Errorf("%s: %v", base, err)
 		}
 	}
 	for _, base := range []string{"http://198.51.100.7", "http://qyapi.weixin.qq.com", "http://localhost.example.com", "http://[::2]"} {
 		f := testFactory(t, nil)
 		f.Global.BaseURL = base
-		_, err := f.APIBaseURL(Credentials{})
+		_, err := f.APIBaseURL(credentials.Credentials{})
 		var flagErr *FlagError
 		if !errors.As(err, &flagErr) || !strings.Contains(err.Error(), "--insecure-http") {
 			t.Errorf("%s: err=%v, want a usage error naming --insecure-http", base, err)
@@ -377,7 +378,7 @@ func TestAPIBaseURLPlainHTTP(t *testing.T) {
 	f := testFactory(t, nil)
 	f.IO = io
 	f.Global.BaseURL, f.Global.InsecureHTTP = "http://198.51.100.7", true
-	if got, err := f.APIBaseURL(Credentials{}); err != nil || got != "http://198.51.100.7" {
+	if got, err := f.APIBaseURL(credentials.Credentials{}); err != nil || got != "http://198.51.100.7" {
 		t.Fatalf("--insecure-http: %q %v", got, err)
 	}
 	if !strings.HasPrefix(stderr.String(), "warning: --insecure-http: calling 198.51.100.7 over plain http") {

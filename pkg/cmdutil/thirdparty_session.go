@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/config"
-	"github.com/wwcli/wwcli/pkg/sandbox"
+	"github.com/wwcli/wwcli/pkg/credentials"
+	"github.com/wwcli/wwcli/pkg/session"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -27,7 +28,7 @@ const (
 // cache (one fetch across processes, refreshed ahead of expiry) and calls
 // suite-level endpoints with it.
 type SuiteSession struct {
-	Suite SuiteCredentials
+	Suite credentials.SuiteCredentials
 	// base carries the client, the cache and the run's memory; its Creds
 	// are the suite id and secret, which key the suite token.
 	base *Session
@@ -47,11 +48,11 @@ func (f *Factory) SuiteSession(ctx context.Context, command string, noCache bool
 }
 
 // SuiteSessionFor builds a session for resolved suite credentials.
-func (f *Factory) SuiteSessionFor(suite SuiteCredentials, noCache bool) (*SuiteSession, error) {
+func (f *Factory) SuiteSessionFor(suite credentials.SuiteCredentials, noCache bool) (*SuiteSession, error) {
 	if f.RelayMode() {
 		return nil, errRelayThirdParty
 	}
-	base, err := f.SessionFor(Credentials{CorpID: suite.SuiteID, Secret: suite.Secret, Source: suite.Source,
+	base, err := f.SessionFor(credentials.Credentials{CorpID: suite.SuiteID, Secret: suite.Secret, Source: suite.Source,
 		Profile: suite.Profile, BaseURL: suite.BaseURL}, noCache)
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func (s *SuiteSession) BaseURL() string { return s.base.BaseURL }
 // Token returns the suite_access_token, from the cache when fresh. A fetch
 // needs the latest suite_ticket (CurrentSuiteTicket); a cached token does
 // not, so a ticket that lapsed meanwhile does no harm until it is needed.
-func (s *SuiteSession) Token(ctx context.Context, refresh bool) (Result, error) {
+func (s *SuiteSession) Token(ctx context.Context, refresh bool) (session.Result, error) {
 	r, err := s.base.get(ctx, KindSuiteToken, refresh, func(ctx context.Context) (string, time.Duration, error) {
 		ticket, err := s.f.CurrentSuiteTicket(ctx, s.Suite.SuiteID)
 		if err != nil {
@@ -125,7 +126,7 @@ func (s *SuiteSession) Call(ctx context.Context, req wecom.Request, out any) (js
 // a 代开发 template, from gettoken with the permanent code as the secret),
 // and every corp API works with it as with a self-built app's.
 func (s *SuiteSession) CorpSession(authCorpID, permanentCode, agentID string, noCache bool) (*Session, error) {
-	creds := Credentials{CorpID: authCorpID, Secret: permanentCode, AgentID: agentID, BaseURL: s.Suite.BaseURL,
+	creds := credentials.Credentials{CorpID: authCorpID, Secret: permanentCode, AgentID: agentID, BaseURL: s.Suite.BaseURL,
 		Source: fmt.Sprintf("corp %s authorized suite %s", authCorpID, s.Suite.SuiteID)}
 	if !s.Suite.IsTemplate() {
 		suite := s.Suite
@@ -135,7 +136,7 @@ func (s *SuiteSession) CorpSession(authCorpID, permanentCode, agentID string, no
 }
 
 // corpSessionFor is CorpSession for resolved credentials (--auth-corp).
-func (s *SuiteSession) corpSessionFor(creds Credentials, noCache bool) (*Session, error) {
+func (s *SuiteSession) corpSessionFor(creds credentials.Credentials, noCache bool) (*Session, error) {
 	cs, err := s.f.SessionFor(creds, noCache)
 	if err != nil {
 		return nil, err
@@ -204,7 +205,7 @@ func (s *Session) corpToken(ctx context.Context) (string, time.Duration, error) 
 // ProviderSession hands out the provider_access_token through the token
 // cache and calls provider-level endpoints with it.
 type ProviderSession struct {
-	Provider ProviderCredentials
+	Provider credentials.ProviderCredentials
 	base     *Session
 }
 
@@ -221,11 +222,11 @@ func (f *Factory) ProviderSession(ctx context.Context, command, corpID string, n
 }
 
 // ProviderSessionFor builds a session for resolved provider credentials.
-func (f *Factory) ProviderSessionFor(p ProviderCredentials, noCache bool) (*ProviderSession, error) {
+func (f *Factory) ProviderSessionFor(p credentials.ProviderCredentials, noCache bool) (*ProviderSession, error) {
 	if f.RelayMode() {
 		return nil, errRelayThirdParty
 	}
-	base, err := f.SessionFor(Credentials{CorpID: p.CorpID, Secret: p.Secret, Source: p.Source, Profile: p.Profile, BaseURL: p.BaseURL}, noCache)
+	base, err := f.SessionFor(credentials.Credentials{CorpID: p.CorpID, Secret: p.Secret, Source: p.Source, Profile: p.Profile, BaseURL: p.BaseURL}, noCache)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +237,7 @@ func (f *Factory) ProviderSessionFor(p ProviderCredentials, noCache bool) (*Prov
 func (s *ProviderSession) Client() *wecom.Client { return s.base.Client }
 
 // Token returns the provider_access_token, from the cache when fresh.
-func (s *ProviderSession) Token(ctx context.Context, refresh bool) (Result, error) {
+func (s *ProviderSession) Token(ctx context.Context, refresh bool) (session.Result, error) {
 	return s.base.get(ctx, KindProviderToken, refresh, func(ctx context.Context) (string, time.Duration, error) {
 		t, err := s.base.Client.GetProviderToken(ctx, s.Provider.CorpID, s.Provider.Secret)
 		if err != nil {
@@ -269,52 +270,35 @@ func (s *ProviderSession) Call(ctx context.Context, req wecom.Request, out any) 
 	return call(t.Value)
 }
 
-// resolveAuthCorp resolves --auth-corp: the corp's permanent code, through
-// the suite (ResolveSuite). Under --sandbox without a permanent code the
-// demo suite is installed in the demo corp first.
-func (f *Factory) resolveAuthCorp(ctx context.Context, command string, in CredInput) (Credentials, error) {
-	if len(in.Args) > 0 || in.SecretStdin || in.SecretFile != "" || in.CorpID != "" {
-		return Credentials{}, FlagErrorf("--auth-corp uses the suite's credentials and the corp's permanent code: drop CORPID SECRET, --corp-id and --secret-stdin/--secret-file")
-	}
-	corp := strings.TrimSpace(in.AuthCorp)
-	if strings.ContainsAny(corp, " \t\r\n") || corp == "" {
-		return Credentials{}, FlagErrorf("--auth-corp %q is not a corp id: copy auth_corp_info.corpid from 'wwcli suite permanent-code'", in.AuthCorp)
-	}
-	agentID := firstNonEmpty(in.AgentID, f.Getenv("WWCLI_AGENT_ID"))
-	if err := ValidateAgentID(agentID); err != nil {
-		return Credentials{}, err
-	}
-	if f.Global.Sandbox && corp != sandbox.DemoCorpID {
-		return Credentials{}, Errorf(ExitCredentials, "--sandbox installs the demo suite only in the demo corp: use --auth-corp %s, or drop --sandbox to call WeCom", sandbox.DemoCorpID)
-	}
-	suite, err := f.resolveSuite(ctx, command, AuthCorpTry)
-	if err != nil {
-		return Credentials{}, err
-	}
-	var code, source string
+// resolveAuthCorp resolves --auth-corp (credentials.Sources.AuthCorp).
+// Under --sandbox without a permanent code the demo suite is installed in
+// the demo corp first.
+func (f *Factory) resolveAuthCorp(ctx context.Context, command string, in CredInput) (credentials.Credentials, error) {
+	c, err := f.Sources().AuthCorp(ctx, command, credentials.AuthCorpInput{
+		AppInput: credentials.AppInput{Args: in.Args, CorpID: in.CorpID, AgentID: in.AgentID, SecretStdin: in.SecretStdin, SecretFile: in.SecretFile},
+		AuthCorp: in.AuthCorp, Try: AuthCorpTry, PermanentCode: f.authCorpPermanentCode})
+	return c, exitError(err)
+}
+
+// authCorpPermanentCode is the permanent code corp gave suite: under
+// --sandbox, without WWCLI_PERMANENT_CODE or a code of this run, from an
+// install made now; else PermanentCode.
+func (f *Factory) authCorpPermanentCode(ctx context.Context, suite credentials.SuiteCredentials, corp string) (code, source, agentID string, err error) {
 	if f.Global.Sandbox && strings.TrimSpace(f.Getenv("WWCLI_PERMANENT_CODE")) == "" &&
 		f.sandboxPermanentCode(config.PermanentCodeAccount(suite.SuiteID, corp)) == "" {
-		var installedAgent string
-		if code, installedAgent, err = f.sandboxInstall(ctx, suite, corp); err != nil {
-			return Credentials{}, err
+		if code, agentID, err = f.sandboxInstall(ctx, suite, corp); err != nil {
+			return "", "", "", err
 		}
-		source = "sandbox install"
-		agentID = firstNonEmpty(agentID, installedAgent)
-	} else if code, source, err = f.PermanentCode(ctx, suite.SuiteID, corp); err != nil {
-		return Credentials{}, err
+		return code, "sandbox install", agentID, nil
 	}
-	c := Credentials{CorpID: corp, Secret: code, AgentID: agentID, BaseURL: suite.BaseURL, Profile: suite.Profile,
-		Source: fmt.Sprintf("corp %s authorized suite %s (%s; suite from %s)", corp, suite.SuiteID, source, suite.Source)}
-	if !suite.IsTemplate() {
-		c.Suite = &suite
-	}
-	return c, nil
+	code, source, err = f.PermanentCode(ctx, suite.SuiteID, corp)
+	return code, source, "", err
 }
 
 // sandboxInstall authorizes suite in corp through the sandbox's control
 // API (as an admin finishing the install page would) and exchanges the
 // auth_code for the permanent code, kept for this run.
-func (f *Factory) sandboxInstall(ctx context.Context, suite SuiteCredentials, corp string) (code, agentID string, err error) {
+func (f *Factory) sandboxInstall(ctx context.Context, suite credentials.SuiteCredentials, corp string) (code, agentID string, err error) {
 	base, err := f.SandboxURL()
 	if err != nil {
 		return "", "", err
@@ -345,10 +329,6 @@ func (f *Factory) sandboxInstall(ctx context.Context, suite SuiteCredentials, co
 	}
 	return p.PermanentCode, agentID, nil
 }
-
-// IsAuthCorp reports whether the credentials are an authorized corp's
-// through a suite (--auth-corp with a third-party suite).
-func (c Credentials) IsAuthCorp() bool { return c.Suite != nil }
 
 // errRelayThirdParty: a relay holds one app's token and injects it into
 // every call, so suite, provider and authorized-corp calls through it

@@ -20,11 +20,12 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/check"
-	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/errcode"
 	"github.com/wwcli/wwcli/pkg/sandbox"
+	"github.com/wwcli/wwcli/pkg/session"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -88,8 +89,8 @@ type Report struct {
 // Session is what the checks ask of an authenticated WeCom session
 // (*cmdutil.Session in the CLI).
 type Session interface {
-	Token(ctx context.Context, refresh bool) (cmdutil.Result, error)
-	Ticket(ctx context.Context, kind wecom.TicketKind, refresh bool) (cmdutil.Result, error)
+	Token(ctx context.Context, refresh bool) (session.Result, error)
+	Ticket(ctx context.Context, kind wecom.TicketKind, refresh bool) (session.Result, error)
 	Call(ctx context.Context, req wecom.Request, out any) (json.RawMessage, error)
 }
 
@@ -103,9 +104,9 @@ type Env struct {
 	Keyring      credstore.Store
 	KeyringOff   bool // WWCLI_KEYRING=off
 
-	Credentials func(ctx context.Context) (cmdutil.Credentials, error)
-	BaseURL     func(cmdutil.Credentials) (string, error)
-	Session     func(cmdutil.Credentials) (Session, error)
+	Credentials func(ctx context.Context) (credentials.Credentials, error)
+	BaseURL     func(credentials.Credentials) (string, error)
+	Session     func(credentials.Credentials) (Session, error)
 	// HTTPClient is the client the API calls use, so the API host is
 	// probed through the same proxy settings.
 	HTTPClient *http.Client
@@ -271,7 +272,7 @@ func storageName(s string) string {
 	return "the OS keyring"
 }
 
-func (d *doctor) checkCredentials(ctx context.Context) (cmdutil.Credentials, bool) {
+func (d *doctor) checkCredentials(ctx context.Context) (credentials.Credentials, bool) {
 	d.start(CheckCredentials)
 	creds, err := d.env.Credentials(ctx)
 	if err != nil {
@@ -290,7 +291,7 @@ func (d *doctor) checkCredentials(ctx context.Context) (cmdutil.Credentials, boo
 // checkKeyring probes the OS keyring. It only matters when the secret in
 // use lives there: with credentials from arguments, env, a file or the
 // sandbox, an unreachable keyring is said, not warned about.
-func (d *doctor) checkKeyring(ctx context.Context, creds cmdutil.Credentials, credsOK bool, prof *config.Profile) {
+func (d *doctor) checkKeyring(ctx context.Context, creds credentials.Credentials, credsOK bool, prof *config.Profile) {
 	d.start(CheckKeyring)
 	store := d.env.Keyring
 	_, err := store.Get(ctx, "wwcli-doctor-probe")
@@ -361,7 +362,7 @@ func (d *doctor) failWith(name string, err error) {
 	d.add(c)
 }
 
-func (d *doctor) checkToken(ctx context.Context, creds cmdutil.Credentials) Session {
+func (d *doctor) checkToken(ctx context.Context, creds credentials.Credentials) Session {
 	d.start(CheckToken)
 	s, err := d.env.Session(creds)
 	if err != nil {

@@ -16,8 +16,10 @@ import (
 	"github.com/wwcli/wwcli/pkg/cmdutil"
 	"github.com/wwcli/wwcli/pkg/cmdutil/cmdutiltest"
 	"github.com/wwcli/wwcli/pkg/config"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/credstore"
 	"github.com/wwcli/wwcli/pkg/sandbox"
+	"github.com/wwcli/wwcli/pkg/session"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
 
@@ -36,10 +38,12 @@ func envOf(f *cmdutil.Factory, in cmdutil.CredInput) Env {
 	return Env{
 		Sandbox: f.Global.Sandbox, ProfileName: f.ProfileName(), ProfileGiven: f.Global.Profile != "",
 		ConfigDir: f.ConfigDir, Config: f.Config, Keyring: f.KeyringStore(), KeyringOff: f.Getenv("WWCLI_KEYRING") == "off",
-		Credentials: func(ctx context.Context) (cmdutil.Credentials, error) { return f.ResolveCredentials(ctx, "doctor", in) },
-		BaseURL:     f.APIBaseURL,
-		Session:     func(c cmdutil.Credentials) (Session, error) { return f.SessionFor(c, true) },
-		HTTPClient:  f.HTTPClient(), Timeout: f.Global.Timeout,
+		Credentials: func(ctx context.Context) (credentials.Credentials, error) {
+			return f.ResolveCredentials(ctx, "doctor", in)
+		},
+		BaseURL:    f.APIBaseURL,
+		Session:    func(c credentials.Credentials) (Session, error) { return f.SessionFor(c, true) },
+		HTTPClient: f.HTTPClient(), Timeout: f.Global.Timeout,
 	}
 }
 
@@ -182,20 +186,20 @@ type fakeSession struct {
 	token          string
 }
 
-func (s *fakeSession) Token(ctx context.Context, _ bool) (cmdutil.Result, error) {
+func (s *fakeSession) Token(ctx context.Context, _ bool) (session.Result, error) {
 	t, err := s.c.GetToken(ctx, s.corpID, s.secret)
 	s.mu.Lock()
 	s.token = t.AccessToken
 	s.mu.Unlock()
-	return cmdutil.Result{Value: t.AccessToken, ExpiresIn: t.ExpiresIn}, err
+	return session.Result{Value: t.AccessToken, ExpiresIn: t.ExpiresIn}, err
 }
 
-func (s *fakeSession) Ticket(ctx context.Context, kind wecom.TicketKind, _ bool) (cmdutil.Result, error) {
+func (s *fakeSession) Ticket(ctx context.Context, kind wecom.TicketKind, _ bool) (session.Result, error) {
 	s.mu.Lock()
 	token := s.token
 	s.mu.Unlock()
 	t, err := s.c.GetTicket(ctx, token, kind)
-	return cmdutil.Result{Value: t.Ticket, ExpiresIn: t.ExpiresIn}, err
+	return session.Result{Value: t.Ticket, ExpiresIn: t.ExpiresIn}, err
 }
 
 func (s *fakeSession) Call(ctx context.Context, req wecom.Request, out any) (json.RawMessage, error) {
@@ -235,11 +239,11 @@ func TestProbesGoThroughTheProxy(t *testing.T) {
 		ConfigDir: func() (string, error) { return t.TempDir(), nil },
 		Config:    func() (*config.Config, error) { return &config.Config{}, nil },
 		Keyring:   credstore.NewMemory(),
-		Credentials: func(context.Context) (cmdutil.Credentials, error) {
-			return cmdutil.Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, AgentID: "1000002", Source: "WWCLI_SECRET"}, nil
+		Credentials: func(context.Context) (credentials.Credentials, error) {
+			return credentials.Credentials{CorpID: sandbox.DemoCorpID, Secret: sandbox.DemoAppSecret, AgentID: "1000002", Source: "WWCLI_SECRET"}, nil
 		},
-		BaseURL:    func(cmdutil.Credentials) (string, error) { return base, nil },
-		Session:    func(cmdutil.Credentials) (Session, error) { return s, nil },
+		BaseURL:    func(credentials.Credentials) (string, error) { return base, nil },
+		Session:    func(credentials.Credentials) (Session, error) { return s, nil },
 		HTTPClient: client,
 		Timeout:    5 * time.Second,
 	})

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/check"
-	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/errcode"
 	"github.com/wwcli/wwcli/pkg/wecom"
 )
@@ -118,7 +118,7 @@ func (d *doctor) probeEgressIP(ctx context.Context, base string) (ip string, rea
 
 // probeAccepted makes the same call with a token. It returns the
 // acceptance and the IP (a 60020 answer names it again).
-func (d *doctor) probeAccepted(ctx context.Context, creds cmdutil.Credentials, ip string) (string, string) {
+func (d *doctor) probeAccepted(ctx context.Context, creds credentials.Credentials, ip string) (string, string) {
 	s, err := d.env.Session(creds)
 	if err != nil {
 		d.add(Check{Name: CheckEgressAccepted, Status: check.Fail, Detail: err.Error()})

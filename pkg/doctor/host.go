@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/wwcli/wwcli/pkg/check"
-	"github.com/wwcli/wwcli/pkg/cmdutil"
+	"github.com/wwcli/wwcli/pkg/credentials"
 	"github.com/wwcli/wwcli/pkg/domaincheck"
 )
 
@@ -22,7 +22,7 @@ import (
 // its DNS, connect and TLS phases with httptrace. It reports whether the
 // base URL is usable at all; an unreachable host is a failed check, but the
 // calls after it are still tried.
-func (d *doctor) checkHost(ctx context.Context, creds cmdutil.Credentials) bool {
+func (d *doctor) checkHost(ctx context.Context, creds credentials.Credentials) bool {
 	d.start(CheckAPIHost)
 	base, err := d.env.BaseURL(creds)
 	if err != nil {
